@@ -1,0 +1,16 @@
+"""Wiring: settings → database → the service context that every entry point (web, CLI, scheduler) uses."""
+from __future__ import annotations
+
+from app.config import Settings
+from app.services.context import ServiceContext
+from app.store import db, schema
+
+
+def build_context(settings: Settings, migrate: bool = True) -> ServiceContext:
+    if settings.database_url.startswith("sqlite:///"):
+        settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    database = db.connect(settings.database_url)
+    if migrate:
+        schema.upgrade(database.writer.kw["bind"])
+    return ServiceContext(db=database, attachments_dir=settings.attachments_dir, forms_dir=settings.forms_dir,
+                          processes_dir=settings.processes_dir, max_upload_bytes=settings.max_upload_bytes)

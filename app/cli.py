@@ -1,0 +1,156 @@
+"""`planflow`: the command line of API.md."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from app import config
+from app.bootstrap import build_context
+from app.services import audit, demo, processes, schools, users
+from app.services.actors import SYSTEM
+from app.services.errors import ServiceError
+
+
+def _context():
+    return build_context(config.from_environment())
+
+
+def cmd_init(args) -> int:
+    _context()
+    print("database schema is up to date")
+    return 0
+
+
+def cmd_processes_load(args) -> int:
+    ctx = _context()
+    for row in processes.load_directory(ctx, SYSTEM, Path(args.dir) if args.dir else None):
+        state = "deployed" if row["created"] else "unchanged"
+        print(f"{row['key']:<24} version {row['version']:<3} {state}  {row['sha256'][:12]}")
+    return 0
+
+
+def cmd_schools_load(args) -> int:
+    result = schools.load_register(_context(), Path(args.file).read_text(encoding="utf-8"))
+    print(f"schools added: {result['added']}, updated: {result['updated']}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    result = demo.create_demo(_context())
+    for row in result["processes"]:
+        print(f"process {row['key']} version {row['version']}")
+    print("demo users (password for all: %s):" % result["password"])
+    for username, name, *_ in demo.DEMO_USERS:
+        print(f"  {username:<10} {name}")
+    print("  school1..school5  one user for each demo school")
+    return 0
+
+
+def cmd_users_create(args) -> int:
+    split = lambda text: [p.strip() for p in (text or "").split(",") if p.strip()]  # noqa: E731
+    users.create_user(_context(), args.name, args.password, groups=split(args.groups), roles=split(args.roles),
+                      supervises=split(args.directs))
+    print(f"user {args.name} created")
+    return 0
+
+
+def cmd_users_token(args) -> int:
+    print(users.create_token(_context(), args.name, name=args.label or "cli"))
+    return 0
+
+
+def cmd_audit_verify(args) -> int:
+    ctx = _context()
+    if args.all:
+        verdicts = audit.verify_all(ctx)
+    elif args.case_id:
+        verdicts = [audit.verify_case(ctx, SYSTEM, int(args.case_id))]
+    else:
+        print("give a case id or --all", file=sys.stderr)
+        return 2
+    bad = [v for v in verdicts if not v.ok]
+    for verdict in bad:
+        print(f"case {verdict.case_id} ({verdict.number}): event {verdict.first_bad_seq}: "
+              + "; ".join(verdict.problems))
+    print(json.dumps({"cases": len(verdicts), "failed": len(bad)}))
+    return 1 if bad else 0
+
+
+def cmd_serve(args) -> int:
+    from app.scheduler import start_in_background
+    from app.web import create_app
+
+    settings = config.from_environment()
+    app = create_app(settings)
+    scheduler = None if args.no_scheduler else start_in_background(app.extensions["planflow"], settings)
+    try:
+        app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+    return 0
+
+
+def cmd_scheduler(args) -> int:
+    from app.scheduler import run_forever
+
+    run_forever(_context(), config.from_environment())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="planflow", description="PlanFlow: BPMN workflows for the planning group")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="create or upgrade the database schema").set_defaults(func=cmd_init)
+    p = sub.add_parser("processes", help="deployed processes").add_subparsers(dest="action", required=True)
+    load = p.add_parser("load", help="deploy every changed diagram of processes/ (or DIR)")
+    load.add_argument("dir", nargs="?")
+    load.set_defaults(func=cmd_processes_load)
+    s = sub.add_parser("schools", help="the school register").add_subparsers(dest="action", required=True)
+    sl = s.add_parser("load", help="load schools from a CSV file (code,name,district)")
+    sl.add_argument("file")
+    sl.set_defaults(func=cmd_schools_load)
+    sub.add_parser("demo", help="init, load the processes, create demo users").set_defaults(func=cmd_demo)
+    serve = sub.add_parser("serve", help="run the web application")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--no-scheduler", action="store_true")
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("scheduler", help="run the scheduler alone").set_defaults(func=cmd_scheduler)
+    u = sub.add_parser("users", help="accounts and API tokens").add_subparsers(dest="action", required=True)
+    create = u.add_parser("create")
+    create.add_argument("name")
+    create.add_argument("--password", required=True)
+    create.add_argument("--groups", default="")
+    create.add_argument("--roles", default="")
+    create.add_argument("--directs", default="", help="groups this user directs (supervises)")
+    create.set_defaults(func=cmd_users_create)
+    token = u.add_parser("token")
+    token.add_argument("name")
+    token.add_argument("--label", default="")
+    token.set_defaults(func=cmd_users_token)
+    a = sub.add_parser("audit", help="verify hash chains and replay").add_subparsers(dest="action", required=True)
+    verify = a.add_parser("verify")
+    verify.add_argument("case_id", nargs="?")
+    verify.add_argument("--all", action="store_true")
+    verify.set_defaults(func=cmd_audit_verify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ServiceError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        for field, messages in getattr(exc, "fields", {}).items():
+            print(f"  {field}: {'; '.join(messages)}", file=sys.stderr)
+        for detail in getattr(exc, "details", []):
+            print(f"  {detail.get('element_id') or '-'}: {detail.get('message')}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

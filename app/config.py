@@ -1,0 +1,52 @@
+"""Settings from the environment (API.md lists them), read once when the application is built."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Settings:
+    database_url: str
+    secret_key: str
+    attachments_dir: Path
+    forms_dir: Path
+    processes_dir: Path
+    instance_dir: Path
+    smtp_url: str | None = None
+    timezone: str = "Asia/Bangkok"
+    max_upload_bytes: int = 20 * 1024 * 1024
+    scheduler_interval_seconds: int = 30
+    testing: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """PLANFLOW_SECRET_KEY, or a random key kept in the instance folder so sessions survive restarts."""
+    if os.environ.get("PLANFLOW_SECRET_KEY"):
+        return os.environ["PLANFLOW_SECRET_KEY"]
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment() -> Settings:
+    instance_dir = Path(os.environ.get("PLANFLOW_INSTANCE_DIR", ROOT / "instance"))
+    return Settings(
+        database_url=os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'planflow.db'}",
+        secret_key=_secret_key(instance_dir),
+        attachments_dir=Path(os.environ.get("PLANFLOW_ATTACHMENTS_DIR", instance_dir / "attachments")),
+        forms_dir=Path(os.environ.get("PLANFLOW_FORMS_DIR", ROOT / "forms")),
+        processes_dir=Path(os.environ.get("PLANFLOW_PROCESSES_DIR", ROOT / "processes")),
+        instance_dir=instance_dir,
+        smtp_url=os.environ.get("PLANFLOW_SMTP_URL"),
+        timezone=os.environ.get("PLANFLOW_TIMEZONE", "Asia/Bangkok"),
+        max_upload_bytes=int(os.environ.get("PLANFLOW_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+    )

@@ -1,0 +1,153 @@
+"""Checks SpiffWorkflow's parser does not make, run on the XML before any case can reach them.
+
+The parser accepts script syntax errors, bad conditions and timer expressions, and dangling flows
+(with a misleading message). Each problem here names the element that has it.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from lxml import etree
+
+from . import sandbox
+from .errors import Problem
+from .xml import NS
+
+_EXPRESSION_PATHS = {
+    "bpmn:conditionExpression": "condition",
+    "bpmn:timerEventDefinition/bpmn:timeDate": "timer date",
+    "bpmn:timerEventDefinition/bpmn:timeDuration": "timer duration",
+    "bpmn:timerEventDefinition/bpmn:timeCycle": "timer cycle",
+    "bpmn:multiInstanceLoopCharacteristics/bpmn:loopCardinality": "loop cardinality",
+    "bpmn:multiInstanceLoopCharacteristics/bpmn:completionCondition": "completion condition",
+    "bpmn:standardLoopCharacteristics/bpmn:loopCondition": "loop condition",
+}
+_SCRIPT_PATHS = {
+    "bpmn:script": "script",
+    "bpmn:extensionElements/spiffworkflow:preScript": "pre-script",
+    "bpmn:extensionElements/spiffworkflow:postScript": "post-script",
+}
+_FLOW_NODE_TAGS = {
+    "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
+    "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
+    "businessRuleTask", "callActivity", "subProcess", "transaction", "adHocSubProcess",
+    "exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway",
+}
+_CHOICE_GATEWAYS = {"exclusiveGateway", "inclusiveGateway"}
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def _scopes(root: etree._Element) -> Iterable[etree._Element]:
+    """Every process and (nested) subprocess: flows connect nodes of one scope only."""
+    for scope in root.iter(f"{{{NS['bpmn']}}}process", f"{{{NS['bpmn']}}}subProcess",
+                           f"{{{NS['bpmn']}}}transaction", f"{{{NS['bpmn']}}}adHocSubProcess"):
+        yield scope
+
+
+def check_expressions(root: etree._Element) -> list[Problem]:
+    """Compile every condition, timer and script under the restricted evaluator."""
+    problems: list[Problem] = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for path, what in _EXPRESSION_PATHS.items():
+            for node in element.xpath(path, namespaces=NS):
+                problems += _compile(element, node.text, what, sandbox.compile_expression)
+        for path, what in _SCRIPT_PATHS.items():
+            for node in element.xpath(path, namespaces=NS):
+                problems += _compile(element, node.text, what, sandbox.compile_script)
+    return problems
+
+
+def _compile(element, text, what, compiler) -> list[Problem]:
+    if text is None or not text.strip():
+        if what in ("script", "pre-script", "post-script"):
+            return []
+        return [Problem(element.get("id"), f"empty {what}")]
+    try:
+        compiler(text)
+    except sandbox.SandboxError as exc:
+        return [Problem(element.get("id"), f"{what} refused: {exc}")]
+    except SyntaxError as exc:
+        return [Problem(element.get("id"), f"{what} has a syntax error: {exc.msg}")]
+    return []
+
+
+def check_structure(root: etree._Element) -> list[Problem]:
+    """Unique ids, flows that join existing nodes, choices that always have a way out, reachability."""
+    problems = _duplicate_ids(root)
+    for scope in _scopes(root):
+        nodes = {n.get("id"): n for n in scope if isinstance(n.tag, str) and _local(n) in _FLOW_NODE_TAGS}
+        flows = [f for f in scope if isinstance(f.tag, str) and _local(f) == "sequenceFlow"]
+        problems += _dangling_flows(flows, nodes)
+        problems += _gateways_without_default(flows, nodes)
+        problems += _unreachable(scope, flows, nodes)
+    return problems
+
+
+def _duplicate_ids(root) -> list[Problem]:
+    seen: set[str] = set()
+    problems = []
+    for element in root.iter():
+        ident = element.get("id") if isinstance(element.tag, str) else None
+        if ident is None:
+            continue
+        if ident in seen:
+            problems.append(Problem(ident, "the id is used by more than one element"))
+        seen.add(ident)
+    return problems
+
+
+def _dangling_flows(flows, nodes) -> list[Problem]:
+    problems = []
+    for flow in flows:
+        for end in ("sourceRef", "targetRef"):
+            ref = flow.get(end)
+            if ref not in nodes:
+                problems.append(Problem(flow.get("id"), f"{end} points to '{ref}', which is not in this process"))
+    return problems
+
+
+def _gateways_without_default(flows, nodes) -> list[Problem]:
+    problems = []
+    for ident, node in nodes.items():
+        if _local(node) not in _CHOICE_GATEWAYS:
+            continue
+        outgoing = [f for f in flows if f.get("sourceRef") == ident]
+        if len(outgoing) < 2:
+            continue
+        default = node.get("default")
+        bare = [f.get("id") for f in outgoing
+                if f.get("id") != default and not f.xpath("bpmn:conditionExpression", namespaces=NS)]
+        if bare:
+            problems.append(Problem(ident, f"flows {', '.join(bare)} have no condition and are not the default"))
+    return problems
+
+
+def _unreachable(scope, flows, nodes) -> list[Problem]:
+    if _local(scope) == "subProcess" and scope.get("triggeredByEvent") == "true":
+        return []  # an event subprocess starts on its event, not from a flow
+    successors: dict[str, list[str]] = {}
+    for flow in flows:
+        successors.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
+    attached: dict[str, list[str]] = {}
+    for ident, node in nodes.items():
+        if _local(node) == "boundaryEvent":
+            attached.setdefault(node.get("attachedToRef"), []).append(ident)
+    starts = [i for i, n in nodes.items() if _local(n) == "startEvent"]
+    if not starts and _local(scope) == "process":
+        return [Problem(scope.get("id"), "the process has no start event")]
+    if not starts:
+        starts = [i for i, n in nodes.items() if not any(i in t for t in successors.values())
+                  and _local(n) != "boundaryEvent"]
+    seen, todo = set(), list(starts)
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        todo += successors.get(current, []) + attached.get(current, [])
+    return [Problem(i, "cannot be reached from a start event") for i in nodes if i not in seen]

@@ -1,0 +1,240 @@
+"""Running a case's workflow: start, complete a ready human step, fire due timers.
+
+Every call takes the time it runs at and a seed for task ids (see `determinism.py`) so that the
+scheduler, tests and the auditor's replay all get the same result from the same inputs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util import task as _task_iteration
+from SpiffWorkflow.bpmn.util import task as _bpmn_task_iteration
+from SpiffWorkflow.util.task import TaskState
+
+from . import determinism, sandbox
+from .diagram import CompiledProcess, UserTaskInfo
+from .errors import EngineStall, StepFailed, TaskNotReady
+from .serializer import json_safe
+
+# SpiffWorkflow stops walking the task tree at depth 1000; a revise loop crosses that after ~250
+# rounds and the engine then silently skips ready work and reports an unfinished case as complete.
+# The walk is iterative (no recursion), so we lift the limit; `_advance` still checks the result
+# against the flat task table and refuses to go on if the two ever disagree.
+_UNBOUNDED_DEPTH = 10**9
+
+
+def _lift_depth_limit(init) -> None:
+    init.__defaults__ = tuple(_UNBOUNDED_DEPTH if d == 1000 else d for d in init.__defaults__)
+
+
+_lift_depth_limit(_task_iteration.TaskIterator.__init__)
+_lift_depth_limit(_bpmn_task_iteration.BpmnTaskIterator.__init__)
+
+
+class _SandboxEnvironment(BasePythonScriptEngineEnvironment):
+    """Routes every condition, timer expression and script of a diagram through the sandbox."""
+
+    def evaluate(self, expression, context, external_context=None):
+        return sandbox.evaluate(expression, {**(external_context or {}), **context})
+
+    def execute(self, script, context, external_context=None):
+        sandbox.execute(script, context)
+        return True
+
+    def call_service(self, context, **kwargs):
+        raise sandbox.SandboxError("service tasks are not supported")
+
+
+class _ScriptEngine(PythonScriptEngine):
+    def validate(self, expression):
+        sandbox.compile_expression(expression)
+
+
+SCRIPT_ENGINE = _ScriptEngine(environment=_SandboxEnvironment())
+
+
+@dataclass(frozen=True)
+class HumanTask:
+    """A step waiting for a person, as the services see it."""
+
+    engine_id: str
+    element_id: str
+    name: str
+    lane: str | None
+    info: UserTaskInfo | None
+    instance: Any  # the multi-instance item (e.g. a school) this step is for, if any
+
+
+def start(process: CompiledProcess, data: dict[str, Any], at: datetime, seed: str) -> BpmnWorkflow:
+    """Start a workflow of `process` with `data` as its start data."""
+    with determinism.step(at, seed):
+        workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=SCRIPT_ENGINE)
+        start_task = workflow.get_tasks(state=TaskState.READY)[0]
+        start_task.data.update(json_safe(data))
+        _advance(workflow)
+    return workflow
+
+
+def attach(workflow: BpmnWorkflow) -> BpmnWorkflow:
+    """Give a freshly loaded workflow our script engine (it is not part of the stored state)."""
+    workflow.script_engine = SCRIPT_ENGINE
+    return workflow
+
+
+def complete(workflow: BpmnWorkflow, engine_id: str, data: dict[str, Any], at: datetime, seed: str) -> None:
+    """Complete one READY human task with `data`; any other state is refused, nothing changes."""
+    task = _ready_human_task(workflow, engine_id)
+    with determinism.step(at, seed):
+        task.data.update(json_safe(data))
+        _run(task)
+        _advance(workflow)
+
+
+def fire_timers(workflow: BpmnWorkflow, at: datetime, seed: str) -> None:
+    """Let every timer due at `at` fire, and run what follows them."""
+    with determinism.step(at, seed):
+        _advance(workflow)
+
+
+def cancel(workflow: BpmnWorkflow, at: datetime, seed: str) -> None:
+    with determinism.step(at, seed):
+        workflow.cancel()
+
+
+def _ready_human_task(workflow: BpmnWorkflow, engine_id: str):
+    try:
+        task = workflow.get_task_from_id(UUID(str(engine_id)))
+    except (ValueError, TypeError, KeyError, SpiffWorkflowException):
+        raise TaskNotReady(f"no task {engine_id} in this case") from None
+    if task is None:
+        raise TaskNotReady(f"no task {engine_id} in this case")
+    if task.state != TaskState.READY or not task.task_spec.manual:
+        raise TaskNotReady(f"task {engine_id} is {TaskState.get_name(task.state)}, not waiting for a person")
+    return task
+
+
+def _run(task) -> None:
+    try:
+        task.run()
+    except SpiffWorkflowException as exc:
+        raise StepFailed(_describe(exc), _element_of(exc, task)) from None
+    except sandbox.SandboxError as exc:
+        raise StepFailed(str(exc), task.task_spec.bpmn_id) from None
+
+
+def _advance(workflow: BpmnWorkflow) -> None:
+    try:
+        workflow.refresh_timers()
+        workflow.do_engine_steps()
+    except SpiffWorkflowException as exc:
+        raise StepFailed(_describe(exc), _element_of(exc, None)) from None
+    except sandbox.SandboxError as exc:
+        raise StepFailed(str(exc)) from None
+    _check_no_stall(workflow)
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    inner = getattr(exc, "exception", None)
+    detail = f" ({type(inner).__name__}: {inner})" if inner is not None else ""
+    return (text[0] if text else type(exc).__name__) + detail
+
+
+def _element_of(exc: Exception, task) -> str | None:
+    failed = getattr(exc, "task", None) or task
+    spec = getattr(failed, "task_spec", None)
+    return getattr(spec, "bpmn_id", None)
+
+
+def all_tasks(workflow: BpmnWorkflow):
+    """Every task of the workflow and its subprocesses from the flat tables, in creation order."""
+    yield from workflow.tasks.values()
+    for subprocess in workflow.subprocesses.values():
+        yield from subprocess.tasks.values()
+
+
+def _check_no_stall(workflow: BpmnWorkflow) -> None:
+    engine_ready = [t for t in all_tasks(workflow) if t.state == TaskState.READY and not t.task_spec.manual]
+    if engine_ready:
+        names = ", ".join(sorted({t.task_spec.name for t in engine_ready}))
+        raise EngineStall(f"the engine left automatic steps unrun: {names}")
+    if workflow.is_completed():
+        unfinished = [t for t in all_tasks(workflow)
+                      if t.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED)]
+        if unfinished:
+            raise EngineStall("the engine reports the case complete while steps are still open")
+
+
+def ready_human_tasks(workflow: BpmnWorkflow, process: CompiledProcess) -> list[HumanTask]:
+    """The steps waiting for people, read from the flat task tables (never depth-limited)."""
+    found = []
+    for task in all_tasks(workflow):
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            continue
+        element_id = task.task_spec.bpmn_id
+        found.append(HumanTask(
+            engine_id=str(task.id),
+            element_id=element_id,
+            name=task.task_spec.bpmn_name or element_id,
+            lane=task.task_spec.lane,
+            info=process.user_task(element_id),
+            instance=_instance_item(task),
+        ))
+    return found
+
+
+def _instance_item(task) -> Any:
+    name = _instance_item_name(task)
+    return task.data.get(name) if name else None
+
+
+def is_completed(workflow: BpmnWorkflow) -> bool:
+    return workflow.is_completed()
+
+
+def case_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The case's data as forms and documents see it.
+
+    A finished case: the workflow's data (the end event copies its data there). A running case: the
+    data flowing into its open steps; a per-school step carries its own school item, so for those we
+    take the data of the multi-instance step that spawned them, which has only the shared fields.
+    """
+    if workflow.is_completed():
+        return json_safe(dict(workflow.data))
+    merged: dict[str, Any] = dict(workflow.data)
+    for task in all_tasks(workflow):
+        if task.state not in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+            continue
+        source = task.parent if _instance_item_name(task) else task
+        if source is not None:
+            merged.update(source.data)
+    return json_safe(merged)
+
+
+def _instance_item_name(task) -> str | None:
+    item = getattr(getattr(task.parent, "task_spec", None), "input_item", None)
+    return item.bpmn_id if item is not None else None
+
+
+def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
+    """When the earliest pending timer of the workflow is due, so the scheduler knows when to wake it."""
+    due = []
+    for event in workflow.waiting_events():
+        if event.event_type not in ("TimerEventDefinition", "TimeDateEventDefinition",
+                                    "DurationTimerEventDefinition", "CycleTimerEventDefinition"):
+            continue
+        value = event.value
+        if isinstance(value, dict):
+            value = value.get("next")
+        try:
+            due.append(datetime.fromisoformat(str(value)))
+        except ValueError:
+            continue
+    return min(due) if due else None

@@ -1,0 +1,96 @@
+"""Case state without the diagram: the spec is stored once per deployed version, not in every case.
+
+SpiffWorkflow's own serializer writes the whole parsed spec into each workflow's JSON; for a
+20-step diagram that is half the blob and half the load/save time. Our converter writes what the base
+converter writes for tasks, data, subprocesses and pending events, and rebuilds the workflow from
+the already-parsed spec of the case's version (cached per process in `diagram.py`).
+
+The JSON is written in a fixed order with no random parts (see `determinism.py`), so the SHA-256 of
+the stored text is the state's digest, and a replay of the case's events reproduces it exactly.
+"""
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+if TYPE_CHECKING:
+    from .diagram import CompiledProcess
+
+# Bump when the stored shape changes, and add an upgrade step in `upgrade_state` (habit 7).
+STATE_FORMAT = 1
+
+_loading: contextvars.ContextVar[CompiledProcess] = contextvars.ContextVar("planflow_loading_process")
+
+
+class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct):
+        process = _loading.get()
+        workflow = self.target_class(process.spec, process.subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_config = dict(SPIFF_CONFIG)
+_config[BpmnWorkflow] = _SpecFreeWorkflowConverter
+_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+
+
+def dump(workflow: BpmnWorkflow) -> str:
+    """The workflow's state as canonical JSON text (sorted keys, Thai kept as is)."""
+    registry = _serializer.registry
+    registry._encoder_mode = True
+    try:
+        dct = _serializer.to_dict(workflow)
+        dct[_serializer.VERSION_KEY] = _serializer.VERSION
+        # Not sort_keys: tasks must stay parent-first, since each task stores its data as a delta.
+        return json.dumps(dct, cls=_serializer._encoder_cls, separators=(",", ":"),
+                          ensure_ascii=False)
+    finally:
+        registry._encoder_mode = False
+
+
+def load(process: CompiledProcess, text: str) -> BpmnWorkflow:
+    """Rebuild a workflow from `dump`'s text on the parsed spec of its version."""
+    token = _loading.set(process)
+    try:
+        dct = json.loads(text)
+        _serializer.migrate(dct)
+        workflow = _serializer.from_dict(dct)
+    finally:
+        _loading.reset(token)
+    return workflow
+
+
+def digest(text: str) -> str:
+    """The digest recorded in the case's events for a stored state."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def upgrade_state(text: str, stored_format: int) -> str:
+    """Bring state written by an older PlanFlow to STATE_FORMAT (no older formats exist yet)."""
+    if stored_format != STATE_FORMAT:
+        raise ValueError(f"unknown state format {stored_format}")
+    return text
+
+
+def json_safe(value: Any) -> Any:
+    """Deep-copy case data into plain JSON types, so no later step can change what was recorded."""
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))

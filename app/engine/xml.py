@@ -1,0 +1,44 @@
+"""Reading uploaded XML without letting it reach the network, the disk, or unbounded memory."""
+from __future__ import annotations
+
+from lxml import etree
+
+from .errors import InvalidDiagram, Problem
+
+MAX_DIAGRAM_BYTES = 2 * 1024 * 1024
+MAX_NESTING = 64
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
+
+
+def _parser() -> etree.XMLParser:
+    # Explicit, not lxml's defaults: no entity expansion, no DTD loading, no network, no huge trees.
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                           huge_tree=False, remove_comments=True, remove_pis=True)
+
+
+def parse(data: bytes) -> etree._Element:
+    """Parse an uploaded diagram, refusing DTDs, entities, oversize and over-deep documents."""
+    if len(data) > MAX_DIAGRAM_BYTES:
+        raise InvalidDiagram([Problem(None, f"the file is larger than {MAX_DIAGRAM_BYTES // 1024} KB")])
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise InvalidDiagram([Problem(None, "DOCTYPE and entity declarations are not allowed in a diagram")])
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as exc:
+        raise InvalidDiagram([Problem(None, f"not well-formed XML: {exc}")]) from None
+    if root.getroottree().docinfo.doctype:
+        raise InvalidDiagram([Problem(None, "DOCTYPE and entity declarations are not allowed in a diagram")])
+    _check_depth(root)
+    if etree.QName(root).namespace != BPMN_NS or etree.QName(root).localname != "definitions":
+        raise InvalidDiagram([Problem(None, "the document is not BPMN 2.0 (bpmn:definitions expected)")])
+    return root
+
+
+def _check_depth(root: etree._Element) -> None:
+    for element in root.iter():
+        depth = sum(1 for _ in element.iterancestors())
+        if depth > MAX_NESTING:
+            raise InvalidDiagram([Problem(element.get("id"), f"elements nested deeper than {MAX_NESTING}")])

@@ -1,0 +1,149 @@
+"""The mechanics every case-changing use case shares: load the workflow, run one engine step, write
+the state back under the optimistic lock, re-project the open steps, and record the event."""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import engine
+from app.store.models import Case, DueTimer, Event, Task
+
+from . import history, processes
+from .context import ServiceContext
+from .errors import Conflict, Invalid
+from .working_days import add_working_days
+
+OPEN_STATUSES = ("open", "claimed")
+SCHOOL_LANE = "school"
+
+
+class WorkflowCache:
+    """Recently used workflows, keyed by case and lock version.
+
+    The database row is the truth: an entry is only used when its lock version is the one just read
+    from the row, it is taken out while a step runs (so no two requests share an object), and it is
+    put back only after the step's transaction committed. Saves deserializing on every step.
+    """
+
+    def __init__(self, size: int = 512):
+        self._items: OrderedDict[tuple[int, int], Any] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def take(self, case_id: int, lock_version: int):
+        with self._lock:
+            return self._items.pop((case_id, lock_version), None)
+
+    def put(self, case_id: int, lock_version: int, workflow) -> None:
+        with self._lock:
+            self._items[(case_id, lock_version)] = workflow
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def load_workflow(ctx: ServiceContext, case: Case):
+    process = processes.compiled(case.version)
+    workflow = ctx.workflow_cache.take(case.id, case.lock_version)
+    if workflow is None:
+        text = engine.upgrade_state(case.state, case.state_format)
+        workflow = engine.attach(engine.load(process, text))
+    return process, workflow
+
+
+def group_for(task: engine.HumanTask) -> str | None:
+    """The group whose members may take a step: its lane, or for a school's step, that school."""
+    if task.lane == SCHOOL_LANE and isinstance(task.instance, dict) and task.instance.get("code"):
+        return school_group(str(task.instance["code"]))
+    return task.lane
+
+
+def school_group(code: str) -> str:
+    return f"school-{code}"
+
+
+def project_tasks(session: Session, case: Case, process, workflow, now: datetime) -> None:
+    """Make the tasks table match the workflow's ready human steps (new ones opened, vanished ones cancelled)."""
+    ready = engine.ready_human_tasks(workflow, process) if case.status == "running" else []
+    open_rows = {row.engine_id: row for row in session.scalars(
+        select(Task).where(Task.case_id == case.id, Task.status.in_(OPEN_STATUSES)))}
+    ready_ids = set()
+    for step in ready:
+        ready_ids.add(step.engine_id)
+        if step.engine_id in open_rows:
+            continue
+        due_days = step.info.due_working_days if step.info else None
+        session.add(Task(
+            case_id=case.id, engine_id=step.engine_id, spec_id=step.element_id, name=step.name, lane=step.lane,
+            group_code=group_for(step), status="open", form=step.info.form if step.info else None,
+            instance=step.instance if isinstance(step.instance, dict) else None, created_at=now,
+            due_at=add_working_days(now, due_days) if due_days else None,
+        ))
+    for engine_id, row in open_rows.items():
+        if engine_id not in ready_ids:
+            row.status = "cancelled"
+            row.completed_at = now
+
+
+def save_state(session: Session, case: Case, workflow, now: datetime) -> str:
+    """Write the workflow back; the flush fails with a conflict if someone else changed the case since
+    we read it (`lock_version` is the mapper's version column). Returns the new state's digest."""
+    text = engine.dump(workflow)
+    if engine.is_completed(workflow) and case.status == "running":
+        case.status, case.completed_at = "completed", now
+    case.state, case.state_format, case.data = text, engine.STATE_FORMAT, engine.case_data(workflow)
+    session.flush()
+    _schedule_timer(session, case, workflow)
+    return engine.digest(text)
+
+
+def _schedule_timer(session: Session, case: Case, workflow) -> None:
+    due = engine.next_timer_at(workflow) if case.status in ("running", "suspended") else None
+    row = session.get(DueTimer, case.id)
+    if due is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(DueTimer(case_id=case.id, due_at=due))
+    else:
+        row.due_at, row.attempts, row.last_error = due, 0, None
+
+
+def run_step(ctx: ServiceContext, session: Session, case: Case, actor: str | None, kind: str, now: datetime,
+             step: Callable[[Any, str], None], data: dict[str, Any] | None = None,
+             task_spec_id: str | None = None, task_engine_id: str | None = None) -> tuple[Event, Any]:
+    """Run one engine step on the case and record it; returns the event and the workflow to cache."""
+    process, workflow = load_workflow(ctx, case)
+    previous = history.last_event(session, case.id)
+    seq = history.seq_after(previous)
+    try:
+        step(workflow, seed(case, seq))
+    except engine.TaskNotReady as exc:
+        raise Conflict(str(exc)) from None
+    except (engine.StepFailed, engine.EngineStall) as exc:
+        element = getattr(exc, "element_id", None)
+        raise Invalid(f"the step could not be carried out: {exc}", element_id=element) from None
+    digest = save_state(session, case, workflow, now)
+    project_tasks(session, case, process, workflow, now)
+    event = history.append(session, case, previous, now, actor, kind, data=data, task_spec_id=task_spec_id,
+                           task_engine_id=task_engine_id, state_digest=digest)
+    return event, workflow
+
+
+def seed(case: Case, seq: int) -> str:
+    """The seed of a case's step: the same on replay, different for every step of every case."""
+    return f"{case.number}:{seq}"
+
+
+def remember(ctx: ServiceContext, case: Case, workflow) -> None:
+    """After the transaction committed: keep the workflow for the case's next step."""
+    ctx.workflow_cache.put(case.id, case.lock_version, workflow)

@@ -1,0 +1,57 @@
+"""What a use case refuses with. The web layer turns each into its HTTP status and error body."""
+from __future__ import annotations
+
+from typing import Any
+
+
+class ServiceError(Exception):
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str, **extra: Any):
+        super().__init__(message)
+        self.message = message
+        self.extra = extra
+
+
+class Invalid(ServiceError):
+    """Bad input; `fields` maps each form field to its messages."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, fields: dict[str, list[str]] | None = None, **extra: Any):
+        super().__init__(message, **extra)
+        self.fields = fields or {}
+
+
+class InvalidDiagramError(Invalid):
+    code = "invalid_diagram"
+
+    def __init__(self, message: str, details: list[dict[str, Any]]):
+        super().__init__(message)
+        self.details = details
+
+
+class Unauthenticated(ServiceError):
+    code = "unauthenticated"
+    status = 401
+
+
+class Forbidden(ServiceError):
+    code = "forbidden"
+    status = 403
+
+
+class NotFound(ServiceError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(ServiceError):
+    code = "conflict"
+    status = 409
+
+
+class TooLarge(ServiceError):
+    code = "too_large"
+    status = 413

@@ -1,0 +1,116 @@
+"""Step forms: JSON Schema (draft 2020-12) documents in `forms/`, and the server's check of submissions."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
+
+from .errors import Invalid
+
+MAX_FORM_BYTES = 256 * 1024
+
+_format_checker = FormatChecker()
+
+
+@_format_checker.checks("attachment")
+def _is_attachment_id(value: object) -> bool:
+    # Existence on the case is checked by the use case; here only the shape.
+    return not isinstance(value, str) or value.isdigit()
+
+
+_MESSAGES = {
+    "required": ("กรุณากรอกข้อมูลนี้", "required"),
+    "type": ("รูปแบบข้อมูลไม่ถูกต้อง", "wrong type"),
+    "enum": ("กรุณาเลือกจากรายการที่กำหนด", "not one of the choices"),
+    "format": ("รูปแบบไม่ถูกต้อง", "wrong format"),
+    "pattern": ("รูปแบบไม่ถูกต้อง", "does not match the expected pattern"),
+    "minimum": ("ค่าน้อยเกินไป", "too small"),
+    "exclusiveMinimum": ("ค่าน้อยเกินไป", "too small"),
+    "maximum": ("ค่ามากเกินไป", "too large"),
+    "exclusiveMaximum": ("ค่ามากเกินไป", "too large"),
+    "minLength": ("ข้อความสั้นเกินไป", "too short"),
+    "maxLength": ("ข้อความยาวเกินไป", "too long"),
+    "minItems": ("จำนวนรายการน้อยเกินไป", "too few items"),
+    "maxItems": ("จำนวนรายการมากเกินไป", "too many items"),
+    "additionalProperties": ("ไม่มีช่องนี้ในแบบฟอร์ม", "not a field of this form"),
+}
+
+
+def load_form(forms_dir: Path, name: str) -> dict[str, Any]:
+    """Read and check one form file; raise Invalid saying what is wrong with it."""
+    if "/" in name or "\\" in name or name.startswith("."):
+        raise Invalid(f"form name {name!r} is not a plain file name")
+    path = forms_dir / name
+    if not path.is_file():
+        raise Invalid(f"form {name} does not exist")
+    if path.stat().st_size > MAX_FORM_BYTES:
+        raise Invalid(f"form {name} is larger than {MAX_FORM_BYTES // 1024} KB")
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Invalid(f"form {name} is not valid JSON: {exc}") from None
+    check_schema(schema, name)
+    return schema
+
+
+def check_schema(schema: Any, name: str = "form") -> None:
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        raise Invalid(f"{name} must be a JSON Schema object with type 'object'")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise Invalid(f"{name} is not a valid JSON Schema: {exc.message}") from None
+
+
+def _field_name(error) -> str:
+    path = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "required":
+        missing = [r for r in error.validator_value if isinstance(error.instance, dict) and r not in error.instance]
+        name = missing[0] if missing else ""
+        return f"{path}.{name}" if path and name else (name or path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        extra = sorted(k for k in error.instance if k not in allowed)
+        name = extra[0] if extra else ""
+        return f"{path}.{name}" if path and name else (name or path)
+    return path or "_form"
+
+
+def validate(schema: dict[str, Any] | None, data: Any) -> dict[str, Any]:
+    """Check submitted data against the step's form; raise Invalid naming every bad field."""
+    if not isinstance(data, dict):
+        raise Invalid("the data must be a JSON object", {"_form": ["ต้องเป็นออบเจกต์ (must be an object)"]})
+    if schema is None:
+        if data:
+            raise Invalid("this step takes no data", {k: ["ขั้นตอนนี้ไม่มีแบบฟอร์ม (no form)"] for k in data})
+        return {}
+    fields: dict[str, list[str]] = {}
+    validator = Draft202012Validator(schema, format_checker=_format_checker)
+    for error in validator.iter_errors(data):
+        th, en = _MESSAGES.get(error.validator, ("ข้อมูลไม่ถูกต้อง", error.message))
+        fields.setdefault(_field_name(error), []).append(f"{th} ({en})")
+    if fields:
+        raise Invalid("some fields are missing or wrong: " + ", ".join(sorted(fields)), fields)
+    return data
+
+
+def attachment_fields(schema: dict[str, Any] | None, data: dict[str, Any]) -> list[str]:
+    """The attachment ids a submission refers to (top-level and in table rows)."""
+    if not schema:
+        return []
+    found: list[str] = []
+    for name, prop in (schema.get("properties") or {}).items():
+        value = data.get(name)
+        if prop.get("format") == "attachment" and isinstance(value, str):
+            found.append(value)
+        items = prop.get("items") or {}
+        if prop.get("type") == "array" and isinstance(value, list):
+            if items.get("format") == "attachment":
+                found += [v for v in value if isinstance(v, str)]
+            for row in value:
+                if isinstance(row, dict):
+                    found += attachment_fields(items, row)
+    return found

@@ -1,0 +1,166 @@
+"""Working on steps: the inbox, claiming, assigning and completing."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app import engine
+from app.store.models import Attachment, Case, Membership, Group, Task, User
+
+from . import access, casework, forms, history
+from .cases import get_case_in_session
+from .actors import Actor
+from .context import ServiceContext
+from .errors import Conflict, Forbidden, Invalid, NotFound
+from .views import task_dict
+
+SCOPES = ("mine", "group", "all")
+
+
+def list_tasks(ctx: ServiceContext, actor: Actor, scope: str = "mine", limit: int = 500) -> list[dict[str, Any]]:
+    """The inbox: `mine` = held by me or waiting in my groups; `group` = unclaimed in my groups; `all` = supervisors."""
+    if scope not in SCOPES:
+        raise Invalid("scope must be mine, group or all", {"scope": [f"choose from {', '.join(SCOPES)}"]})
+    query = (select(Task, Case).join(Case, Case.id == Task.case_id)
+             .where(Task.status.in_(casework.OPEN_STATUSES), Case.status == "running"))
+    if scope == "mine":
+        query = query.where(or_(Task.assignee == actor.username,
+                                Task.group_code.in_(actor.groups) & Task.assignee.is_(None)))
+    elif scope == "group":
+        query = query.where(Task.group_code.in_(actor.groups), Task.assignee.is_(None))
+    elif not (actor.is_admin or actor.is_supervisor or actor.is_auditor):
+        raise Forbidden("only supervisors see every step")
+    elif not actor.is_admin and "supervisor" not in actor.roles and not actor.is_auditor:
+        query = query.where(Task.group_code.in_(actor.supervised_groups))
+    query = query.order_by(Task.due_at.is_(None), Task.due_at, Task.id).limit(min(max(limit, 1), 5000))
+    with ctx.read() as session:
+        return [task_dict(task, case) for task, case in session.execute(query)]
+
+
+def _get_task(session: Session, actor: Actor, task_id: int) -> tuple[Task, Case]:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    case = access.get_visible_case(session, actor, task.case_id)  # NotFound hides others' cases
+    return task, case
+
+
+def get_task(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]:
+    """One step with its form (JSON Schema), instructions and the case's data."""
+    with ctx.read() as session:
+        task, case = _get_task(session, actor, task_id)
+        info = casework.processes.compiled(case.version).user_task(task.spec_id)
+        result = task_dict(task, case)
+        result["form"] = _form_of(case, task) or {"type": "object", "properties": {}}
+        result["instructions"] = info.instructions if info else None
+        result["name_en"] = info.name_en if info else None
+        result["case_data"] = case.data
+        result["case_status"] = case.status
+        return result
+
+
+def _form_of(case: Case, task: Task) -> dict[str, Any] | None:
+    return case.version.forms.get(task.form) if task.form else None
+
+
+def _require_running(case: Case) -> None:
+    if case.status != "running":
+        raise Conflict(f"the case is {case.status}")
+
+
+def _require_open(task: Task) -> None:
+    if task.status not in casework.OPEN_STATUSES:
+        raise Conflict(f"the step is already {task.status}")
+
+
+def _record(session: Session, case: Case, actor: Actor, kind: str, task: Task, now, data: dict | None = None) -> None:
+    previous = history.last_event(session, case.id)
+    history.append(session, case, previous, now, actor.username, kind, data=data,
+                   task_spec_id=task.spec_id, task_engine_id=task.engine_id)
+
+
+def claim(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]:
+    """Take a step from the group queue; 409 if someone else holds it."""
+    now = ctx.now()
+    with ctx.write() as session:
+        task, case = _get_task(session, actor, task_id)
+        access.require_work_on(actor, task)
+        _require_running(case)
+        _require_open(task)
+        if task.assignee not in (None, actor.username):
+            raise Conflict(f"the step is held by {task.assignee}")
+        if task.assignee is None:
+            task.assignee, task.status = actor.username, "claimed"
+            _record(session, case, actor, "task_claimed", task, now)
+        return task_dict(task, case)
+
+
+def unclaim(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]:
+    """Give a step back to its group queue (its holder, or a supervisor of the group)."""
+    now = ctx.now()
+    with ctx.write() as session:
+        task, case = _get_task(session, actor, task_id)
+        access.require_work_on(actor, task)
+        _require_running(case)
+        _require_open(task)
+        if task.assignee not in (None, actor.username) and not actor.supervises(task.group_code):
+            raise Conflict(f"the step is held by {task.assignee}")
+        if task.assignee is not None:
+            _record(session, case, actor, "task_unclaimed", task, now, {"from": task.assignee})
+            task.assignee, task.status = None, "open"
+        return task_dict(task, case)
+
+
+def assign(ctx: ServiceContext, actor: Actor, task_id: int, username: str) -> dict[str, Any]:
+    """A group director or supervisor gives a step to a member of its group."""
+    now = ctx.now()
+    with ctx.write() as session:
+        task, case = _get_task(session, actor, task_id)
+        if not actor.supervises(task.group_code):
+            raise Forbidden("only the group's director, supervisors and administrators assign steps")
+        _require_running(case)
+        _require_open(task)
+        user = session.scalar(select(User).where(User.username == (username or ""), User.active.is_(True)))
+        if user is None:
+            raise Invalid(f"no user {username}", {"username": ["ไม่พบผู้ใช้ (unknown user)"]})
+        if task.group_code and not session.scalar(select(Membership).join(Group).where(
+                Membership.user_id == user.id, Group.code == task.group_code)):
+            raise Invalid(f"{username} is not a member of {task.group_code}",
+                          {"username": ["ไม่ได้อยู่ในกลุ่มผู้ปฏิบัติของขั้นตอนนี้ (not in the step's group)"]})
+        _record(session, case, actor, "task_assigned", task, now, {"from": task.assignee, "to": user.username})
+        task.assignee, task.status = user.username, "claimed"
+        return task_dict(task, case)
+
+
+def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict[str, Any]:
+    """Submit a step's form: checked against its JSON Schema, then the workflow moves on.
+
+    Two people completing one step at once: one wins, the other gets a conflict; never both.
+    """
+    now = ctx.now()
+    with ctx.write() as session:
+        task, case = _get_task(session, actor, task_id)
+        access.require_work_on(actor, task)
+        _require_open(task)
+        _require_running(case)
+        if task.assignee not in (None, actor.username):
+            raise Conflict(f"the step is held by {task.assignee}")
+        data = forms.validate(_form_of(case, task), data)
+        _check_attachments(session, case, forms.attachment_fields(_form_of(case, task), data))
+        task.status, task.assignee, task.completed_at, task.completed_by = "completed", actor.username, now, actor.username
+        _, workflow = casework.run_step(
+            ctx, session, case, actor.username, "task_completed", now,
+            lambda wf, seed: engine.complete(wf, task.engine_id, data, now, seed),
+            data=data, task_spec_id=task.spec_id, task_engine_id=task.engine_id)
+        result = get_case_in_session(session, case)
+    casework.remember(ctx, case, workflow)
+    return result
+
+
+def _check_attachments(session: Session, case: Case, ids: list[str]) -> None:
+    for ident in ids:
+        found = session.scalar(select(Attachment.id).where(Attachment.id == int(ident), Attachment.case_id == case.id))
+        if found is None:
+            raise Invalid(f"attachment {ident} is not a file of this case", {"attachment": [f"{ident}: not found"]})

@@ -1,0 +1,128 @@
+"""Accounts, groups, passwords and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.store.models import ApiToken, Group, Membership, User, UserRole
+
+from .actors import ROLES, Actor
+from .context import ServiceContext
+from .errors import Conflict, Invalid, NotFound, Unauthenticated
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 8
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(
+        username=user.username,
+        roles=frozenset(r.role for r in user.roles),
+        groups=frozenset(m.group.code for m in user.memberships),
+        supervised_groups=frozenset(m.group.code for m in user.memberships if m.role == "supervisor"),
+        display_name=user.display_name or user.username,
+        language=user.language,
+    )
+
+
+def ensure_group(session: Session, code: str, name: str | None = None, name_en: str | None = None,
+                 kind: str = "lane") -> Group:
+    """The group with this code, created if missing."""
+    group = session.scalar(select(Group).where(Group.code == code))
+    if group is None:
+        group = Group(code=code, name=name or code, name_en=name_en, kind=kind)
+        session.add(group)
+        session.flush()
+    elif name and group.name == group.code:
+        group.name, group.name_en = name, name_en or group.name_en
+    return group
+
+
+def create_user(ctx: ServiceContext, username: str, password: str | None, groups: list[str] = (),
+                roles: list[str] = (), display_name: str = "", email: str | None = None,
+                supervises: list[str] = ()) -> Actor:
+    """Create an account in `groups` (directing those in `supervises`) with global `roles`."""
+    username = username.strip()
+    if not username or len(username) > 80:
+        raise Invalid("a username of 1 to 80 characters is required", {"username": ["required"]})
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise Invalid(f"unknown roles: {', '.join(unknown)}", {"roles": [f"choose from {', '.join(ROLES)}"]})
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"the password needs at least {MIN_PASSWORD_LENGTH} characters",
+                      {"password": ["too short"]})
+    with ctx.write() as session:
+        if session.scalar(select(User).where(User.username == username)):
+            raise Conflict(f"user {username} already exists")
+        user = User(username=username, display_name=display_name or username, email=email,
+                    password_hash=_hasher.hash(password) if password else None, created_at=ctx.now())
+        session.add(user)
+        session.flush()
+        for role in dict.fromkeys(r for r in roles if r != "staff"):
+            session.add(UserRole(user_id=user.id, role=role))
+        for code in dict.fromkeys([*groups, *supervises]):
+            group = ensure_group(session, code)
+            role = "supervisor" if code in supervises else "member"
+            session.add(Membership(user_id=user.id, group_id=group.id, role=role))
+        session.flush()
+        session.refresh(user)
+        return actor_of(user)
+
+
+def authenticate(ctx: ServiceContext, username: str, password: str) -> Actor:
+    """The actor for a username and password, or Unauthenticated (same answer for either mistake)."""
+    with ctx.read() as session:
+        user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        if user is None or not user.password_hash:
+            _hasher.hash(password)  # same cost whether or not the user exists
+            raise Unauthenticated("wrong username or password")
+        try:
+            _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            raise Unauthenticated("wrong username or password") from None
+        return actor_of(user)
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(ctx: ServiceContext, username: str, name: str = "") -> str:
+    """A new API token for the user; only its digest is stored, so this is the one time it is shown."""
+    token = "pf_" + secrets.token_urlsafe(32)
+    with ctx.write() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"no user {username}")
+        session.add(ApiToken(user_id=user.id, token_sha256=_token_digest(token), name=name, created_at=ctx.now()))
+    return token
+
+
+def actor_for_token(ctx: ServiceContext, token: str) -> Actor:
+    with ctx.read() as session:
+        row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _token_digest(token),
+                                                    ApiToken.revoked_at.is_(None)))
+        user = session.get(User, row.user_id) if row else None
+        if user is None or not user.active:
+            raise Unauthenticated("the token is not valid")
+        return actor_of(user)
+
+
+def actor_for_username(ctx: ServiceContext, username: str) -> Actor:
+    with ctx.read() as session:
+        user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        if user is None:
+            raise Unauthenticated("no such user")
+        return actor_of(user)
+
+
+def list_groups(ctx: ServiceContext) -> list[dict]:
+    with ctx.read() as session:
+        groups = session.scalars(select(Group).order_by(Group.code)).all()
+        return [{"code": g.code, "name": g.name, "name_en": g.name_en, "kind": g.kind,
+                 "members": sorted(m.user.username for m in g.members)} for g in groups]

@@ -1,0 +1,38 @@
+"""Creating and upgrading the schema through Alembic, and asking whether it is current."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _config(connection=None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the database to the newest migration."""
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), "head")
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether every migration has been applied."""
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head
+
+
+def autogenerate(engine: Engine, message: str) -> None:
+    """Write a new migration from the models' difference to the database (developers only)."""
+    with engine.begin() as connection:
+        command.revision(_config(connection), message=message, autogenerate=True)

@@ -1,0 +1,46 @@
+"""The Flask application: an application factory, the JSON API and the pages as blueprints."""
+from __future__ import annotations
+
+from flask import Flask, jsonify
+
+from app import config as config_module
+from app.bootstrap import build_context
+from app.services.context import ServiceContext
+
+from . import errors
+
+
+def create_app(settings: config_module.Settings | None = None, context: ServiceContext | None = None) -> Flask:
+    """Build the application; nothing connects or schedules at import time."""
+    settings = settings or config_module.from_environment()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 256 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        JSON_AS_ASCII=False,
+        TESTING=settings.testing,
+    )
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.extensions["planflow"] = context or build_context(settings)
+    app.extensions["planflow_settings"] = settings
+
+    from .api import api, build_openapi
+    from .pages import pages
+
+    app.register_blueprint(api)
+    app.register_blueprint(pages)
+    errors.register(app)
+    openapi_document = build_openapi()
+
+    @app.get("/api/openapi.json")
+    def openapi():
+        return jsonify(openapi_document)
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify({"status": "ok"})
+
+    return app

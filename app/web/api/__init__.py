@@ -1,0 +1,7 @@
+"""The JSON API of API.md under /api/v1, and its OpenAPI description at /api/openapi.json."""
+from flask import Blueprint
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from . import routes  # noqa: E402,F401  (registers the routes on the blueprint)
+from .openapi import build as build_openapi  # noqa: E402

@@ -1,0 +1,58 @@
+"""OpenAPI 3 description of the API, generated from the route table and the marshmallow schemas."""
+from __future__ import annotations
+
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from . import schemas
+from .table import ROUTES
+
+_RESPONSE_SCHEMAS = {"Case": schemas.CaseOut, "Task": schemas.TaskOut, "Event": schemas.EventOut}
+_PARAM = re.compile(r"<(?:(int):)?(\w+)>")
+
+
+def _openapi_path(path: str) -> tuple[str, list[dict]]:
+    params = [{"name": name, "in": "path", "required": True,
+               "schema": {"type": "integer", "minimum": 1} if kind == "int" else {"type": "string"}}
+              for kind, name in _PARAM.findall(path)]
+    return "/api/v1" + _PARAM.sub(lambda m: "{" + m.group(2) + "}", path), params
+
+
+def build() -> dict:
+    spec = APISpec(title="PlanFlow API", version="1.0.0", openapi_version="3.0.3", plugins=[MarshmallowPlugin()])
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for name, schema in _RESPONSE_SCHEMAS.items():
+        spec.components.schema(name, schema=schema)
+    spec.components.schema("Error", schema=schemas.ErrorOut)
+    paths: dict[str, dict] = {}
+    for info in ROUTES:
+        path, params = _openapi_path(info.path)
+        operation: dict = {"summary": info.summary, "operationId": info.endpoint, "parameters": params + [
+            {"name": name, "in": "query", "required": False, "schema": {"type": kind}} for name, kind in info.query
+        ], "security": [{"bearer": []}], "responses": {}}
+        if info.body is not None:
+            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": info.body}}}
+        elif info.body_kind == "xml-or-multipart":
+            operation["requestBody"] = {"required": True, "content": {
+                "application/xml": {"schema": {"type": "string"}},
+                "multipart/form-data": {"schema": {"type": "object", "properties": {
+                    "file": {"type": "string", "format": "binary"}}}}}}
+        elif info.body_kind == "multipart":
+            operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}}
+        ok_schema: dict = {"type": "object"}
+        if info.response in _RESPONSE_SCHEMAS:
+            ref = {"$ref": f"#/components/schemas/{info.response}"}
+            ok_schema = {"type": "array", "items": ref} if info.many else ref
+        elif info.many:
+            ok_schema = {"type": "array", "items": {"type": "object"}}
+        operation["responses"][str(info.ok)] = {"description": "OK", "content": {"application/json": {"schema": ok_schema}}}
+        for status in info.errors:
+            operation["responses"][str(status)] = {"description": "Error", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        paths.setdefault(path, {})[info.method.lower()] = operation
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()

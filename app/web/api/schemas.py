@@ -1,0 +1,81 @@
+"""Marshmallow schemas of the API's own request and response bodies (forms are JSON Schema, not these)."""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from app.services.errors import Invalid
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class StartCaseBody(_Strict):
+    process_key = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class ReasonBody(_Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class AssignBody(_Strict):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
+
+
+class CompleteBody(_Strict):
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class TaskOut(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    name = fields.String()
+    spec_id = fields.String()
+    lane = fields.String(allow_none=True)
+    group = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True)
+    status = fields.String(validate=validate.OneOf(["open", "claimed", "completed", "cancelled"]))
+    created_at = fields.DateTime()
+    due_at = fields.DateTime(allow_none=True)
+
+
+class CaseOut(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    process_key = fields.String()
+    version = fields.Integer()
+    title = fields.String()
+    status = fields.String(validate=validate.OneOf(["running", "completed", "cancelled", "suspended", "error"]))
+    started_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+    open_tasks = fields.List(fields.Nested(TaskOut))
+
+
+class EventOut(Schema):
+    seq = fields.Integer()
+    at = fields.DateTime()
+    actor = fields.String(allow_none=True)
+    kind = fields.String()
+    task_spec_id = fields.String(allow_none=True)
+    data = fields.Dict()
+    hash = fields.String()
+    prev_hash = fields.String()
+
+
+class ErrorOut(Schema):
+    error = fields.Dict()
+
+
+def load_body(schema: Schema, payload) -> dict:
+    """Parse a JSON body, turning marshmallow's errors into our 400 with `fields`."""
+    if not isinstance(payload, dict):
+        raise Invalid("the body must be a JSON object", {"_body": ["ต้องเป็น JSON object (must be an object)"]})
+    try:
+        return schema.load(payload)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_body": exc.messages}
+        flat = {k: v if isinstance(v, list) else [str(v)] for k, v in messages.items()}
+        raise Invalid("the request body is not valid: " + ", ".join(sorted(flat)), flat) from None

@@ -1,0 +1,35 @@
+"""The API's route table: each route is registered once here, with what OpenAPI needs to describe it."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from marshmallow import Schema
+
+from . import api
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    method: str
+    path: str  # Flask syntax, e.g. /cases/<int:case_id>
+    summary: str
+    endpoint: str
+    body: type[Schema] | None = None
+    body_kind: str = "json"  # json | xml-or-multipart | multipart | none
+    ok: int = 200
+    errors: tuple[int, ...] = (401, 403, 404)
+    response: str | None = None  # name of the response schema
+    many: bool = False
+    query: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+ROUTES: list[RouteInfo] = []
+
+
+def route(method: str, path: str, summary: str, **info) -> Callable:
+    def register(view: Callable) -> Callable:
+        ROUTES.append(RouteInfo(method=method, path=path, summary=summary, endpoint=view.__name__, **info))
+        api.add_url_rule(path, view.__name__, view, methods=[method])
+        return view
+    return register
