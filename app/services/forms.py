@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -65,18 +66,20 @@ def check_schema(schema: Any, name: str = "form") -> None:
         raise Invalid(f"{name} is not a valid JSON Schema: {exc.message}") from None
 
 
-def _field_name(error) -> str:
+_REQUIRED = re.compile(r"^'(.+)' is a required property$")
+
+
+def _field_names(error) -> list[str]:
+    """The form fields an error is about: the missing one, the unexpected ones, or where it happened."""
     path = ".".join(str(p) for p in error.absolute_path)
+    prefix = f"{path}." if path else ""
     if error.validator == "required":
-        missing = [r for r in error.validator_value if isinstance(error.instance, dict) and r not in error.instance]
-        name = missing[0] if missing else ""
-        return f"{path}.{name}" if path and name else (name or path)
+        found = _REQUIRED.match(error.message)
+        return [prefix + (found.group(1) if found else "")]
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(error.schema.get("properties", {}))
-        extra = sorted(k for k in error.instance if k not in allowed)
-        name = extra[0] if extra else ""
-        return f"{path}.{name}" if path and name else (name or path)
-    return path or "_form"
+        return [prefix + k for k in sorted(error.instance) if k not in allowed] or [path or "_form"]
+    return [path or "_form"]
 
 
 def validate(schema: dict[str, Any] | None, data: Any) -> dict[str, Any]:
@@ -91,7 +94,8 @@ def validate(schema: dict[str, Any] | None, data: Any) -> dict[str, Any]:
     validator = Draft202012Validator(schema, format_checker=_format_checker)
     for error in validator.iter_errors(data):
         th, en = _MESSAGES.get(error.validator, ("ข้อมูลไม่ถูกต้อง", error.message))
-        fields.setdefault(_field_name(error), []).append(f"{th} ({en})")
+        for name in _field_names(error):
+            fields.setdefault(name, []).append(f"{th} ({en})")
     if fields:
         raise Invalid("some fields are missing or wrong: " + ", ".join(sorted(fields)), fields)
     return data

@@ -1,0 +1,61 @@
+"""A step's data is checked against its form on the server; a wrong submission changes nothing."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.services import cases, tasks
+from app.services.errors import Invalid
+
+from ..stories import start
+
+
+@pytest.fixture
+def request_step(ctx, people):
+    transfer = start(ctx, people, "budget_transfer")
+    return transfer, transfer.task_of("request")
+
+
+def _unchanged(ctx, people, transfer, before):
+    assert cases.get_case(ctx, people["admin"], transfer.id) == before
+    assert len(cases.case_history(ctx, people["admin"], transfer.id)) == 1
+
+
+def test_a_missing_field_is_named_and_nothing_changes(ctx, people, request_step):
+    transfer, step = request_step
+    before = transfer.refresh()
+    with pytest.raises(Invalid) as caught:
+        tasks.complete(ctx, people["plan1"], step["id"], {"plan": "แผนงานพื้นฐาน"})
+    assert "amount" in caught.value.fields and "category_from" in caught.value.fields
+    _unchanged(ctx, people, transfer, before)
+
+
+def test_a_wrong_type_is_named(ctx, people, request_step):
+    transfer, step = request_step
+    form = tasks.get_task(ctx, people["plan1"], step["id"])["form"]
+    from ..samples import fill
+    data = fill(form, {"amount": "ห้าหมื่นบาท", "category_to": "lottery"})
+    with pytest.raises(Invalid) as caught:
+        tasks.complete(ctx, people["plan1"], step["id"], data)
+    assert set(caught.value.fields) == {"amount", "category_to"}
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+                           max_leaves=10)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.dictionaries(st.sampled_from(["plan", "project", "category_from", "category_to", "amount", "reason",
+                                             "fiscal_year", "requesting_unit", "extra"]), json_values, max_size=9))
+def test_any_submission_is_either_accepted_whole_or_refused_without_a_trace(ctx, people, request_step, data):
+    transfer, step = request_step
+    before = transfer.refresh()
+    if before["open_tasks"][0]["spec_id"] != "request":
+        return  # an earlier example completed the step; nothing left to try on this case
+    try:
+        tasks.complete(ctx, people["plan1"], step["id"], data)
+    except Invalid as exc:
+        assert exc.fields, "a refusal names the fields"
+        _unchanged(ctx, people, transfer, before)

@@ -1,0 +1,93 @@
+"""An auditor proves the record: any edit to the events or the stored state names the case and event."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import delete, select, update
+
+from app.cli import main as cli_main
+from app.services import audit
+from app.store.models import Case, Event
+
+from ..stories import start
+
+
+def _transfer(ctx, people):
+    transfer = start(ctx, people, "budget_transfer")
+    transfer.complete("request", "plan1", category_from="operating", category_to="other", amount=1000)
+    transfer.complete("analysis", "plan2")
+    transfer.complete("director_approval", "office")
+    return transfer
+
+
+def _verify(ctx, people, case_id):
+    return audit.verify_case(ctx, people["auditor"], case_id)
+
+
+def test_an_untouched_case_verifies(ctx, people):
+    transfer = _transfer(ctx, people)
+    verdict = _verify(ctx, people, transfer.id)
+    assert verdict.ok and verdict.first_bad_seq is None and verdict.events >= 5
+
+
+def test_changing_the_data_of_an_event_names_that_event(ctx, people):
+    transfer = _transfer(ctx, people)
+    with ctx.write() as session:
+        event = session.scalar(select(Event).where(Event.case_id == transfer.id, Event.kind == "task_completed")
+                               .order_by(Event.seq).limit(1))
+        seq = event.seq
+        session.execute(update(Event).where(Event.id == event.id).values(data={**event.data, "amount": 999999}))
+    verdict = _verify(ctx, people, transfer.id)
+    assert not verdict.chain_ok and verdict.first_bad_seq == seq
+
+
+def test_deleting_an_event_names_the_gap(ctx, people):
+    transfer = _transfer(ctx, people)
+    with ctx.write() as session:
+        session.execute(delete(Event).where(Event.case_id == transfer.id, Event.seq == 3))
+    verdict = _verify(ctx, people, transfer.id)
+    assert not verdict.chain_ok and verdict.first_bad_seq == 4
+
+
+def test_reordering_events_is_detected(ctx, people):
+    transfer = _transfer(ctx, people)
+    with ctx.write() as session:
+        session.execute(update(Event).where(Event.case_id == transfer.id, Event.seq == 2).values(seq=-2))
+        session.execute(update(Event).where(Event.case_id == transfer.id, Event.seq == 3).values(seq=2))
+        session.execute(update(Event).where(Event.case_id == transfer.id, Event.seq == -2).values(seq=3))
+    verdict = _verify(ctx, people, transfer.id)
+    assert not verdict.chain_ok and verdict.first_bad_seq == 2
+
+
+def test_editing_the_cases_state_behind_the_logs_back_is_detected(ctx, people):
+    transfer = _transfer(ctx, people)
+    with ctx.write() as session:
+        case = session.get(Case, transfer.id)
+        state = json.loads(case.state)
+        state["data"]["injected"] = "yes"
+        session.execute(update(Case).where(Case.id == case.id).values(state=json.dumps(state)))
+    verdict = _verify(ctx, people, transfer.id)
+    assert verdict.chain_ok and not verdict.replay_ok
+
+
+def test_rewriting_an_event_and_its_hash_is_caught_by_the_next_link(ctx, people):
+    transfer = _transfer(ctx, people)
+    from app.services.history import event_hash
+    with ctx.write() as session:
+        event = session.scalar(select(Event).where(Event.case_id == transfer.id, Event.seq == 2))
+        event.data = {**event.data, "amount": 1}
+        event.hash = event_hash(transfer.case["number"], event)
+    verdict = _verify(ctx, people, transfer.id)
+    assert not verdict.ok and verdict.first_bad_seq in (2, 3)
+
+
+def test_audit_verify_all_on_the_command_line_exits_1_and_names_the_case(ctx, people, monkeypatch, capsys):
+    good = _transfer(ctx, people)
+    bad = _transfer(ctx, people)
+    with ctx.write() as session:
+        session.execute(update(Event).where(Event.case_id == bad.id, Event.seq == 2).values(actor="someone"))
+    monkeypatch.setenv("DATABASE_URL", ctx.db.url)
+    assert cli_main(["audit", "verify", "--all"]) == 1
+    out = capsys.readouterr().out
+    assert f"case {bad.id} ({bad.case['number']}): event 2" in out
+    assert f"case {good.id} " not in out
