@@ -1,4 +1,8 @@
-"""Creating and upgrading the schema through Alembic, and asking whether it is current."""
+"""Creating and upgrading the schema through Alembic, and asking whether it is current.
+
+Features may add migrations on their own branch from an earlier revision (upgrading to "heads"
+applies every branch); a merge revision joins them when they land together.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,14 +26,14 @@ def _config(connection=None) -> Config:
 def upgrade(engine: Engine) -> None:
     """Bring the database to the newest migration."""
     with engine.begin() as connection:
-        command.upgrade(_config(connection), "head")
+        command.upgrade(_config(connection), "heads")
 
 
 def is_current(engine: Engine) -> bool:
     """Whether every migration has been applied."""
-    head = ScriptDirectory.from_config(_config()).get_current_head()
+    heads = set(ScriptDirectory.from_config(_config()).get_heads())
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() == head
+        return set(MigrationContext.configure(connection).get_current_heads()) == heads
 
 
 def autogenerate(engine: Engine, message: str) -> None:
