@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ("staff", "supervisor", "process_owner", "auditor", "admin")
+# `cleared`: may read secret correspondence (given to auditors who hold a clearance).
+ROLES = ("staff", "supervisor", "process_owner", "auditor", "admin", "cleared")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app import engine
 from app.store.models import Case, DueTimer, Event, Task
 
-from . import history, processes
+from . import access, history, processes
 from .context import ServiceContext
 from .errors import Conflict, Invalid
 from .working_days import add_working_days
@@ -101,6 +101,7 @@ def save_state(session: Session, case: Case, workflow, now: datetime) -> str:
     if engine.is_completed(workflow) and case.status == "running":
         case.status, case.completed_at = "completed", now
     case.state, case.state_format, case.data = text, engine.STATE_FORMAT, engine.case_data(workflow)
+    case.secrecy = access.secrecy_of(case.data)
     session.flush()
     _schedule_timer(session, case, workflow)
     return engine.digest(text)

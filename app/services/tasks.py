@@ -24,7 +24,8 @@ def list_tasks(ctx: ServiceContext, actor: Actor, scope: str = "mine", limit: in
     if scope not in SCOPES:
         raise Invalid("scope must be mine, group or all", {"scope": [f"choose from {', '.join(SCOPES)}"]})
     query = (select(Task, Case).join(Case, Case.id == Task.case_id)
-             .where(Task.status.in_(casework.OPEN_STATUSES), Case.status == "running"))
+             .where(Task.status.in_(casework.OPEN_STATUSES), Case.status == "running",
+                    access.visible_tasks_clause(actor)))
     if scope == "mine":
         query = query.where(or_(Task.assignee == actor.username,
                                 Task.group_code.in_(actor.groups) & Task.assignee.is_(None)))

@@ -28,7 +28,7 @@ def case_dict(case: Case, open_tasks: list[Task], with_data: bool = False) -> di
         "id": case.id, "number": case.number, "process_key": case.process_key, "version": case.version.version,
         "title": case.title, "status": case.status, "fiscal_year": case.fiscal_year,
         "started_by": case.started_by, "started_at": iso(case.started_at), "completed_at": iso(case.completed_at),
-        "last_event_at": iso(case.last_event_at), "status_reason": case.status_reason,
+        "last_event_at": iso(case.last_event_at), "status_reason": case.status_reason, "secrecy": case.secrecy,
         "open_tasks": [task_dict(t) for t in open_tasks],
     }
     if with_data:

@@ -141,6 +141,9 @@ class Case(Base):
     completed_at: Mapped[datetime | None]
     last_event_at: Mapped[datetime] = mapped_column(index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)
+    # Secret correspondence (ลับ, ลับมาก, ลับที่สุด): copied from the case's data so that every list can
+    # filter on it in SQL. None for ordinary cases.
+    secrecy: Mapped[str | None] = mapped_column(String(20), index=True)
     version: Mapped[ProcessVersion] = relationship(lazy="joined")
     # Optimistic lock: every UPDATE says `WHERE lock_version = <the one read>`; losing a race is a
     # StaleDataError, which the services answer as a conflict, never a lost update.
