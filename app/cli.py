@@ -63,8 +63,10 @@ def cmd_users_token(args) -> int:
 
 def cmd_audit_verify(args) -> int:
     ctx = _context()
+    started = ctx.now()
     if args.all:
         verdicts = audit.verify_all(ctx)
+        audit.record_run(ctx, verdicts, started)
     elif args.case_id:
         verdicts = [audit.verify_case(ctx, SYSTEM, int(args.case_id))]
     else:

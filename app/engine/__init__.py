@@ -2,12 +2,12 @@
 from .diagram import CompiledProcess, UserTaskInfo, compile_diagram, sha256_of
 from .errors import EngineError, EngineStall, InvalidDiagram, Problem, StepFailed, TaskNotReady
 from .runtime import HumanTask, attach, cancel, case_data, complete, fire_timers, is_completed, next_timer_at
-from .runtime import ready_human_tasks, start
+from .runtime import path_of, ready_human_tasks, start
 from .serializer import STATE_FORMAT, digest, dump, json_safe, load, upgrade_state
 
 __all__ = [
     "CompiledProcess", "UserTaskInfo", "compile_diagram", "sha256_of", "EngineError", "EngineStall",
     "InvalidDiagram", "Problem", "StepFailed", "TaskNotReady", "HumanTask", "attach", "cancel", "case_data",
-    "complete", "fire_timers", "is_completed", "next_timer_at", "ready_human_tasks", "start", "STATE_FORMAT",
+    "complete", "fire_timers", "path_of", "is_completed", "next_timer_at", "ready_human_tasks", "start", "STATE_FORMAT",
     "digest", "dump", "json_safe", "load", "upgrade_state",
 ]

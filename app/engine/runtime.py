@@ -238,3 +238,21 @@ def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
         except ValueError:
             continue
     return min(due) if due else None
+
+
+def path_of(workflow: BpmnWorkflow) -> dict[str, list[str]]:
+    """Which diagram elements the case has passed, is at, and has left behind (cancelled)."""
+    done: dict[str, None] = {}
+    active: dict[str, None] = {}
+    cancelled: dict[str, None] = {}
+    for task in all_tasks(workflow):
+        element = getattr(task.task_spec, "bpmn_id", None)
+        if not element:
+            continue
+        if task.state == TaskState.COMPLETED:
+            done[element] = None
+        elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+            active[element] = None
+        elif task.state == TaskState.CANCELLED:
+            cancelled[element] = None
+    return {"done": list(done), "active": list(active), "cancelled": [e for e in cancelled if e not in done]}

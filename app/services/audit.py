@@ -1,6 +1,9 @@
 """Proving a case's record: the hash chain, and a replay of its events that must reach every recorded state."""
 from __future__ import annotations
 
+import csv
+import io
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -8,11 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import engine
-from app.store.models import Case, Event
+from app.store.models import Case, Event, VerificationRun
 
 from . import access, casework, history, processes
 from .actors import Actor
 from .context import ServiceContext
+from .errors import Forbidden
 
 
 @dataclass
@@ -24,6 +28,7 @@ class Verdict:
     events: int = 0
     first_bad_seq: int | None = None
     problems: list[str] = field(default_factory=list)
+    replayed: int | None = None  # the last event the replay reached
 
     @property
     def ok(self) -> bool:
@@ -74,23 +79,44 @@ def _apply(process, workflow, case: Case, event: Event):
     return workflow
 
 
-def _replay(case: Case, events: list[Event], verdict: Verdict) -> None:
+def _replayed(case: Case, events: list[Event]):
+    """Re-run the case's engine events in order; yields (event, workflow, digest after it).
+
+    Raises engine.EngineError when an event cannot be applied (its step was not open, say).
+    """
     process = processes.compiled(case.version)
     workflow, digest = None, None
     for event in events:
         if event.kind in history.ENGINE_KINDS:
-            try:
-                workflow = _apply(process, workflow, case, event)
-            except engine.EngineError as exc:
-                verdict.fail("replay", event.seq, f"event {event.seq} cannot be replayed: {exc}")
-                return
+            workflow = _apply(process, workflow, case, event)
             digest = engine.digest(engine.dump(workflow))
+        yield event, workflow, digest
+
+
+def _replay(case: Case, events: list[Event], verdict: Verdict) -> None:
+    digest = None
+    replay = _replayed(case, events)
+    while True:
+        try:
+            event, _, digest = next(replay)
+        except StopIteration:
+            break
+        except engine.EngineError as exc:
+            seq = _failing_seq(events, verdict)
+            verdict.fail("replay", seq, f"event {seq} cannot be replayed: {exc}")
+            return
         if event.state_digest is not None and event.state_digest != digest:
             verdict.fail("replay", event.seq, f"event {event.seq}: replay does not reach the recorded state")
             return
+        verdict.replayed = event.seq
     if engine.digest(case.state) != digest:
         verdict.fail("replay", events[-1].seq if events else None,
                      "the case's stored state is not the state its events produce")
+
+
+def _failing_seq(events: list[Event], verdict: Verdict) -> int | None:
+    following = [e.seq for e in events if e.seq > (verdict.replayed or 0) and e.kind in history.ENGINE_KINDS]
+    return following[0] if following else None
 
 
 def verify_case_in_session(session: Session, case: Case) -> Verdict:
@@ -116,3 +142,97 @@ def verify_all(ctx: ServiceContext) -> list[Verdict]:
         with ctx.read() as session:
             verdicts.append(verify_case_in_session(session, session.get(Case, case_id)))
     return verdicts
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """Field by field, what an event changed in the case's data."""
+    changed = []
+    for name in list(before) + [k for k in after if k not in before]:
+        old, new = before.get(name), after.get(name)
+        if old != new:
+            changed.append({"field": name, "before": old, "after": new})
+    return changed
+
+
+def replay_case(ctx: ServiceContext, actor: Actor, case_id: int) -> dict[str, Any]:
+    """The case step by step: each event with the data it changed and the diagram path up to it."""
+    with ctx.read() as session:
+        case = access.get_visible_case(session, actor, case_id)
+        events = list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq)))
+        steps, data = [], {}
+        try:
+            for event, workflow, digest in _replayed(case, events):
+                after = engine.case_data(workflow) if workflow is not None else {}
+                steps.append({**history.event_dict(event), "changes": _changes(data, after),
+                              "case_data": after, "path": engine.path_of(workflow) if workflow else {},
+                              "state_matches": event.state_digest in (None, digest)})
+                data = after
+        except engine.EngineError as exc:
+            steps.append({"error": f"the replay stopped: {exc}"})
+        return {"case_id": case.id, "number": case.number, "process_key": case.process_key,
+                "version": case.version.version, "steps": steps}
+
+
+def record_run(ctx: ServiceContext, verdicts: list[Verdict], started_at) -> dict[str, Any]:
+    """Keep the result of a verification of every case where supervisors see it."""
+    failed = [v.as_dict() for v in verdicts if not v.ok]
+    with ctx.write() as session:
+        run = VerificationRun(started_at=started_at, finished_at=ctx.now(), cases=len(verdicts),
+                              failed=len(failed), failures=failed[:200])
+        session.add(run)
+        session.flush()
+        return verification_run_dict(run)
+
+
+def verification_run_dict(run: VerificationRun) -> dict[str, Any]:
+    return {"id": run.id, "started_at": run.started_at.isoformat(), "finished_at": run.finished_at.isoformat(),
+            "cases": run.cases, "failed": run.failed, "failures": run.failures}
+
+
+def latest_runs(ctx: ServiceContext, actor: Actor, limit: int = 10) -> list[dict[str, Any]]:
+    if not (actor.is_supervisor or actor.is_auditor or actor.is_admin):
+        raise Forbidden("supervisors and auditors see verification runs")
+    with ctx.read() as session:
+        runs = session.scalars(select(VerificationRun).order_by(VerificationRun.id.desc()).limit(limit))
+        return [verification_run_dict(r) for r in runs]
+
+
+def search_events(ctx: ServiceContext, actor: Actor, username: str | None = None, date_from=None, date_to=None,
+                  process_key: str | None = None, kind: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    """Events across the cases the actor may see, filtered by who, when, which process and what kind."""
+    query = (select(Event, Case).join(Case, Case.id == Event.case_id)
+             .where(access.visible_cases_clause(actor)))
+    if username:
+        query = query.where(Event.actor == username)
+    if date_from is not None:
+        query = query.where(Event.at >= date_from)
+    if date_to is not None:
+        query = query.where(Event.at < date_to)
+    if process_key:
+        query = query.where(Case.process_key == process_key)
+    if kind:
+        query = query.where(Event.kind == kind)
+    query = query.order_by(Event.at.desc(), Event.id.desc()).limit(min(max(limit, 1), 10000))
+    with ctx.read() as session:
+        return [{**history.event_dict(e), "case_id": c.id, "case_number": c.number, "process_key": c.process_key}
+                for e, c in session.execute(query)]
+
+
+CSV_COLUMNS = ("seq", "at", "actor", "kind", "task_spec_id", "data", "state_digest", "prev_hash", "hash")
+
+
+def history_csv(ctx: ServiceContext, actor: Actor, case_id: int) -> str:
+    """The case's events as CSV (UTF-8 with BOM so spreadsheet programs show Thai), chain digest last."""
+    with ctx.read() as session:
+        case = access.get_visible_case(session, actor, case_id)
+        events = list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq)))
+        out = io.StringIO()
+        out.write("\ufeff")
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for event in events:
+            row = history.event_dict(event)
+            row["data"] = json.dumps(row["data"], ensure_ascii=False, sort_keys=True)
+            writer.writerow([row[c] for c in CSV_COLUMNS])
+        writer.writerow(["final_digest", events[-1].hash if events else history.GENESIS])
+        return out.getvalue()

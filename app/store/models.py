@@ -216,3 +216,15 @@ class DueTimer(Base):
     due_at: Mapped[datetime] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class VerificationRun(Base):
+    """One verification of every case's chain and replay (nightly, or `planflow audit verify --all`)."""
+
+    __tablename__ = "verification_runs"
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime]
+    cases: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[int] = mapped_column(Integer)
+    failures: Mapped[list[Any]] = mapped_column(default=list)

@@ -1,10 +1,13 @@
 """API.md's routes. Each parses the request, calls one use case, and returns its JSON."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Response, jsonify, request, send_file
 
 from app.services import attachments, audit, cases, processes, tasks, users
 from app.services.errors import Invalid, TooLarge
+from app.thaidate import BANGKOK
 
 from ..auth import current_actor, services
 from .schemas import AssignBody, CompleteBody, ReasonBody, StartCaseBody, load_body
@@ -180,3 +183,43 @@ def case_history(case_id: int):
 @route("GET", "/cases/<int:case_id>/verify", "Check the hash chain and replay the case", response="Verdict")
 def verify_case(case_id: int):
     return jsonify(audit.verify_case(services(), current_actor(), case_id).as_dict())
+
+
+@route("GET", "/cases/<int:case_id>/replay", "The case step by step: data changes and diagram path at each event")
+def replay_case(case_id: int):
+    return jsonify(audit.replay_case(services(), current_actor(), case_id))
+
+
+@route("GET", "/cases/<int:case_id>/history.csv", "The case's events as CSV with the chain's final digest",
+       body_kind="none")
+def case_history_csv(case_id: int):
+    text = audit.history_csv(services(), current_actor(), case_id)
+    return Response(text, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="case-{case_id}-history.csv"'})
+
+
+def _date_arg(name: str):
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"{name} must be an ISO date", {name: ["รูปแบบวันที่ไม่ถูกต้อง (ISO date expected)"]}) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=BANGKOK)
+
+
+@route("GET", "/events", "Events across cases, filtered by user, dates, process and kind", many=True,
+       errors=(400, 401), query=(("user", "string"), ("from", "string"), ("to", "string"),
+                                 ("process_key", "string"), ("kind", "string")))
+def search_events():
+    actor = current_actor()
+    return jsonify(audit.search_events(services(), actor, username=request.args.get("user") or None,
+                                       date_from=_date_arg("from"), date_to=_date_arg("to"),
+                                       process_key=request.args.get("process_key") or None,
+                                       kind=request.args.get("kind") or None))
+
+
+@route("GET", "/audit/runs", "The latest verifications of every case", many=True, errors=(401, 403))
+def verification_runs():
+    return jsonify(audit.latest_runs(services(), current_actor()))

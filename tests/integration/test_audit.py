@@ -1,0 +1,55 @@
+"""An auditor steps through a case: what each event changed, and where the case stood on its diagram."""
+from __future__ import annotations
+
+from app.services import audit
+
+from ..stories import start
+
+
+def _transfer(ctx, people):
+    transfer = start(ctx, people, "budget_transfer")
+    transfer.complete("request", "plan1", category_from="operating", category_to="other", amount=1000)
+    transfer.complete("analysis", "plan2")
+    return transfer
+
+
+def test_replay_shows_each_events_changes_and_the_path_taken(ctx, people):
+    transfer = _transfer(ctx, people)
+    replay = audit.replay_case(ctx, people["auditor"], transfer.id)
+    steps = replay["steps"]
+    assert [s["kind"] for s in steps][:2] == ["case_started", "attachment_added"]
+    request = next(s for s in steps if s["task_spec_id"] == "request")
+    changed = {c["field"]: c for c in request["changes"]}
+    assert changed["amount"] == {"field": "amount", "before": None, "after": 1000}
+    assert "request" in request["path"]["done"] and "analysis" in request["path"]["active"]
+    analysis = next(s for s in steps if s["task_spec_id"] == "analysis")
+    scripted = {c["field"]: c["after"] for c in analysis["changes"]}
+    assert scripted["within_office_authority"] is True, "a script's result is part of the change"
+    last = steps[-1]
+    assert last["path"]["active"] == ["director_approval"]
+    assert all(s["state_matches"] for s in steps)
+
+
+def test_events_can_be_searched_across_cases_by_user_and_kind(ctx, people):
+    _transfer(ctx, people)
+    _transfer(ctx, people)
+    found = audit.search_events(ctx, people["auditor"], username="plan2", kind="task_completed")
+    assert len(found) == 2 and {e["task_spec_id"] for e in found} == {"analysis"}
+    assert audit.search_events(ctx, people["auditor"], process_key="development_plan") == []
+
+
+def test_a_verification_of_every_case_is_recorded_for_supervisors(ctx, people, clock):
+    _transfer(ctx, people)
+    started = clock()
+    run = audit.record_run(ctx, audit.verify_all(ctx), started)
+    assert run["cases"] == 1 and run["failed"] == 0
+    assert audit.latest_runs(ctx, people["director"])[0]["id"] == run["id"]
+
+
+def test_history_exports_as_csv_with_the_final_digest(ctx, people):
+    transfer = _transfer(ctx, people)
+    text = audit.history_csv(ctx, people["auditor"], transfer.id)
+    lines = text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("seq,at,actor,kind")
+    history = audit.verify_case(ctx, people["auditor"], transfer.id)
+    assert lines[-1].startswith("final_digest,") and len(lines) == history.events + 2
