@@ -41,7 +41,7 @@ def cmd_demo(args) -> int:
     result = demo.create_demo(_context())
     for row in result["processes"]:
         print(f"process {row['key']} version {row['version']}")
-    print("demo users (password for all: %s):" % result["password"])
+    print(f"demo users (password for all: {result['password']}):")
     for username, name, *_ in demo.DEMO_USERS:
         print(f"  {username:<10} {name}")
     print("  school1..school5  one user for each demo school")

@@ -13,9 +13,9 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.util import task as _bpmn_task_iteration
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util import task as _task_iteration
-from SpiffWorkflow.bpmn.util import task as _bpmn_task_iteration
 from SpiffWorkflow.util.task import TaskState
 
 from . import determinism, sandbox

@@ -1,7 +1,6 @@
 """Starting, reading and stopping cases."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select

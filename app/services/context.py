@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,11 @@ from app.store.db import Database
 from .errors import Conflict
 
 
+STALE_MESSAGE = "the case was changed by someone else at the same moment; reload and try again"
+
+
 def system_clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -56,7 +59,7 @@ class ServiceContext:
                 session.commit()
             except StaleDataError:
                 session.rollback()
-                raise Conflict("the case was changed by someone else at the same moment; reload and try again") from None
+                raise Conflict(STALE_MESSAGE) from None
             except OperationalError as exc:
                 session.rollback()
                 if "locked" in str(exc.orig):  # SQLite gave up waiting for another writer

@@ -40,6 +40,7 @@ def test_the_plan_is_approved_first_time_and_published_and_every_school_makes_it
     for i in range(1, 6):
         step = next(t for t in plan.refresh()["open_tasks"] if t["group"] == f"school-104005000{i}")
         from app.services import tasks
+
         from ..samples import fill
         detail = tasks.get_task(ctx, people[f"school{i}"], step["id"])
         tasks.complete(ctx, people[f"school{i}"], step["id"], fill(detail["form"], attachment_id=plan.attachment()))
