@@ -142,7 +142,7 @@ def run_step(ctx: ServiceContext, session: Session, case: Case, actor: str | Non
 
 def seed(case: Case, seq: int) -> str:
     """The seed of a case's step: the same on replay, different for every step of every case."""
-    return f"{case.number}:{seq}"
+    return f"{case.seed or case.number}:{seq}"
 
 
 def remember(ctx: ServiceContext, case: Case, workflow) -> None:

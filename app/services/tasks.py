@@ -94,6 +94,7 @@ def claim(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]:
             raise Conflict(f"the step is held by {task.assignee}")
         if task.assignee is None:
             task.assignee, task.status = actor.username, "claimed"
+            task.claimed_at = task.claimed_at or now
             _record(session, case, actor, "task_claimed", task, now)
         return task_dict(task, case)
 
@@ -132,6 +133,7 @@ def assign(ctx: ServiceContext, actor: Actor, task_id: int, username: str) -> di
                           {"username": ["ไม่ได้อยู่ในกลุ่มผู้ปฏิบัติของขั้นตอนนี้ (not in the step's group)"]})
         _record(session, case, actor, "task_assigned", task, now, {"from": task.assignee, "to": user.username})
         task.assignee, task.status = user.username, "claimed"
+        task.claimed_at = task.claimed_at or now
         return task_dict(task, case)
 
 
@@ -151,6 +153,7 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
         data = forms.validate(_form_of(case, task), data)
         _check_attachments(session, case, forms.attachment_fields(_form_of(case, task), data))
         task.status, task.assignee = "completed", actor.username
+        task.claimed_at = task.claimed_at or now
         task.completed_at, task.completed_by = now, actor.username
         _, workflow = casework.run_step(
             ctx, session, case, actor.username, "task_completed", now,

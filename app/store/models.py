@@ -153,7 +153,11 @@ class Case(Base):
     # Secret correspondence (ลับ, ลับมาก, ลับที่สุด): copied from the case's data so that every list can
     # filter on it in SQL. None for ordinary cases.
     secrecy: Mapped[str | None] = mapped_column(String(20), index=True)
+    # Seeds the engine's task ids for replay (see engine/determinism.py); the case number unless the
+    # case was generated from a template case.
+    seed: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[ProcessVersion] = relationship(lazy="joined")
+    __table_args__ = (Index("ix_cases_status_last_event", "status", "last_event_at"),)
     # Optimistic lock: every UPDATE says `WHERE lock_version = <the one read>`; losing a race is a
     # StaleDataError, which the services answer as a conflict, never a lost update.
     __mapper_args__ = {"version_id_col": lock_version}
@@ -166,6 +170,9 @@ class Task(Base):
     __table_args__ = (
         Index("ix_tasks_group_status_due", "group_code", "status", "due_at"),
         Index("ix_tasks_assignee_status_due", "assignee", "status", "due_at"),
+        Index("ix_tasks_status_due", "status", "due_at"),
+        Index("ix_tasks_completed_by_at", "completed_by", "completed_at"),
+        Index("ix_tasks_spec_status", "spec_id", "status"),
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
@@ -177,9 +184,10 @@ class Task(Base):
     assignee: Mapped[str | None] = mapped_column(String(80))
     status: Mapped[str] = mapped_column(String(20))  # open | claimed | completed | cancelled
     form: Mapped[str | None] = mapped_column(String(200))
-    instance: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    instance: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]  # first taken by a person: splits waiting time from working time
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(80))
 

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import Response, jsonify, request, send_file
 
-from app.services import attachments, audit, cases, processes, tasks, users
+from app.services import attachments, audit, cases, dashboard, processes, tasks, users
 from app.services.errors import Invalid, TooLarge
 from app.thaidate import BANGKOK
 
@@ -223,3 +223,44 @@ def search_events():
 @route("GET", "/audit/runs", "The latest verifications of every case", many=True, errors=(401, 403))
 def verification_runs():
     return jsonify(audit.latest_runs(services(), current_actor()))
+
+
+@route("GET", "/dashboard/open-cases", "Running cases by process and fiscal year", many=True, errors=(401, 403))
+def dashboard_open_cases():
+    return jsonify(dashboard.open_cases(services(), current_actor()))
+
+
+@route("GET", "/dashboard/overdue", "Open steps past their due date", many=True, errors=(401, 403))
+def dashboard_overdue():
+    return jsonify(dashboard.overdue_steps(services(), current_actor()))
+
+
+@route("GET", "/dashboard/stalled", "Cases with no event for N working days", many=True, errors=(400, 401, 403),
+       query=(("days", "integer"),))
+def dashboard_stalled():
+    days = _int_arg("days")
+    return jsonify(dashboard.stalled_cases(services(), current_actor(), 5 if days is None else days))
+
+
+@route("GET", "/dashboard/workload", "Open, overdue and done-this-month steps per person and group",
+       errors=(401, 403))
+def dashboard_workload():
+    return jsonify(dashboard.workload(services(), current_actor()))
+
+
+@route("GET", "/dashboard/missing-submissions", "Schools that have not submitted their step", many=True,
+       errors=(401, 403))
+def dashboard_missing():
+    return jsonify(dashboard.missing_submissions(services(), current_actor()))
+
+
+@route("GET", "/dashboard/wait-times/<key>", "How long each step of a process waits (p50, p90)", many=True,
+       errors=(401, 403))
+def dashboard_wait_times(key: str):
+    return jsonify(dashboard.wait_times(services(), current_actor(), key))
+
+
+@route("GET", "/dashboard/trend", "Steps completed per month", many=True, errors=(401, 403),
+       query=(("process_key", "string"),))
+def dashboard_trend():
+    return jsonify(dashboard.monthly_trend(services(), current_actor(), request.args.get("process_key") or None))
