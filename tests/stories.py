@@ -21,7 +21,8 @@ class CaseDriver:
         return self.case["id"]
 
     def refresh(self) -> dict[str, Any]:
-        self.case = cases.get_case(self.ctx, self.people["admin"], self.id)
+        # A cleared auditor sees every case, secret correspondence included.
+        self.case = cases.get_case(self.ctx, self.people["auditor2"], self.id)
         return self.case
 
     def open_steps(self) -> list[str]:

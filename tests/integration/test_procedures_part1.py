@@ -24,7 +24,7 @@ KNOWN_LANES = {"plan_staff", "group_director", "office_director", "committee_sec
 def _finished(case, ctx, people) -> dict:
     final = case.refresh()
     assert final["status"] == "completed" and final["open_tasks"] == []
-    verdict = audit.verify_case(ctx, people["auditor"], case.id)
+    verdict = audit.verify_case(ctx, people["auditor2"], case.id)
     assert verdict.ok, verdict.problems
     return final
 
