@@ -1,6 +1,7 @@
 """API.md's routes. Each parses the request, calls one use case, and returns its JSON."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask import Response, jsonify, request, send_file
@@ -10,23 +11,32 @@ from app.services.errors import Invalid, TooLarge
 from app.thaidate import BANGKOK
 
 from ..auth import current_actor, services
+from ..input_safety import check_json
 from .schemas import AssignBody, CompleteBody, ReasonBody, StartCaseBody, load_body
 from .table import route
 
 
 def _json_body() -> dict:
+    """The request's JSON, checked for text and numbers the database cannot hold (after authentication)."""
+    current_actor()  # 401 comes before any complaint about the body
     payload = request.get_json(silent=True)
     if payload is None:
         raise Invalid("the body must be JSON (Content-Type: application/json)", {"_body": ["not JSON"]})
+    check_json(payload)
     return payload
 
 
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,4}")
+
+
 def _int_arg(name: str) -> int | None:
+    """A small whole number from the query string (day counts); anything else is a 400."""
     value = request.args.get(name)
     if value in (None, ""):
         return None
-    if not value.isdigit() or len(value) > 6:
-        raise Invalid(f"{name} must be a whole number", {name: ["ต้องเป็นจำนวนเต็ม (whole number)"]})
+    if not _WHOLE_NUMBER.fullmatch(value):
+        raise Invalid(f"{name} must be a whole number from 0 to 9999",
+                      {name: ["ต้องเป็นจำนวนเต็ม 0–9999 (whole number from 0 to 9999)"]})
     return int(value)
 
 
@@ -37,8 +47,8 @@ def list_processes():
     return jsonify(processes.list_processes(services()))
 
 
-@route("POST", "/processes/<key>/versions", "Deploy a BPMN diagram as a new version", body_kind="xml-or-multipart",
-       ok=201, errors=(400, 401, 403, 409, 413))
+@route("POST", "/processes/<key>/versions", "Deploy a BPMN diagram as a new version (200: unchanged, not redeployed)",
+       body_kind="xml-or-multipart", ok=201, also_ok=(200,), errors=(400, 401, 403, 409, 413))
 def deploy_version(key: str):
     actor = current_actor()
     if request.mimetype.startswith("multipart/"):
@@ -149,7 +159,7 @@ def complete_task(task_id: int):
 def add_attachment(case_id: int):
     actor = current_actor()
     if request.content_length and request.content_length > services().max_upload_bytes + 64 * 1024:
-        raise TooLarge(f"the file is larger than {services().max_upload_bytes // (1024 * 1024)} MB")
+        raise TooLarge(f"the file is larger than {attachments.human_size(services().max_upload_bytes)}")
     upload = request.files.get("file")
     if upload is None:
         raise Invalid("send the file in the multipart field 'file'", {"file": ["required"]})
