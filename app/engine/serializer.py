@@ -65,6 +65,8 @@ def _canonical(workflow_dct: dict[str, Any]) -> dict[str, Any]:
         for name in ("data", "delta", "internal_data"):
             if name in task:
                 task[name] = _sorted(task[name])
+        if task.get("delta", {}).get("deletions"):
+            task["delta"]["deletions"] = sorted(task["delta"]["deletions"])  # a set of keys, listed in data order
     return workflow_dct
 
 
