@@ -76,7 +76,8 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def compile_diagram(data: bytes, key: str | None = None, called: Mapping[str, bytes] | None = None) -> CompiledProcess:
+def compile_diagram(data: bytes, key: str | None = None,
+                    called: Mapping[str, bytes] | None = None) -> CompiledProcess:
     """Check and parse a diagram with the XML of the processes it calls (key -> XML); raise
     InvalidDiagram listing every problem found."""
     called_items = tuple(sorted((k, bytes(v)) for k, v in (called or {}).items()))
@@ -89,7 +90,8 @@ def called_processes(data: bytes) -> list[str]:
 
 
 @functools.lru_cache(maxsize=256)
-def _compile_cached(data: bytes, key: str | None, called_items: tuple[tuple[str, bytes], ...]) -> CompiledProcess:
+def _compile_cached(data: bytes, key: str | None,
+                    called_items: tuple[tuple[str, bytes], ...]) -> CompiledProcess:
     root = xml.parse(data)
     process = _main_process(root, key)
     called_roots = _parse_called(called_items, checks.process_ids(root))
@@ -196,8 +198,9 @@ def _user_tasks(spec, subprocess_specs) -> dict[str, UserTaskInfo]:
                 continue
             if task_spec.bpmn_id in owner and owner[task_spec.bpmn_id] != process_spec.name:
                 # Steps are known by their element id (inbox rows, forms, history): one id, one step.
-                problems.append(Problem(task_spec.bpmn_id, f"the step id is used in both {owner[task_spec.bpmn_id]} "
-                                                           f"and {process_spec.name}; rename one of them"))
+                first = owner[task_spec.bpmn_id]
+                problems.append(Problem(task_spec.bpmn_id, f"the step id is used in both {first} and "
+                                                           f"{process_spec.name}; rename one of them"))
                 continue
             owner[task_spec.bpmn_id] = process_spec.name
             extensions = getattr(task_spec, "extensions", {}) or {}
@@ -230,8 +233,8 @@ def _messages(spec, subprocess_specs) -> dict[str, MessageInfo]:
                 continue
             variable = getattr(definition, "message_var", None)
             if not variable:
-                problems.append(Problem(task_spec.bpmn_id, "a message catch event needs spiffworkflow:messageVariable "
-                                                           "so that the message's data reaches the case"))
+                problems.append(Problem(task_spec.bpmn_id, "a message catch event needs spiffworkflow:"
+                                        "messageVariable so that the message's data reaches the case"))
                 continue
             props = (getattr(task_spec, "extensions", {}) or {}).get("properties", {}) or {}
             known = found.get(definition.name)

@@ -105,7 +105,8 @@ def fire_timers(workflow: BpmnWorkflow, at: datetime, seed: str) -> None:
         _advance(workflow)
 
 
-def deliver_message(workflow: BpmnWorkflow, name: str, payload: dict[str, Any], at: datetime, seed: str) -> None:
+def deliver_message(workflow: BpmnWorkflow, name: str, payload: dict[str, Any], at: datetime,
+                    seed: str) -> None:
     """Hand the workflow a message (e.g. OBEC's allocation notice) with its data, and run what follows.
 
     Refused with NotWaiting, changing nothing, unless a catch event of that name is waiting now.

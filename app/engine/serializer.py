@@ -35,7 +35,8 @@ _loading: contextvars.ContextVar[CompiledProcess] = contextvars.ContextVar("plan
 class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
     def to_dict(self, workflow):
         dct = _canonical(WorkflowConverter.to_dict(self, workflow))
-        dct["subprocesses"] = {key: _canonical(sub) for key, sub in self.mapping_to_dict(workflow.subprocesses).items()}
+        subprocesses = self.mapping_to_dict(workflow.subprocesses)
+        dct["subprocesses"] = {key: _canonical(sub) for key, sub in subprocesses.items()}
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
@@ -66,7 +67,8 @@ def _canonical(workflow_dct: dict[str, Any]) -> dict[str, Any]:
             if name in task:
                 task[name] = _sorted(task[name])
         if task.get("delta", {}).get("deletions"):
-            task["delta"]["deletions"] = sorted(task["delta"]["deletions"])  # a set of keys, listed in data order
+            # A set of keys, listed in the parent's data order: sorted like the data itself.
+            task["delta"]["deletions"] = sorted(task["delta"]["deletions"])
     return workflow_dct
 
 

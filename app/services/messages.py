@@ -35,11 +35,12 @@ def deliver_message(ctx: ServiceContext, actor: Actor, case_id: int, name: str, 
         expected = process.messages.get(name)
         if expected is None:
             known = ", ".join(sorted(process.messages)) or "none"
-            raise Invalid(f"the process {case.process_key} receives no message '{name}' (it receives: {known})",
-                          {"name": ["ไม่มีข้อความนี้ในกระบวนงาน (unknown message)"]})
+            raise Invalid(f"the process {case.process_key} receives no message '{name}' "
+                          f"(it receives: {known})", {"name": ["ไม่มีข้อความนี้ในกระบวนงาน (unknown message)"]})
         if case.status != "running":
             raise Conflict(f"the case is {case.status}")
-        payload = forms.validate(case.version.forms.get(expected.form) if expected.form else {"type": "object"}, data)
+        schema = case.version.forms.get(expected.form) if expected.form else {"type": "object"}
+        payload = forms.validate(schema, data)
         _, workflow = casework.run_step(
             ctx, session, case, actor.username, "message_received", now,
             lambda wf, seed: engine.deliver_message(wf, name, payload, now, seed),

@@ -48,17 +48,20 @@ def compiled(version: ProcessVersion) -> engine.CompiledProcess:
 def _called_xml(session: Session | None, calls: dict[str, dict[str, Any]]) -> dict[str, bytes]:
     if session is None:
         raise RuntimeError("a version that calls other processes must be read in a session")
+    pinned_versions = [(k, c["version"]) for k, c in calls.items()]
     rows = session.scalars(select(ProcessVersion).where(
-        tuple_(ProcessVersion.key, ProcessVersion.version).in_([(k, c["version"]) for k, c in calls.items()])))
+        tuple_(ProcessVersion.key, ProcessVersion.version).in_(pinned_versions)))
     found = {row.key: row for row in rows}
     for key, pinned in calls.items():
         row = found.get(key)
         if row is None or row.sha256 != pinned["sha256"]:
-            raise RuntimeError(f"version {pinned['version']} of the called process {key} is missing or altered")
+            raise RuntimeError(f"version {pinned['version']} of the called process {key} "
+                               "is missing or altered")
     return {key: row.xml.encode("utf-8") for key, row in found.items()}
 
 
-def _resolve_calls(session: Session, key: str, xml: bytes) -> tuple[dict[str, dict[str, Any]], dict[str, bytes]]:
+def _resolve_calls(session: Session, key: str,
+                   xml: bytes) -> tuple[dict[str, dict[str, Any]], dict[str, bytes]]:
     """The versions a new version of `key` will call: the latest of each process it calls, and for the
     processes those call in turn, the versions they were deployed with. Missing ones are left out
     (compiling then names the call activity)."""

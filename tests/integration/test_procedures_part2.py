@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.engine import sandbox
 from app.services import audit, messages, processes, tasks, timers
 from app.services.errors import Conflict, Forbidden, Invalid, InvalidDiagramError
-from app.store.models import Case, DueTimer, Event
+from app.store.models import Case, DueTimer, Event, ProcessVersion
 
 from ..samples import fill
 from ..stories import start
@@ -44,12 +44,15 @@ def _at_bangkok_1631(clock, day: int) -> None:
 # §2.3 and §3.1.2 --------------------------------------------------------------------------------------------
 
 FRAMEWORK = [
-    {"category": "operating", "base_year": 4_000_000, "year_1": 4_200_000, "year_2": 4_300_000, "year_3": 4_400_000},
-    {"category": "investment", "base_year": 1_000_000, "year_1": 800_000, "year_2": 900_000, "year_3": 950_000},
+    {"category": "operating", "base_year": 4_000_000, "year_1": 4_200_000, "year_2": 4_300_000,
+     "year_3": 4_400_000},
+    {"category": "investment", "base_year": 1_000_000, "year_1": 800_000, "year_2": 900_000,
+     "year_3": 950_000},
 ]
 PROJECTS = [
-    {"programme": "พัฒนาคุณภาพผู้เรียน", "project": "ยกระดับผลสัมฤทธิ์ O-NET", "strategy": "กลยุทธ์ที่ 1", "budget": 3_000_000,
-     "budget_source": "budget", "responsible": "กลุ่มนิเทศฯ", "start_month": "nov", "end_month": "jan"},
+    {"programme": "พัฒนาคุณภาพผู้เรียน", "project": "ยกระดับผลสัมฤทธิ์ O-NET", "strategy": "กลยุทธ์ที่ 1",
+     "budget": 3_000_000, "budget_source": "budget", "responsible": "กลุ่มนิเทศฯ", "start_month": "nov",
+     "end_month": "jan"},
     {"programme": "พัฒนาครู", "project": "อบรมครูวิทยาศาสตร์", "strategy": "กลยุทธ์ที่ 2", "budget": 500_000,
      "budget_source": "non_budget", "responsible": "กลุ่มพัฒนาครู", "start_month": "oct", "end_month": "oct"},
 ]
@@ -77,19 +80,19 @@ def _mtef_steps(plan, clear_cache) -> None:
     _each_school(plan, "mtef_school_framework")
 
 
-def test_the_annual_plan_updates_the_mtef_within_its_own_case_and_publishes_the_plan_and_calendar(ctx, people):
+def test_the_annual_plan_updates_the_mtef_within_its_own_case_and_publishes_plan_and_calendar(ctx, people):
     plan = start(ctx, people, "annual_action_plan", title="แผนปฏิบัติการประจำปีงบประมาณ พ.ศ. 2570")
     for step in ("study_allocation", "analyse_targets", "review_strategies"):
         plan.complete(step, "plan1")
-    assert plan.open_steps() == ["mtef_policy_analysis"], "the called MTEF's first step opens in the plan's case"
+    assert plan.open_steps() == ["mtef_policy_analysis"], "the MTEF's first step opens in the plan's case"
     inbox = tasks.list_tasks(ctx, people["plan2"], "mine")
     assert [(t["case_id"], t["process_key"]) for t in inbox if t["spec_id"] == "mtef_policy_analysis"] == [
         (plan.id, "annual_action_plan")]
 
     _mtef_steps(plan, ctx.workflow_cache.clear)  # every other step reloads the case from the database
     assert plan.open_steps() == ["detail_plan"], "the plan goes on once the MTEF is done"
-    assert plan.case["data"]["mtef_totals"] == {"base_year": 5_000_000, "year_1": 5_000_000, "year_2": 5_200_000,
-                                                "year_3": 5_350_000}
+    assert plan.case["data"]["mtef_totals"] == {
+        "base_year": 5_000_000, "year_1": 5_000_000, "year_2": 5_200_000, "year_3": 5_350_000}
 
     calendar_extra = [{"activity": "ประชุมทบทวนแผนกลางปี", "month": "mar", "responsible": "กลุ่มนโยบายและแผน"}]
     plan.complete("detail_plan", "plan1", projects=PROJECTS, calendar_activities=calendar_extra)
@@ -99,7 +102,7 @@ def test_the_annual_plan_updates_the_mtef_within_its_own_case_and_publishes_the_
         ("jan", "ยกระดับผลสัมฤทธิ์ O-NET"), ("mar", "ประชุมทบทวนแผนกลางปี")], "in fiscal-year order"
     assert (data["plan_budget_total"], data["plan_non_budget_total"], data["plan_within_mtef"]) == (
         3_000_000, 500_000, True)
-    assert "fiscal_months" not in data and "project_rows" not in data, "the script's helpers are not case data"
+    assert "fiscal_months" not in data and "project_rows" not in data, "a script's helpers are not case data"
 
     plan.complete("sign_submission", "office")
     plan.complete("committee_decision", "secretary", decision="revise", meeting_number="2/2570")
@@ -112,7 +115,7 @@ def test_the_annual_plan_updates_the_mtef_within_its_own_case_and_publishes_the_
 
     final = plan.refresh()
     assert final["status"] == "completed"
-    assert len(final["data"]["mtef_school_revenues"]) == 5 and len(final["data"]["mtef_school_frameworks"]) == 5
+    assert len(final["data"]["mtef_school_revenues"]) == len(final["data"]["mtef_school_frameworks"]) == 5
     assert [row["school"]["code"] for row in final["data"]["school_action_plans"]] == SCHOOLS
     assert [row["month"] for row in final["data"]["operations_calendar"]] == ["oct", "nov", "dec", "jan"]
     _verified(plan)
@@ -120,8 +123,8 @@ def test_the_annual_plan_updates_the_mtef_within_its_own_case_and_publishes_the_
 
 def _deployed_calls(ctx, key: str, version: int) -> dict:
     with ctx.read() as session:
-        from app.store.models import ProcessVersion
-        row = session.scalar(select(ProcessVersion).where(ProcessVersion.key == key, ProcessVersion.version == version))
+        row = session.scalar(select(ProcessVersion).where(ProcessVersion.key == key,
+                                                          ProcessVersion.version == version))
         return row.metadata_json.get("calls", {})
 
 
@@ -155,7 +158,8 @@ def test_loading_the_processes_deploys_the_called_mtef_before_the_plan_that_call
     for name in ("annual_action_plan.bpmn", "mtef.bpmn"):
         (tmp_path / name).write_bytes((ROOT / "processes" / name).read_bytes())
     mtef = tmp_path / "mtef.bpmn"
-    mtef.write_bytes(mtef.read_bytes().replace(b'name="dueWorkingDays" value="5"', b'name="dueWorkingDays" value="6"', 1))
+    changed = mtef.read_bytes().replace(b'"dueWorkingDays" value="5"', b'"dueWorkingDays" value="6"', 1)
+    mtef.write_bytes(changed)
     loaded = processes.load_directory(ctx, people["owner"], tmp_path)
     assert [(row["key"], row["version"], row["created"]) for row in loaded] == [
         ("mtef", 2, True), ("annual_action_plan", 2, True)]
@@ -171,7 +175,7 @@ def test_a_plan_calling_a_process_that_is_not_deployed_is_refused_naming_the_cal
                                      "message": "calls process 'mtef_draft', which is not deployed"}]
 
 
-# §3.2.1 -------------------------------------------------------------------------------------------------------
+# §3.2.1 ---------------------------------------------------------------------------------------------------
 
 def _open_round(ctx, people):
     round_ = start(ctx, people, "budget_request", title="จัดตั้งงบประมาณ พ.ศ. 2571")
@@ -197,8 +201,8 @@ def test_late_schools_are_flagged_when_requests_close_and_the_round_waits_for_th
     open_steps = round_.refresh()["open_tasks"]
     assert sorted((t["spec_id"], t["group"]) for t in open_steps) == [
         ("follow_up_late_schools", "plan_staff"),
-        ("school_budget_request", f"school-{SCHOOLS[3]}"), ("school_budget_request", f"school-{SCHOOLS[4]}")], \
-        "late schools keep their steps and plan staff get a follow-up"
+        ("school_budget_request", f"school-{SCHOOLS[3]}"),
+        ("school_budget_request", f"school-{SCHOOLS[4]}")], "late schools keep their steps; staff follow up"
     round_.complete("follow_up_late_schools", "plan2")
     _each_school(round_, "school_budget_request", only=[4, 5], request_items=[
         {"category": "investment", "item": "ปรับปรุงอาคารเรียน", "amount": 400_000}])
@@ -221,7 +225,7 @@ def test_when_every_school_submits_in_time_the_closing_timer_is_withdrawn(ctx, p
     assert round_.open_steps() == ["analyse_suitability"]
 
 
-# §3.2.2 -------------------------------------------------------------------------------------------------------
+# §3.2.2 ---------------------------------------------------------------------------------------------------
 
 NOTICE = {"allocation_number": "ศธ 04002/ว5678", "allocation_date": "2026-12-20", "amount": 12_500_000}
 
@@ -244,8 +248,9 @@ def _agreement_waiting_for_obec(ctx, people):
 def test_obecs_allocation_notice_arrives_and_the_schools_are_notified(ctx, people, clock):
     agreement = _agreement_waiting_for_obec(ctx, people)
     with pytest.raises(Invalid) as caught:
-        messages.deliver_message(ctx, people["plan1"], agreement.id, "obec_allocation", {"allocation_number": "x"})
-    assert {"allocation_date", "amount"} <= set(caught.value.fields), "the notice must carry its date and amount"
+        messages.deliver_message(ctx, people["plan1"], agreement.id, "obec_allocation",
+                                 {"allocation_number": "x"})
+    assert {"allocation_date", "amount"} <= set(caught.value.fields), "a notice carries its date and amount"
     with pytest.raises(Invalid):
         messages.deliver_message(ctx, people["plan1"], agreement.id, "obec_budget_cut", NOTICE)
     clock.advance(days=14)
@@ -257,7 +262,8 @@ def test_obecs_allocation_notice_arrives_and_the_schools_are_notified(ctx, peopl
     agreement.complete("notify_schools", "plan1")
     assert agreement.refresh()["status"] == "completed"
     with ctx.read() as session:
-        event = session.scalar(select(Event).where(Event.case_id == agreement.id, Event.kind == "message_received"))
+        event = session.scalar(select(Event).where(Event.case_id == agreement.id,
+                                                   Event.kind == "message_received"))
         assert (event.actor, event.data, event.task_spec_id) == (
             "plan1", {"name": "obec_allocation", "data": NOTICE}, "obec_allocation_received")
     ctx.workflow_cache.clear()
@@ -283,14 +289,16 @@ def test_obecs_notice_posted_to_the_api(ctx, people, tmp_path):
 
     agreement = _agreement_waiting_for_obec(ctx, people)
     settings = Settings(database_url=ctx.db.url, secret_key="test-secret", attachments_dir=tmp_path / "files",
-                        forms_dir=ROOT / "forms", processes_dir=ROOT / "processes", instance_dir=tmp_path, testing=True)
+                        forms_dir=ROOT / "forms", processes_dir=ROOT / "processes", instance_dir=tmp_path,
+                        testing=True)
     client = create_app(settings, context=ctx).test_client()
     headers = {"Authorization": f"Bearer {users.create_token(ctx, 'plan2')}"}
     url = f"/api/v1/cases/{agreement.id}/messages"
 
     missing = client.post(url, json={"data": NOTICE}, headers=headers)
     assert missing.status_code == 400 and "name" in missing.get_json()["error"]["fields"]
-    wrong = client.post(url, json={"name": "obec_allocation", "data": {**NOTICE, "amount": -1}}, headers=headers)
+    negative = {"name": "obec_allocation", "data": {**NOTICE, "amount": -1}}
+    wrong = client.post(url, json=negative, headers=headers)
     assert wrong.status_code == 400 and "amount" in wrong.get_json()["error"]["fields"]
     assert client.post(url, json={"name": "obec_allocation", "data": NOTICE}).status_code == 401
 
@@ -305,7 +313,7 @@ def test_obecs_notice_posted_to_the_api(ctx, people, tmp_path):
     assert "/api/v1/cases/{case_id}/messages" in client.get("/api/openapi.json").get_json()["paths"]
 
 
-# §4.1 --------------------------------------------------------------------------------------------------------
+# §4.1 -----------------------------------------------------------------------------------------------------
 
 def test_a_quarterly_monitoring_round_started_by_hand_runs_to_the_directors_review(ctx, people):
     round_ = start(ctx, people, "monitoring", title="ติดตามผลไตรมาสที่ 1 ปีงบประมาณ 2570")
@@ -339,7 +347,7 @@ def test_the_monitoring_process_also_has_a_quarterly_timer_start_for_the_schedul
     assert plain == ["start_manual"]
 
 
-# §4.3 --------------------------------------------------------------------------------------------------------
+# §4.3 -----------------------------------------------------------------------------------------------------
 
 REQUIRED = [{"report_title": "รายงานผลการใช้จ่ายงบประมาณ ไตรมาส 1", "due_on": "2026-12-08"},
             {"report_title": "รายงานผลการดำเนินงานตามนโยบาย สพฐ.", "due_on": "2026-12-20"}]
@@ -348,7 +356,8 @@ REQUIRED = [{"report_title": "รายงานผลการใช้จ่�
 def _reporting(ctx, people):
     report = start(ctx, people, "reporting", title="รายงานผลการดำเนินงาน ปีงบประมาณ 2570")
     report.complete("register_obec_reports", "plan1", required_reports=REQUIRED)
-    assert report.refresh()["data"]["obec_reports_due_at"] == "2026-12-08T16:30:00+07:00", "the earliest deadline"
+    due_at = report.refresh()["data"]["obec_reports_due_at"]
+    assert due_at == "2026-12-08T16:30:00+07:00", "16:30 on the earliest deadline"
     return report
 
 

@@ -19,10 +19,14 @@ PARENT = HEAD % b"parent" + b"""
         <bpmn:flowNodeRef>publish</bpmn:flowNodeRef></bpmn:lane>
     </bpmn:laneSet>
     <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="study" name="Study"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:userTask id="study" name="Study">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      </bpmn:userTask>
     <bpmn:callActivity id="update_budget" calledElement="child"><bpmn:incoming>f2</bpmn:incoming>
       <bpmn:outgoing>f3</bpmn:outgoing></bpmn:callActivity>
-    <bpmn:userTask id="publish" name="Publish"><bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing></bpmn:userTask>
+    <bpmn:userTask id="publish" name="Publish">
+      <bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>
+      </bpmn:userTask>
     <bpmn:endEvent id="end"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="study"/>
     <bpmn:sequenceFlow id="f2" sourceRef="study" targetRef="update_budget"/>
@@ -38,14 +42,19 @@ CHILD = HEAD % b"child" + b"""
       <bpmn:lane id="cl2" name="school"><bpmn:flowNodeRef>estimate</bpmn:flowNodeRef></bpmn:lane>
     </bpmn:laneSet>
     <bpmn:startEvent id="child_start"><bpmn:outgoing>g1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="frame" name="Frame"><bpmn:incoming>g1</bpmn:incoming><bpmn:outgoing>g2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:userTask id="frame" name="Frame">
+      <bpmn:incoming>g1</bpmn:incoming><bpmn:outgoing>g2</bpmn:outgoing>
+      </bpmn:userTask>
     <bpmn:userTask id="estimate" name="Estimate">
-      <bpmn:extensionElements><spiffworkflow:postScript>estimate_row = {"school": school["code"], "revenue": revenue}</spiffworkflow:postScript>
+      <bpmn:extensionElements>
+        <spiffworkflow:postScript>estimate_row = {"school": school["code"], "revenue": revenue}
+        </spiffworkflow:postScript>
       </bpmn:extensionElements>
       <bpmn:incoming>g2</bpmn:incoming><bpmn:outgoing>g3</bpmn:outgoing>
       <bpmn:multiInstanceLoopCharacteristics spiffworkflow:scriptsOnInstances="true">
         <bpmn:loopDataInputRef>schools</bpmn:loopDataInputRef><bpmn:loopDataOutputRef>estimates</bpmn:loopDataOutputRef>
-        <bpmn:inputDataItem id="school" name="school"/><bpmn:outputDataItem id="estimate_row" name="estimate_row"/>
+        <bpmn:inputDataItem id="school" name="school"/>
+        <bpmn:outputDataItem id="estimate_row" name="estimate_row"/>
       </bpmn:multiInstanceLoopCharacteristics>
     </bpmn:userTask>
     <bpmn:endEvent id="child_end"><bpmn:incoming>g3</bpmn:incoming></bpmn:endEvent>
@@ -58,13 +67,18 @@ CHILD = HEAD % b"child" + b"""
 WAITING = HEAD % b"waiting" + b"""
   <bpmn:process id="waiting" isExecutable="true">
     <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="prepare" name="Prepare"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
-    <bpmn:intermediateCatchEvent id="notice" name="OBEC notice"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+    <bpmn:userTask id="prepare" name="Prepare">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      </bpmn:userTask>
+    <bpmn:intermediateCatchEvent id="notice" name="OBEC notice">
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
       <bpmn:messageEventDefinition id="notice_def" messageRef="msg">
         <bpmn:extensionElements><spiffworkflow:messageVariable>allocation</spiffworkflow:messageVariable></bpmn:extensionElements>
       </bpmn:messageEventDefinition>
     </bpmn:intermediateCatchEvent>
-    <bpmn:userTask id="notify" name="Notify"><bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing></bpmn:userTask>
+    <bpmn:userTask id="notify" name="Notify">
+      <bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>
+      </bpmn:userTask>
     <bpmn:endEvent id="end"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="prepare"/>
     <bpmn:sequenceFlow id="f2" sourceRef="prepare" targetRef="notice"/>
@@ -140,7 +154,8 @@ def test_a_call_to_a_process_that_is_not_deployed_names_the_call_activity():
 
 def test_a_step_id_used_in_both_the_caller_and_the_called_process_is_refused():
     clash = CHILD.replace(b'id="frame"', b'id="study"').replace(b">frame<", b">study<")
-    clash = clash.replace(b'targetRef="frame"', b'targetRef="study"').replace(b'sourceRef="frame"', b'sourceRef="study"')
+    for end in (b"targetRef", b"sourceRef"):
+        clash = clash.replace(end + b'="frame"', end + b'="study"')
     with pytest.raises(engine.InvalidDiagram) as caught:
         engine.compile_diagram(PARENT, "parent", {"child": clash})
     assert caught.value.problems[0].element_id == "study"

@@ -42,11 +42,12 @@ def _run(key: str, round_trip: bool) -> str:
             engine.complete(workflow, ready[0].engine_id, _form_data(process, ready[0].element_id), at,
                             f"{key}:{step_number}")
         elif engine.waiting_messages(workflow):
-            engine.deliver_message(workflow, engine.waiting_messages(workflow)[0],
-                                   {"allocation_number": "ศธ 04002/ว1", "allocation_date": "2026-12-20", "amount": 1},
-                                   at, f"{key}:{step_number}")
+            notice = {"allocation_number": "ศธ 04002/ว1", "allocation_date": "2026-12-20", "amount": 1}
+            name = engine.waiting_messages(workflow)[0]
+            engine.deliver_message(workflow, name, notice, at, f"{key}:{step_number}")
         else:
-            engine.fire_timers(workflow, engine.next_timer_at(workflow) + timedelta(minutes=1), f"{key}:{step_number}")
+            due = engine.next_timer_at(workflow)
+            engine.fire_timers(workflow, due + timedelta(minutes=1), f"{key}:{step_number}")
         if round_trip:
             workflow = engine.attach(engine.load(process, engine.dump(workflow)))
     raise AssertionError(f"{key} did not finish in 200 steps")

@@ -104,8 +104,9 @@ def resume_case(case_id: int):
     return _status_change(case_id, "resume")
 
 
-@route("POST", "/cases/<int:case_id>/messages", "Deliver a message the case waits for (e.g. OBEC's allocation notice)",
-       body=MessageBody, response="Case", errors=(400, 401, 403, 404, 409))
+@route("POST", "/cases/<int:case_id>/messages",
+       "Deliver a message the case waits for (e.g. OBEC's allocation notice)", body=MessageBody,
+       response="Case", errors=(400, 401, 403, 404, 409))
 def deliver_message(case_id: int):
     body = load_body(MessageBody(), _json_body())
     return jsonify(messages.deliver_message(services(), current_actor(), case_id, body["name"], body["data"]))
