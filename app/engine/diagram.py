@@ -49,7 +49,7 @@ class MessageInfo:
 
     name: str
     element_ids: tuple[str, ...]
-    variable: str | None  # the case data field that receives the payload
+    variable: str  # the case data field that receives the payload
     form: str | None  # JSON Schema file the payload must satisfy, if any
 
 
