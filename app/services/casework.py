@@ -128,7 +128,7 @@ def run_step(ctx: ServiceContext, session: Session, case: Case, actor: str | Non
     seq = history.seq_after(previous)
     try:
         step(workflow, seed(case, seq))
-    except engine.TaskNotReady as exc:
+    except (engine.TaskNotReady, engine.NotWaiting) as exc:
         raise Conflict(str(exc)) from None
     except (engine.StepFailed, engine.EngineStall) as exc:
         element = getattr(exc, "element_id", None)

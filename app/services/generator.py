@@ -106,6 +106,8 @@ def _templates(ctx: ServiceContext, now: datetime) -> list[_Template]:
             newest, (ProcessVersion.key == newest.c.key) & (ProcessVersion.version == newest.c.v))))
         schools = [{"code": g.code.removeprefix("school-"), "name": g.name}
                    for g in session.scalars(select(Group).where(Group.kind == "school").order_by(Group.code))]
+        for version in versions:
+            processes.compiled(version)  # parse now, while called processes can still be read
     found = []
     for version in versions:
         for day in range(START_DAYS):

@@ -14,7 +14,7 @@ from app.store.models import Case, Event
 GENESIS = "0" * 64
 
 # Kinds that change the workflow; replay re-runs exactly these.
-ENGINE_KINDS = ("case_started", "task_completed", "timers_fired", "case_cancelled")
+ENGINE_KINDS = ("case_started", "task_completed", "timers_fired", "message_received", "case_cancelled")
 
 
 def canonical_time(at: datetime) -> str:

@@ -50,7 +50,7 @@ def test_every_diagram_of_the_processes_folder_deploys(ctx, people):
     files = sorted(path.stem for path in (ROOT / "processes").glob("*.bpmn"))
     assert set(PART1) <= set(files)
     results = processes.load_directory(ctx, people["admin"])
-    assert [r["key"] for r in results] == files
+    assert sorted(r["key"] for r in results) == files  # deployed called processes first, not by name
     assert all(r["version"] >= 1 for r in results)
     deployed = {p["key"]: p for p in processes.list_processes(ctx)}
     assert set(files) <= set(deployed)

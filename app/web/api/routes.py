@@ -6,13 +6,13 @@ from datetime import datetime
 
 from flask import Response, jsonify, request, send_file
 
-from app.services import attachments, audit, cases, dashboard, processes, tasks, users
+from app.services import attachments, audit, cases, dashboard, messages, processes, tasks, users
 from app.services.errors import Invalid, TooLarge
 from app.thaidate import BANGKOK
 
 from ..auth import current_actor, services
 from ..input_safety import check_json
-from .schemas import AssignBody, CompleteBody, ReasonBody, StartCaseBody, load_body
+from .schemas import AssignBody, CompleteBody, MessageBody, ReasonBody, StartCaseBody, load_body
 from .table import route
 
 
@@ -115,6 +115,14 @@ def suspend_case(case_id: int):
        errors=(400, 401, 403, 404, 409))
 def resume_case(case_id: int):
     return _status_change(case_id, "resume")
+
+
+@route("POST", "/cases/<int:case_id>/messages",
+       "Deliver a message the case waits for (e.g. OBEC's allocation notice)", body=MessageBody,
+       response="Case", errors=(400, 401, 403, 404, 409))
+def deliver_message(case_id: int):
+    body = load_body(MessageBody(), _json_body())
+    return jsonify(messages.deliver_message(services(), current_actor(), case_id, body["name"], body["data"]))
 
 
 @route("GET", "/tasks", "The caller's inbox", response="Task", many=True, errors=(400, 401, 403),

@@ -29,6 +29,11 @@ class CompleteBody(_Strict):
     data = fields.Dict(keys=fields.String(), load_default=dict)
 
 
+class MessageBody(_Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
 class _Open(Schema):
     """Response shapes: the fields API.md promises; answers may carry more (documented as allowed)."""
 
