@@ -42,9 +42,8 @@ def _local(element: etree._Element) -> str:
 
 def _scopes(root: etree._Element) -> Iterable[etree._Element]:
     """Every process and (nested) subprocess: flows connect nodes of one scope only."""
-    for scope in root.iter(f"{{{NS['bpmn']}}}process", f"{{{NS['bpmn']}}}subProcess",
-                           f"{{{NS['bpmn']}}}transaction", f"{{{NS['bpmn']}}}adHocSubProcess"):
-        yield scope
+    yield from root.iter(f"{{{NS['bpmn']}}}process", f"{{{NS['bpmn']}}}subProcess",
+                         f"{{{NS['bpmn']}}}transaction", f"{{{NS['bpmn']}}}adHocSubProcess")
 
 
 def check_expressions(root: etree._Element) -> list[Problem]:

@@ -66,6 +66,7 @@ class CompiledProcess:
     user_tasks: dict[str, UserTaskInfo]
     lanes: tuple[str, ...]
     calls: tuple[str, ...] = ()  # keys of the deployed processes whose XML was compiled in
+    has_timers: bool = True  # False lets callers skip looking for pending timers after each step
     messages: dict[str, MessageInfo] = field(default_factory=dict)
 
     def user_task(self, element_id: str) -> UserTaskInfo | None:
@@ -127,6 +128,8 @@ def _compile_cached(data: bytes, key: str | None,
         lanes=tuple(sorted({t.lane for t in user_tasks.values() if t.lane})),
         calls=tuple(k for k, _ in called_items),
         messages=_messages(spec, subprocess_specs),
+        has_timers=any(bool(r.xpath("//bpmn:timerEventDefinition", namespaces=xml.NS))
+                       for r in (root, *called_roots.values())),
     )
 
 

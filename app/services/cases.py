@@ -142,8 +142,9 @@ def change_status(ctx: ServiceContext, actor: Actor, case_id: int, action: str, 
         case.status, case.status_reason = new_status, reason
         workflow = None
         if action == "cancel":
-            event, workflow = casework.run_step(ctx, session, case, actor.username, kind, now,
-                                                lambda wf, seed: engine.cancel(wf, now, seed), data={"reason": reason})
+            workflow = casework.run_step(ctx, session, case, actor.username, kind, now,
+                                         lambda wf, seed: engine.cancel(wf, now, seed),
+                                         data={"reason": reason}).workflow
         else:
             previous = history.last_event(session, case.id)
             history.append(session, case, previous, now, actor.username, kind, data={"reason": reason})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -71,27 +72,33 @@ def school_group(code: str) -> str:
     return f"school-{code}"
 
 
-def project_tasks(session: Session, case: Case, process, workflow, now: datetime) -> None:
-    """Make the tasks table match the workflow's ready human steps (new ones opened, vanished ones cancelled)."""
+def project_tasks(session: Session, case: Case, process, workflow, now: datetime) -> list[Task]:
+    """Make the tasks table match the workflow's ready human steps (new ones opened, vanished ones
+    cancelled); returns the case's open steps."""
     ready = engine.ready_human_tasks(workflow, process) if case.status == "running" else []
     open_rows = {row.engine_id: row for row in session.scalars(
         select(Task).where(Task.case_id == case.id, Task.status.in_(OPEN_STATUSES)))}
     ready_ids = set()
+    still_open: list[Task] = []
     for step in ready:
         ready_ids.add(step.engine_id)
         if step.engine_id in open_rows:
+            still_open.append(open_rows[step.engine_id])
             continue
         due_days = step.info.due_working_days if step.info else None
-        session.add(Task(
+        row = Task(
             case_id=case.id, engine_id=step.engine_id, spec_id=step.element_id, name=step.name, lane=step.lane,
             group_code=group_for(step), status="open", form=step.info.form if step.info else None,
             instance=step.instance if isinstance(step.instance, dict) else None, created_at=now,
             due_at=add_working_days(now, due_days) if due_days else None,
-        ))
+        )
+        session.add(row)
+        still_open.append(row)
     for engine_id, row in open_rows.items():
         if engine_id not in ready_ids:
             row.status = "cancelled"
             row.completed_at = now
+    return still_open
 
 
 def save_state(session: Session, case: Case, workflow, now: datetime) -> str:
@@ -103,11 +110,13 @@ def save_state(session: Session, case: Case, workflow, now: datetime) -> str:
     case.state, case.state_format, case.data = text, engine.STATE_FORMAT, engine.case_data(workflow)
     case.secrecy = access.secrecy_of(case.data)
     session.flush()
-    _schedule_timer(session, case, workflow)
+    _schedule_timer(session, case, processes.compiled(case.version), workflow)
     return engine.digest(text)
 
 
-def _schedule_timer(session: Session, case: Case, workflow) -> None:
+def _schedule_timer(session: Session, case: Case, process, workflow) -> None:
+    if not process.has_timers:
+        return
     due = engine.next_timer_at(workflow) if case.status in ("running", "suspended") else None
     row = session.get(DueTimer, case.id)
     if due is None:
@@ -119,10 +128,17 @@ def _schedule_timer(session: Session, case: Case, workflow) -> None:
         row.due_at, row.attempts, row.last_error = due, 0, None
 
 
+@dataclass(frozen=True)
+class StepResult:
+    event: Event
+    workflow: Any  # to keep in the cache once the transaction has committed
+    open_tasks: list[Task]
+
+
 def run_step(ctx: ServiceContext, session: Session, case: Case, actor: str | None, kind: str, now: datetime,
              step: Callable[[Any, str], None], data: dict[str, Any] | None = None,
-             task_spec_id: str | None = None, task_engine_id: str | None = None) -> tuple[Event, Any]:
-    """Run one engine step on the case and record it; returns the event and the workflow to cache."""
+             task_spec_id: str | None = None, task_engine_id: str | None = None) -> StepResult:
+    """Run one engine step on the case and record it."""
     process, workflow = load_workflow(ctx, case)
     previous = history.last_event(session, case.id)
     seq = history.seq_after(previous)
@@ -134,10 +150,10 @@ def run_step(ctx: ServiceContext, session: Session, case: Case, actor: str | Non
         element = getattr(exc, "element_id", None)
         raise Invalid(f"the step could not be carried out: {exc}", element_id=element) from None
     digest = save_state(session, case, workflow, now)
-    project_tasks(session, case, process, workflow, now)
+    open_tasks = project_tasks(session, case, process, workflow, now)
     event = history.append(session, case, previous, now, actor, kind, data=data, task_spec_id=task_spec_id,
                            task_engine_id=task_engine_id, state_digest=digest)
-    return event, workflow
+    return StepResult(event, workflow, open_tasks)
 
 
 def seed(case: Case, seq: int) -> str:

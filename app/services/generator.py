@@ -108,6 +108,7 @@ def _templates(ctx: ServiceContext, now: datetime) -> list[_Template]:
                    for g in session.scalars(select(Group).where(Group.kind == "school").order_by(Group.code))]
         for version in versions:
             processes.compiled(version)  # parse now, while called processes can still be read
+            version.forms  # noqa: B018 - load the deferred forms while the session is open
     found = []
     for version in versions:
         for day in range(START_DAYS):

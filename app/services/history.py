@@ -32,15 +32,18 @@ def event_hash(case_number: str, event: Event) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def last_event(session: Session, case_id: int) -> Event | None:
-    return session.scalar(select(Event).where(Event.case_id == case_id).order_by(Event.seq.desc()).limit(1))
+def last_event(session: Session, case_id: int):
+    """The (seq, hash) of the case's last event, or None; a plain row, and no flush of pending changes."""
+    with session.no_autoflush:
+        return session.execute(select(Event.seq, Event.hash).where(Event.case_id == case_id)
+                               .order_by(Event.seq.desc()).limit(1)).first()
 
 
-def seq_after(previous: Event | None) -> int:
+def seq_after(previous) -> int:
     return 1 if previous is None else previous.seq + 1
 
 
-def append(session: Session, case: Case, previous: Event | None, at: datetime, actor: str | None, kind: str,
+def append(session: Session, case: Case, previous, at: datetime, actor: str | None, kind: str,
            data: dict[str, Any] | None = None, task_spec_id: str | None = None,
            task_engine_id: str | None = None, state_digest: str | None = None) -> Event:
     """Record one change to the case, chained to `previous` (its last event, read in this transaction)."""

@@ -12,9 +12,10 @@ from app import engine
 
 from . import access, casework, forms, processes
 from .actors import Actor
-from .cases import get_case_in_session, may_start
+from .cases import may_start
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, Invalid
+from .views import case_dict
 
 MAX_NAME = 200
 
@@ -41,11 +42,12 @@ def deliver_message(ctx: ServiceContext, actor: Actor, case_id: int, name: str, 
             raise Conflict(f"the case is {case.status}")
         schema = case.version.forms.get(expected.form) if expected.form else {"type": "object"}
         payload = forms.validate(schema, data)
-        _, workflow = casework.run_step(
+        step = casework.run_step(
             ctx, session, case, actor.username, "message_received", now,
             lambda wf, seed: engine.deliver_message(wf, name, payload, now, seed),
             data={"name": name, "data": engine.json_safe(payload)},
             task_spec_id=expected.element_ids[0] if len(expected.element_ids) == 1 else None)
-        result = get_case_in_session(session, case)
-    casework.remember(ctx, case, workflow)
+        session.flush()
+        result = case_dict(case, step.open_tasks)
+    casework.remember(ctx, case, step.workflow)
     return result

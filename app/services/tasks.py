@@ -11,10 +11,9 @@ from app.store.models import Attachment, Case, Group, Membership, Task, User
 
 from . import access, casework, forms, history
 from .actors import Actor
-from .cases import get_case_in_session
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, Invalid, NotFound
-from .views import task_dict
+from .views import case_dict, task_dict
 
 SCOPES = ("mine", "group", "all")
 
@@ -44,7 +43,9 @@ def _get_task(session: Session, actor: Actor, task_id: int) -> tuple[Task, Case]
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound(f"no task {task_id}")
-    case = access.get_visible_case(session, actor, task.case_id)  # NotFound hides others' cases
+    case = session.get(Case, task.case_id)
+    if case is None or not access.sees_case_through(actor, case, task):
+        case = access.get_visible_case(session, actor, task.case_id)  # NotFound hides others' cases
     return task, case
 
 
@@ -155,12 +156,13 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
         task.status, task.assignee = "completed", actor.username
         task.claimed_at = task.claimed_at or now
         task.completed_at, task.completed_by = now, actor.username
-        _, workflow = casework.run_step(
+        step = casework.run_step(
             ctx, session, case, actor.username, "task_completed", now,
             lambda wf, seed: engine.complete(wf, task.engine_id, data, now, seed),
             data=data, task_spec_id=task.spec_id, task_engine_id=task.engine_id)
-        result = get_case_in_session(session, case)
-    casework.remember(ctx, case, workflow)
+        session.flush()
+        result = case_dict(case, step.open_tasks)
+    casework.remember(ctx, case, step.workflow)
     return result
 
 

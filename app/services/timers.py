@@ -36,8 +36,8 @@ def _fire_one(ctx: ServiceContext, case_id: int, now) -> None:
         case = session.get(Case, case_id)
         if timer is None or timer.due_at > now or case is None or case.status != "running":
             return
-        _, workflow = casework.run_step(ctx, session, case, None, "timers_fired", now,
-                                        lambda wf, seed: engine.fire_timers(wf, now, seed))
+        workflow = casework.run_step(ctx, session, case, None, "timers_fired", now,
+                                     lambda wf, seed: engine.fire_timers(wf, now, seed)).workflow
     casework.remember(ctx, case, workflow)
 
 

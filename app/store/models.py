@@ -115,11 +115,12 @@ class ProcessVersion(Base):
     key: Mapped[str] = mapped_column(String(80), index=True)
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(300))
-    xml: Mapped[str] = mapped_column(Text)
+    # Large and needed only to parse a version once per process (or to serve it): loaded on access.
+    xml: Mapped[str] = mapped_column(Text, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))
     manual_section: Mapped[str | None] = mapped_column(String(20))
     metadata_json: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    forms: Mapped[dict[str, Any]] = mapped_column(default=dict)  # form name -> JSON Schema, frozen at deploy
+    forms: Mapped[dict[str, Any]] = mapped_column(default=dict, deferred=True)  # form -> JSON Schema, frozen at deploy
     deployed_by: Mapped[str | None] = mapped_column(String(80))
     deployed_at: Mapped[datetime]
 
@@ -141,7 +142,7 @@ class Case(Base):
     process_key: Mapped[str] = mapped_column(String(80), index=True)
     title: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(20), index=True)
-    state: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text, deferred=True)  # not needed when the workflow is cached
     state_format: Mapped[int] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the case's data as of its last step
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
