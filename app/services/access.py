@@ -1,13 +1,13 @@
 """Who may see and act on which case and step. Every use case asks here; the web layer never decides."""
 from __future__ import annotations
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.store.models import Case, Task
 
 from .actors import Actor
-from .errors import Forbidden, NotFound
+from .errors import Forbidden, Invalid, NotFound
 
 CASE_WIDE_ROLES = ("admin", "auditor", "supervisor")
 
@@ -48,3 +48,22 @@ def require_work_on(actor: Actor, task: Task) -> None:
 def require_supervisor(actor: Actor, group_code: str | None = None) -> None:
     if not actor.supervises(group_code) and "supervisor" not in actor.roles:
         raise Forbidden("only supervisors and administrators may do this")
+
+
+INBOX_SCOPES = ("mine", "group", "all")
+
+
+def inbox_clause(actor: Actor, scope: str):
+    """Which open steps an inbox shows: `mine` = held by me or waiting unclaimed in my groups;
+    `group` = unclaimed in my groups; `all` = every step (supervisors: those of the groups they direct)."""
+    if scope == "mine":
+        return or_(Task.assignee == actor.username, Task.group_code.in_(actor.groups) & Task.assignee.is_(None))
+    if scope == "group":
+        return Task.group_code.in_(actor.groups) & Task.assignee.is_(None)
+    if scope != "all":
+        raise Invalid("scope must be mine, group or all", {"scope": [f"choose from {', '.join(INBOX_SCOPES)}"]})
+    if not (actor.is_admin or actor.is_supervisor or actor.is_auditor):
+        raise Forbidden("only supervisors see every step")
+    if actor.is_admin or "supervisor" in actor.roles or actor.is_auditor:
+        return true()
+    return Task.group_code.in_(actor.supervised_groups)

@@ -126,3 +126,27 @@ def list_groups(ctx: ServiceContext) -> list[dict]:
         groups = session.scalars(select(Group).order_by(Group.code)).all()
         return [{"code": g.code, "name": g.name, "name_en": g.name_en, "kind": g.kind,
                  "members": sorted(m.user.username for m in g.members)} for g in groups]
+
+
+LANGUAGES = ("th", "en")
+
+
+def set_language(ctx: ServiceContext, actor: Actor, language: str) -> None:
+    """The language the user's pages are shown in (Thai unless they choose English)."""
+    if language not in LANGUAGES:
+        raise Invalid("language must be th or en", {"language": ["th, en"]})
+    with ctx.write() as session:
+        user = session.scalar(select(User).where(User.username == actor.username))
+        if user is None:
+            raise NotFound(f"no user {actor.username}")
+        user.language = language
+
+
+def display_names(ctx: ServiceContext, usernames) -> dict[str, str]:
+    """Each username's display name, for showing who holds or did what."""
+    wanted = sorted({u for u in usernames if u})
+    if not wanted:
+        return {}
+    with ctx.read() as session:
+        rows = session.execute(select(User.username, User.display_name).where(User.username.in_(wanted)))
+        return {name: display or name for name, display in rows}
