@@ -101,9 +101,10 @@ def _timeline(session: Session, case: Case) -> list[dict[str, Any]]:
     return timeline
 
 
-def _open_step_dict(task: Task, case: Case, actor: Actor) -> dict[str, Any]:
+def _open_step_dict(task: Task, case: Case, actor: Actor, now) -> dict[str, Any]:
     row = task_dict(task, case)
-    row.update(_step_info(case.version, task.spec_id), due=task.due_at, may_work=access.may_work_on(actor, task))
+    row.update(_step_info(case.version, task.spec_id), due=task.due_at, may_work=access.may_work_on(actor, task),
+               overdue=task.due_at is not None and task.due_at < now)
     row.pop("form", None)
     return row
 
@@ -121,7 +122,7 @@ def case_view(ctx: ServiceContext, actor: Actor, case_id: int) -> dict[str, Any]
         return {
             "case": {**case_dict(case, []), "data": case.data},
             "process": _process_info(case.version),
-            "open_steps": [_open_step_dict(t, case, actor) for t in open_tasks],
+            "open_steps": [_open_step_dict(t, case, actor, ctx.now()) for t in open_tasks],
             "done_spec_ids": done, "current_spec_ids": sorted({t.spec_id for t in open_tasks}),
             "timeline": timeline, "attachments": _attachments(session, case.id), "comments": comments,
             "people": people, "groups": _group_names(session, [t.group_code for t in open_tasks]),

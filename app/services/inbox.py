@@ -75,10 +75,10 @@ class InboxFilters:
             raise Invalid("some filters are not valid: " + ", ".join(sorted(problems)), problems)
         return filters
 
-    def as_args(self, page: int | None = None) -> dict[str, str]:
-        """The query string that gives these filters back (empty ones left out)."""
+    def as_args(self, page: int | None = None, **changes: str) -> dict[str, str]:
+        """The query string that gives these filters back (empty ones left out), with `changes` applied."""
         names = {"scope": self.scope, "process": self.process, "fy": self.fiscal_year, "status": self.status,
-                 "due": self.due, "q": self.q, "page": page if page is not None else self.page}
+                 "due": self.due, "q": self.q, "page": page if page is not None else self.page, **changes}
         return {k: str(v) for k, v in names.items() if v not in (None, "") and not (k == "page" and v == 1)}
 
 

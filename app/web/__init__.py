@@ -28,11 +28,12 @@ def create_app(settings: config_module.Settings | None = None, context: ServiceC
     app.extensions["planflow_settings"] = settings
 
     from .api import api, build_openapi
-    from .pages import pages
+    from .pages import init_pages, pages
 
     app.register_blueprint(api)
     app.register_blueprint(pages)
     errors.register(app)
+    init_pages(app)
     openapi_document = build_openapi()
 
     @app.get("/api/openapi.json")
