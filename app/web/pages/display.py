@@ -56,9 +56,37 @@ def title_of(prop: dict[str, Any], name: str = "") -> str:
     return pick(prop.get("title"), prop.get("x-title-en")) or name
 
 
+def field_label(schema: dict[str, Any], path: str) -> str:
+    """The on-screen name of a form field from its dotted path: "Projects, row 2: Budget"."""
+    from flask_babel import gettext
+
+    parts, prop, labels = path.split("."), schema, []
+    for part in parts:
+        if part.isdigit():
+            labels[-1] = gettext("%(field)s, row %(row)d", field=labels[-1], row=int(part) + 1)
+            prop = prop.get("items") or {}
+            continue
+        prop = (prop.get("properties") or {}).get(part)
+        if prop is None:
+            return path
+        labels.append(title_of(prop, part))
+    return ": ".join(labels)
+
+
+def file_size(size: int | None) -> str:
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(thdate=show_date, thdatetime=lambda v: show_date(v, with_time=True),
-                                 fiscal=fiscal_label, baht=baht, be_input=thaidate.to_be_input)
+                                 fiscal=fiscal_label, baht=baht, be_input=thaidate.to_be_input,
+                                 filesize=file_size)
     app.jinja_env.globals.update(pick=pick, title_of=title_of, widget_of=widgets.widget_of,
                                  choices_of=widgets.choices_of, ordered_fields=widgets.ordered_fields,
-                                 choice_title=widgets.choice_title)
+                                 choice_title=widgets.choice_title, field_label=field_label)
