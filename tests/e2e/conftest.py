@@ -57,6 +57,7 @@ class Page:
         self.get("/login")
         response = self.post("/login", {"username": username, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        self.get(response.headers["Location"])  # as a browser would: the new session's page and token
         return response
 
     def text(self, response=None) -> str:
