@@ -21,7 +21,7 @@ CSRF_TITLE = _l("The form has expired")
 CSRF_EXPLANATION = _l("For your safety the form could not be accepted. Go back, reload the page and send it again.")
 
 
-def render_error(status: int, message: str):
+def render_error(status: int, message: str, fields: dict[str, list[str]] | None = None):
     if status == 401:
         return redirect(url_for("pages.login", next=safe_next(request.full_path)))
     if message == "csrf":
@@ -29,7 +29,7 @@ def render_error(status: int, message: str):
     else:
         title, explanation = TITLES.get(status, _l("Something went wrong")), EXPLANATIONS.get(status, "")
     return render_template("error.html", status=status, title=title, explanation=explanation,
-                           message=message), status
+                           message=message, fields=fields or {}), status
 
 
 def safe_next(target: str | None) -> str | None:

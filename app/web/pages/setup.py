@@ -13,8 +13,10 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from app.services import inbox
+from app.services.errors import Invalid
 
 from ..auth import current_actor, services
+from ..errors import service_error_response, wants_json
 from . import display, vendor
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
@@ -82,6 +84,13 @@ def init_pages(app: Flask) -> None:
         actor = current_actor(required=False) if request.endpoint and not request.path.startswith("/api/") else None
         counts = inbox.counts(services(), actor) if actor is not None else None
         return {"actor": actor, "nav_counts": counts, "lang": locale()}
+
+    @app.errorhandler(Invalid)
+    def _invalid(exc: Invalid):
+        if wants_json():
+            return service_error_response(exc)
+        from .errors import render_error
+        return render_error(exc.status, exc.message, exc.fields)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):
