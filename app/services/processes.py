@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app import engine
 from app.store.models import ProcessVersion
@@ -39,6 +39,12 @@ def compiled(version: ProcessVersion) -> engine.CompiledProcess:
         found = engine.compile_diagram(version.xml.encode("utf-8"), version.key)
         _compiled[version.sha256] = found
     return found
+
+
+def compiled_by_id(session: Session, version_id: int) -> engine.CompiledProcess:
+    """The parsed diagram of a version by its id, reading the stored XML only when not parsed yet."""
+    found = _compiled.get(session.scalar(select(ProcessVersion.sha256).where(ProcessVersion.id == version_id)))
+    return found if found is not None else compiled(session.get(ProcessVersion, version_id))
 
 
 def _check_forms(ctx: ServiceContext, process: engine.CompiledProcess) -> dict[str, Any]:
@@ -112,6 +118,7 @@ def list_processes(ctx: ServiceContext) -> list[dict[str, Any]]:
                   .group_by(ProcessVersion.key).subquery())
         rows = session.scalars(select(ProcessVersion).join(
             newest, (ProcessVersion.key == newest.c.key) & (ProcessVersion.version == newest.c.v))
+            .options(defer(ProcessVersion.xml), defer(ProcessVersion.forms))  # listed on every inbox page
             .order_by(ProcessVersion.manual_section, ProcessVersion.key)).all()
         return [{
             "key": r.key, "name": r.name, "version": r.version, "manual_section": r.manual_section,

@@ -7,7 +7,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.store.models import ApiToken, Group, Membership, User, UserRole
 
@@ -113,9 +113,16 @@ def actor_for_token(ctx: ServiceContext, token: str) -> Actor:
         return actor_of(user)
 
 
+# What an Actor needs and no more: a group's own member list (loaded eagerly by default) is not.
+_ACTOR_LOADING = (selectinload(User.roles),
+                  selectinload(User.memberships).joinedload(Membership.group).lazyload(Group.members))
+
+
 def actor_for_username(ctx: ServiceContext, username: str) -> Actor:
+    """The actor of a signed-in browser session; looked up on every page, so it loads only what it needs."""
     with ctx.read() as session:
-        user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        user = session.scalar(select(User).options(*_ACTOR_LOADING)
+                              .where(User.username == username, User.active.is_(True)))
         if user is None:
             raise Unauthenticated("no such user")
         return actor_of(user)

@@ -15,6 +15,10 @@ ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
+    op.create_index("ix_tasks_inbox_group", "tasks", ["group_code", "assignee", "status", "due_at", "case_id"])
+    op.create_index("ix_tasks_inbox_assignee", "tasks", ["assignee", "status", "due_at", "case_id"])
+    op.create_index("ix_cases_process_year", "cases", ["process_key", "fiscal_year"])
+    op.create_index("ix_cases_title", "cases", ["title"])
     op.create_table(
         "login_attempts",
         sa.Column("id", ID, nullable=False),
@@ -70,3 +74,7 @@ def downgrade() -> None:
     op.drop_index("ix_login_attempts_address_at", table_name="login_attempts")
     op.drop_index("ix_login_attempts_username_at", table_name="login_attempts")
     op.drop_table("login_attempts")
+    op.drop_index("ix_tasks_inbox_assignee", table_name="tasks")
+    op.drop_index("ix_tasks_inbox_group", table_name="tasks")
+    op.drop_index("ix_cases_title", table_name="cases")
+    op.drop_index("ix_cases_process_year", table_name="cases")
