@@ -9,11 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, joinedload
 
 from app.store.models import Attachment, Case, Event, Group, Membership, ProcessVersion, Task, User
-from app.store.ui_models import Comment, TaskDraft
+from app.store.ui_models import TaskDraft
 
 from . import access, cases, casework, processes
 from .actors import Actor
 from .attachments import attachment_dict
+from .comments import comments_of
 from .context import ServiceContext
 from .errors import NotFound
 from .views import case_dict, task_dict
@@ -78,12 +79,6 @@ def _attachments(session: Session, case_id: int) -> list[dict[str, Any]]:
     return [attachment_dict(r) for r in rows]
 
 
-def _comments(session: Session, case_id: int) -> list[dict[str, Any]]:
-    rows = session.scalars(select(Comment).where(Comment.case_id == case_id).order_by(Comment.id))
-    return [{"id": r.id, "task_id": r.task_id, "author": r.author, "body": r.body, "created_at": r.created_at}
-            for r in rows]
-
-
 def _open_tasks(session: Session, case: Case) -> list[Task]:
     return list(session.scalars(select(Task).where(Task.case_id == case.id, Task.status.in_(casework.OPEN_STATUSES))
                                 .order_by(Task.id)))
@@ -116,7 +111,7 @@ def case_view(ctx: ServiceContext, actor: Actor, case_id: int) -> dict[str, Any]
         open_tasks = _open_tasks(session, case)
         timeline = _timeline(session, case)
         done = sorted({e["spec_id"] for e in timeline if e["kind"] == "task_completed" and e["spec_id"]})
-        comments = _comments(session, case.id)
+        comments = comments_of(session, case.id)
         people = _people(session, [case.started_by] + [t.assignee for t in open_tasks]
                          + [e["actor"] for e in timeline] + [c["author"] for c in comments])
         return {
@@ -144,7 +139,7 @@ def step_view(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]
             members = [{"username": u.username, "display_name": u.display_name or u.username}
                        for u in session.scalars(select(User).join(Membership).join(Group).where(
                            Group.code == task.group_code, User.active.is_(True)).order_by(User.username))]
-        comments = _comments(session, case.id)
+        comments = comments_of(session, case.id)
         earlier = _latest_submissions(session, case, exclude=task.spec_id)
         return {
             "task": {**task_dict(task, case), "due": task.due_at, **step,

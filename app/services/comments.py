@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.store.models import Task
 from app.store.ui_models import Comment
@@ -12,14 +13,13 @@ from . import access
 from .actors import Actor
 from .context import ServiceContext
 from .errors import Invalid
-from .views import iso
 
 MAX_COMMENT = 5000
 
 
 def _dict(row: Comment) -> dict[str, Any]:
     return {"id": row.id, "case_id": row.case_id, "task_id": row.task_id, "author": row.author, "body": row.body,
-            "created_at": iso(row.created_at)}
+            "created_at": row.created_at}
 
 
 def add_comment(ctx: ServiceContext, actor: Actor, case_id: int, body: str, task_id: int | None = None) -> dict[str, Any]:
@@ -38,8 +38,12 @@ def add_comment(ctx: ServiceContext, actor: Actor, case_id: int, body: str, task
         return _dict(row)
 
 
+def comments_of(session: Session, case_id: int) -> list[dict[str, Any]]:
+    """A case's comments, oldest first (the caller has checked that the case may be seen)."""
+    return [_dict(r) for r in session.scalars(select(Comment).where(Comment.case_id == case_id).order_by(Comment.id))]
+
+
 def list_comments(ctx: ServiceContext, actor: Actor, case_id: int) -> list[dict[str, Any]]:
     with ctx.read() as session:
         access.get_visible_case(session, actor, case_id)
-        rows = session.scalars(select(Comment).where(Comment.case_id == case_id).order_by(Comment.id))
-        return [_dict(r) for r in rows]
+        return comments_of(session, case_id)

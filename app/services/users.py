@@ -148,12 +148,3 @@ def set_language(ctx: ServiceContext, actor: Actor, language: str) -> None:
             raise NotFound(f"no user {actor.username}")
         user.language = language
 
-
-def display_names(ctx: ServiceContext, usernames) -> dict[str, str]:
-    """Each username's display name, for showing who holds or did what."""
-    wanted = sorted({u for u in usernames if u})
-    if not wanted:
-        return {}
-    with ctx.read() as session:
-        rows = session.execute(select(User.username, User.display_name).where(User.username.in_(wanted)))
-        return {name: display or name for name, display in rows}

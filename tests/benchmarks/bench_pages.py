@@ -79,15 +79,18 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def _measure(client, paths: list[str]) -> list[float]:
-    timings = []
+def _measure(client, paths: list[str]) -> tuple[list[float], list[float]]:
+    """Wall time and this thread's CPU time of each request, in ms. On a shared machine the CPU time
+    says what the server itself spent; the wall time adds the waits for a core."""
+    wall, cpu = [], []
     for path in paths:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         response = client.get(path)
-        timings.append((time.perf_counter() - started) * 1000)
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.thread_time() - started_cpu) * 1000)
         if response.status_code != 200:
             raise SystemExit(f"{path} answered {response.status_code}")
-    return timings
+    return wall, cpu
 
 
 def main() -> int:
@@ -124,19 +127,22 @@ def main() -> int:
     step_paths = [f"/tasks/{rng.choice(task_ids)}" for _ in range(args.requests)]
     _measure(client, inbox_paths[:20] + step_paths[:20])  # warm-up: parsed diagram, catalogs, templates
 
-    results = {}
+    results: dict[str, float] = {}
     for name, paths in (("inbox", inbox_paths), ("step", step_paths)):
-        timings = _measure(client, paths)
-        results[name] = {"p50_ms": round(statistics.median(timings), 2), "p95_ms": round(_percentile(timings, .95), 2),
-                         "max_ms": round(max(timings), 2), "requests": len(timings)}
-        print(f"{name:>5} page: p50 {results[name]['p50_ms']:.1f} ms, p95 {results[name]['p95_ms']:.1f} ms, "
-              f"max {results[name]['max_ms']:.1f} ms over {len(timings)} requests")
+        wall, cpu = _measure(client, paths)
+        results.update({f"{name}_p50_ms": round(statistics.median(wall), 2),
+                        f"{name}_p95_ms": round(_percentile(wall, .95), 2),
+                        f"{name}_cpu_p50_ms": round(statistics.median(cpu), 2),
+                        f"{name}_cpu_p95_ms": round(_percentile(cpu, .95), 2)})
+        print(f"{name:>5} page: p50 {results[f'{name}_p50_ms']:.1f} ms, p95 {results[f'{name}_p95_ms']:.1f} ms "
+              f"(server CPU p50 {results[f'{name}_cpu_p50_ms']:.1f} ms, p95 {results[f'{name}_cpu_p95_ms']:.1f} ms) "
+              f"over {len(wall)} requests")
     database.dispose()
-    ok = all(r["p95_ms"] <= TARGET_P95_MS for r in results.values())
+    load = os.getloadavg()[0]
+    print(f"load average while measuring: {load:.2f} on {os.cpu_count()} cores")
+    ok = results["inbox_p95_ms"] <= TARGET_P95_MS and results["step_p95_ms"] <= TARGET_P95_MS
     print(json.dumps({"benchmark": "pages", "backend": database.engine.dialect.name, "open_tasks": len(task_ids),
-                      "inbox_p50_ms": results["inbox"]["p50_ms"], "inbox_p95_ms": results["inbox"]["p95_ms"],
-                      "step_p50_ms": results["step"]["p50_ms"], "step_p95_ms": results["step"]["p95_ms"],
-                      "target_p95_ms": TARGET_P95_MS, "ok": ok}))
+                      **results, "target_p95_ms": TARGET_P95_MS, "load_average": round(load, 2), "ok": ok}))
     return 0 if ok else 1
 
 

@@ -67,8 +67,10 @@ def add_attachment(case_id: int):
             raise Invalid("choose a file", {"file": [_("Please choose a file.")]})
         row = attachments.attach_file(services(), current_actor(), case_id, upload.filename, upload.mimetype,
                                       upload.stream)
-    except (Invalid, TooLarge) as exc:
-        flash_invalid(exc) if isinstance(exc, Invalid) else flash(exc.message, "error")
+    except Invalid as exc:
+        flash_invalid(exc)
+    except TooLarge as exc:
+        flash(exc.message, "error")
     else:
         flash(_("File “%(name)s” attached.", name=row["filename"]), "success")
     return redirect(_back(case_id) + "#attachments")

@@ -87,6 +87,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(thdate=show_date, thdatetime=lambda v: show_date(v, with_time=True),
                                  fiscal=fiscal_label, baht=baht, be_input=thaidate.to_be_input,
                                  filesize=file_size)
-    app.jinja_env.globals.update(pick=pick, title_of=title_of, widget_of=widgets.widget_of,
-                                 choices_of=widgets.choices_of, ordered_fields=widgets.ordered_fields,
-                                 choice_title=widgets.choice_title, field_label=field_label)
+    # Macros imported without the page's context still follow the user's language through these.
+    app.jinja_env.globals.update(
+        pick=pick, title_of=title_of, widget_of=widgets.widget_of, ordered_fields=widgets.ordered_fields,
+        choices_of=lambda prop: widgets.choices_of(prop, _lang()),
+        choice_title=lambda prop, value: widgets.choice_title(prop, value, _lang()), field_label=field_label)
