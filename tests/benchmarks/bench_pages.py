@@ -70,6 +70,10 @@ def _fill(ctx: ServiceContext, count: int) -> list[int]:
                 })
         for start in range(0, len(task_rows), BATCH):
             session.execute(insert(Task), task_rows[start:start + BATCH])
+    # Statistics as the database would have them after autovacuum (PostgreSQL) or `ANALYZE` (SQLite):
+    # a planner that still believes the tables are empty picks nested loops over 10,000 rows.
+    with ctx.db.writer.kw["bind"].begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
     with ctx.read() as session:
         return list(session.scalars(select(Task.id).where(Task.status == "open")))
 
