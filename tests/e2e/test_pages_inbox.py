@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from app.services import tasks
+from app.services import cases, tasks
 
 from ..stories import start
 
@@ -139,3 +139,20 @@ def test_the_group_director_reassigns_steps_in_bulk_and_staff_may_not(as_user, c
     plan1.post("/inbox/bulk", {"action": "assign", "username": "plan1", "task_id": ids})
     assert "only the group&#39;s director" in plan1.text(plan1.get("/inbox"))
     assert plan1.get("/inbox?scope=all").status_code == 403
+
+
+def test_a_suspended_cases_steps_leave_the_inbox_until_it_resumes(as_user, ctx, people):
+    transfer = start(ctx, people, "budget_transfer", title="โอนงบ")
+    plan1 = as_user("plan1")
+    cases.change_status(ctx, people["director"], transfer.id, "suspend", "รอเอกสารจากโรงเรียน")
+    html = plan1.text(plan1.get("/inbox"))
+    assert _numbers(html) == [] and _count(html, "mine") == 0
+    cases.change_status(ctx, people["director"], transfer.id, "resume", "ได้รับเอกสารแล้ว")
+    assert _numbers(plan1.text(plan1.get("/inbox"))) == ["2570/0001"]
+
+
+def test_a_page_past_the_end_shows_the_last_page(as_user, ctx, people):
+    start(ctx, people, "budget_transfer", title="โอนงบ")
+    plan1 = as_user("plan1")
+    html = plan1.text(plan1.get("/inbox?page=40"))
+    assert _numbers(html) == ["2570/0001"]

@@ -201,3 +201,18 @@ def test_after_sending_a_step_the_next_one_opens_when_it_is_mine(as_user, ctx, p
     response = plan1.post(f"/tasks/{task_id}", form)
     assert response.headers["Location"] == f"/tasks/{plan.task_of('swot')['id']}"
     assert tasks.get_task(ctx, people["plan1"], task_id)["status"] == "completed"
+
+
+def test_a_step_done_again_after_the_committee_sends_it_back_starts_from_what_the_case_holds(
+        as_user, ctx, people, clock):
+    from ..integration.test_development_plan import _draft_from, _through_hearing
+
+    plan, _ = _step(ctx, people, "development_plan", "review_mission")
+    _draft_from(plan, "review_mission")
+    _through_hearing(plan, clock)
+    plan.complete("submit_to_committee", "office")
+    plan.complete("committee_decision", "secretary", decision="revise", meeting_number="1/2570")
+    task_id = plan.task_of("vision_mission")["id"]
+    vision = cases.get_case(ctx, people["admin"], plan.id)["data"]["vision"]
+    html = as_user("plan2").text(as_user("plan2").get(f"/tasks/{task_id}"))
+    assert f">{vision}</textarea>" in html, "the revision starts from the earlier text"
