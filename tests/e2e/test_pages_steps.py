@@ -216,3 +216,13 @@ def test_a_step_done_again_after_the_committee_sends_it_back_starts_from_what_th
     vision = cases.get_case(ctx, people["admin"], plan.id)["data"]["vision"]
     html = as_user("plan2").text(as_user("plan2").get(f"/tasks/{task_id}"))
     assert f">{vision}</textarea>" in html, "the revision starts from the earlier text"
+
+
+def test_a_file_sent_with_a_refused_form_stays_chosen_when_the_form_comes_back(as_user, ctx, people):
+    _, task_id = _step(ctx, people)
+    plan1 = as_user("plan1")
+    plan1.get(f"/tasks/{task_id}")
+    form = {**REQUEST, "reason": "", "action": "complete",
+            "supporting_document__upload": (io.BytesIO(b"%PDF-1.4 memo"), "บันทึก.pdf")}
+    assert plan1.post(f"/tasks/{task_id}", form, content_type="multipart/form-data").status_code == 400
+    assert re.search(r'<option value="\d+" selected>บันทึก.pdf</option>', plan1.text())

@@ -13,7 +13,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from app.services import inbox
-from app.services.errors import Invalid
+from app.services.errors import Invalid, ServiceError
 
 from ..auth import current_actor, services
 from ..errors import service_error_response, wants_json
@@ -81,7 +81,12 @@ def init_pages(app: Flask) -> None:
 
     @app.context_processor
     def _navigation():
-        actor = current_actor(required=False) if request.endpoint and not request.path.startswith("/api/") else None
+        actor = None
+        if request.endpoint and not request.path.startswith("/api/"):
+            try:
+                actor = current_actor(required=False)
+            except ServiceError:  # a bad token on a page: show it as signed out
+                actor = None
         counts = inbox.counts(services(), actor) if actor is not None else None
         return {"actor": actor, "nav_counts": counts, "lang": locale()}
 

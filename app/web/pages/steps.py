@@ -39,7 +39,8 @@ def step(task_id: int):
     return _render(view, _initial_values(view) if view["may_work"] else {})
 
 
-def _uploader(actor: Actor, case_id: int, problems: dict[str, list[str]]):
+def _uploader(actor: Actor, case_id: int, problems: dict[str, list[str]], uploaded: list[str]):
+    """Attach each file sent with the form to the case; its id goes into the data, a refusal beside the field."""
     def upload(path: str, sent) -> str:
         try:
             row = attachments.attach_file(services(), actor, case_id, sent.filename or "file", sent.mimetype,
@@ -48,6 +49,7 @@ def _uploader(actor: Actor, case_id: int, problems: dict[str, list[str]]):
             messages = [m for ms in getattr(exc, "fields", {}).values() for m in ms] or [exc.message]
             problems[path] = messages
             return ""
+        uploaded.append(str(row["id"]))
         return str(row["id"])
     return upload
 
@@ -65,9 +67,12 @@ def submit_step(task_id: int):
     actor = current_actor()
     view = casefile.step_view(services(), actor, task_id)
     problems: dict[str, list[str]] = {}
+    uploaded: list[str] = []
     data = formdata.parse(view["task"]["form"], request.form, request.files,
-                          _uploader(actor, view["case"]["id"], problems))
+                          _uploader(actor, view["case"]["id"], problems, uploaded))
     data = {k: v for k, v in data.items() if v != ""}
+    if uploaded:  # offer the files just uploaded when the form comes back
+        view["attachments"] = attachments.list_attachments(services(), actor, view["case"]["id"])
     if problems:
         return _render(view, data, problems, 400)
     if request.form.get("action") == "draft":
