@@ -53,17 +53,25 @@ def require_supervisor(actor: Actor, group_code: str | None = None) -> None:
 INBOX_SCOPES = ("mine", "group", "all")
 
 
-def inbox_clause(actor: Actor, scope: str):
-    """Which open steps an inbox shows: `mine` = held by me or waiting unclaimed in my groups;
-    `group` = unclaimed in my groups; `all` = every step (supervisors: those of the groups they direct)."""
+def inbox_branches(actor: Actor, scope: str) -> list:
+    """Which open steps an inbox shows, as disjoint conditions: `mine` = held by me, and waiting
+    unclaimed in my groups; `group` = the latter; `all` = every step (for supervisors: those of the
+    groups they direct). The inbox page answers each branch from its own index."""
+    held = Task.assignee == actor.username
+    waiting = Task.group_code.in_(actor.groups) & Task.assignee.is_(None)
     if scope == "mine":
-        return or_(Task.assignee == actor.username, Task.group_code.in_(actor.groups) & Task.assignee.is_(None))
+        return [held, waiting]
     if scope == "group":
-        return Task.group_code.in_(actor.groups) & Task.assignee.is_(None)
+        return [waiting]
     if scope != "all":
         raise Invalid("scope must be mine, group or all", {"scope": [f"choose from {', '.join(INBOX_SCOPES)}"]})
     if not (actor.is_admin or actor.is_supervisor or actor.is_auditor):
         raise Forbidden("only supervisors see every step")
     if actor.is_admin or "supervisor" in actor.roles or actor.is_auditor:
-        return true()
-    return Task.group_code.in_(actor.supervised_groups)
+        return [true()]
+    return [Task.group_code.in_(actor.supervised_groups)]
+
+
+def inbox_clause(actor: Actor, scope: str):
+    """The inbox's steps (see inbox_branches) as one condition."""
+    return or_(*inbox_branches(actor, scope))

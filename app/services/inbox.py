@@ -109,18 +109,6 @@ def _search_clause(q: str):
 WAITING_CASE_STATUSES = ("suspended", "error")
 
 
-def _branches(actor: Actor, scope: str) -> list[Any]:
-    """The scope as disjoint conditions, each answered from one of the inbox indexes (ui_models) alone:
-    steps held by me, and unclaimed steps of my groups. Supervisors' `all` is one condition."""
-    held = Task.assignee == actor.username
-    waiting = and_(Task.group_code.in_(actor.groups), Task.assignee.is_(None))
-    if scope == "mine":
-        return [held, waiting]
-    if scope == "group":
-        return [waiting]
-    return [access.inbox_clause(actor, scope)]
-
-
 def _open(branch):
     return and_(branch, Task.status.in_(casework.OPEN_STATUSES),
                 Task.case_id.not_in(select(Case.id).where(Case.status.in_(WAITING_CASE_STATUSES))))
@@ -152,7 +140,7 @@ def _matching(actor: Actor, filters: InboxFilters, now: datetime):
     """(id, due_at) of every step the inbox shows, as one UNION ALL over the scope's branches."""
     on_step, on_case = _narrowing(filters, now)
     parts = []
-    for branch in _branches(actor, filters.scope):
+    for branch in access.inbox_branches(actor, filters.scope):
         part = select(Task.id.label("id"), Task.due_at.label("due_at")).where(_open(branch), *on_step)
         if on_case:  # the matching cases once, from their indexes, rather than a join row by row
             part = part.where(Task.case_id.in_(select(Case.id).where(*on_case)))
@@ -231,7 +219,7 @@ def counts(ctx: ServiceContext, actor: Actor) -> dict[str, int]:
     now = ctx.now()
     found = []
     with ctx.read() as session:
-        for branch in _branches(actor, "mine"):
+        for branch in access.inbox_branches(actor, "mine"):
             found.append(session.execute(
                 select(func.count(), func.count().filter(Task.due_at < now),
                        func.count().filter(and_(Task.due_at >= now, Task.due_at <= _due_soon_limit(now))))
