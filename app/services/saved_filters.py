@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.store.ui_models import SavedFilter
 
@@ -36,7 +36,8 @@ def save_filter(ctx: ServiceContext, actor: Actor, name: str, filters: InboxFilt
         row = session.scalar(select(SavedFilter).where(SavedFilter.username == actor.username,
                                                        SavedFilter.name == name))
         if row is None:
-            count = len(session.scalars(select(SavedFilter.id).where(SavedFilter.username == actor.username)).all())
+            count = session.scalar(select(func.count()).select_from(SavedFilter)
+                                   .where(SavedFilter.username == actor.username))
             if count >= MAX_PER_USER:
                 raise Invalid(f"at most {MAX_PER_USER} saved filters", {"name": [f"at most {MAX_PER_USER}"]})
             row = SavedFilter(username=actor.username, name=name, query=query, created_at=ctx.now())
