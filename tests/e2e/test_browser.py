@@ -145,6 +145,8 @@ def test_staff_start_a_plan_and_work_its_first_steps_in_the_browser(server, brow
     plan2.page.wait_for_selector("table.inbox")
     plan2.shot("inbox-phone")
     plan2.page.click("text=วิเคราะห์สภาพแวดล้อม")
+    plan2.page.wait_for_selector("#step-form")
+    plan2.shot("step-page-phone")
     for field in ("strengths", "weaknesses", "opportunities", "threats", "status_assessment"):
         plan2.page.fill(f"#f-{field}", f"ผลการวิเคราะห์ {field}")
     plan2.page.select_option("#f-status_position", "star")
