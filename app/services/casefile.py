@@ -178,12 +178,3 @@ def startable(ctx: ServiceContext, actor: Actor) -> list[dict[str, Any]]:
             if cases.may_start(actor, version):
                 found.append(process)
     return found
-
-
-def task_case_id(ctx: ServiceContext, actor: Actor, task_id: int) -> int:
-    """The case a step belongs to, if the actor may see it."""
-    with ctx.read() as session:
-        task = session.get(Task, task_id)
-        if task is None:
-            raise NotFound(f"no task {task_id}")
-        return _visible_case(session, actor, task.case_id).id
