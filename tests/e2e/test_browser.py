@@ -103,6 +103,8 @@ def test_staff_start_a_plan_and_work_its_first_steps_in_the_browser(server, brow
     plan1 = Person(browser, server, "plan1")
     plan1.sign_in()
     assert plan1.page.locator("h1").inner_text().startswith("งานของฉัน")
+    plan1.page.keyboard.press("Tab")  # keyboard users start at "skip to content"
+    assert plan1.page.evaluate("document.activeElement.className") == "skip"
 
     # Start a development plan: the first step is plan staff's, so plan1 lands on it.
     plan1.page.click("text=เริ่มเรื่องใหม่")

@@ -92,3 +92,16 @@ def test_the_diagram_library_is_served_from_node_modules(app):
     assert client.get("/vendor/bpmn-js/bpmn-js.css").status_code == 200
     assert client.get("/vendor/bpmn-js/..%2Fpackage.json").status_code == 404
     assert client.get("/vendor/bpmn-js/bpmn-modeler.js").status_code == 404
+
+
+def test_pages_carry_no_inline_script_or_style_so_the_strict_policy_holds(as_user, visitor, ctx, people):
+    plan = start(ctx, people, "budget_transfer", title="โอนงบ")
+    plan1 = as_user("plan1")
+    pages = [plan1.get(path) for path in ("/inbox", f"/tasks/{plan.task_of('request')['id']}",
+                                           f"/cases/{plan.id}", "/cases/new")] + [visitor().get("/login")]
+    for response in pages:
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), "scripts come from files only"
+        assert not re.search(r"\sstyle=|<style", html) and not re.search(r"\son[a-z]+=", html)
