@@ -43,3 +43,41 @@ def format_datetime(moment: datetime | None) -> str:
         return ""
     wall = local(moment)
     return f"{format_date(wall)} {wall:%H:%M} น."
+
+
+MONTHS_EN_SHORT = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def format_date_en(moment: datetime | date | None) -> str:
+    """'3 Dec 2026', for users who chose English."""
+    if moment is None:
+        return ""
+    day = local(moment) if isinstance(moment, datetime) else moment
+    return f"{day.day} {MONTHS_EN_SHORT[day.month - 1]} {day.year}"
+
+
+def to_be_input(iso_day: str | None) -> str:
+    """An ISO day (2026-12-01) as a form shows it for typing: 01/12/2569. Anything else is returned as is."""
+    try:
+        day = date.fromisoformat(iso_day or "")
+    except (TypeError, ValueError):
+        return iso_day or ""
+    return f"{day.day:02d}/{day.month:02d}/{day.year + BE_OFFSET}"
+
+
+def parse_be_input(text: str) -> str | None:
+    """A day typed with a Buddhist-Era year (1/12/2569, 01-12-2569, 1.12.2569) as ISO 2026-12-01; None if it
+    is not a real day. An ISO day with a BE year (2569-12-01) is also understood."""
+    parts = [p for p in text.strip().replace("-", "/").replace(".", "/").replace(" ", "").split("/") if p]
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return None
+    if len(parts[0]) == 4:
+        year, month, day_ = (int(p) for p in parts)
+    else:
+        day_, month, year = (int(p) for p in parts)
+    if year < 2400:  # the office writes BE years; a CE year here is a mistake, not a guess to make
+        return None
+    try:
+        return date(year - BE_OFFSET, month, day_).isoformat()
+    except ValueError:
+        return None

@@ -1,13 +1,13 @@
 """Who may see and act on which case and step. Every use case asks here; the web layer never decides."""
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from app.store.models import Case, Task
 
 from .actors import Actor
-from .errors import Forbidden, NotFound
+from .errors import Forbidden, Invalid, NotFound
 
 CASE_WIDE_ROLES = ("admin", "auditor", "supervisor")
 # Secrecy levels of the 1983 Correspondence Regulation and the 1974 National Security Regulation.
@@ -51,10 +51,13 @@ def visible_cases_clause(actor: Actor):
 
 
 def visible_tasks_clause(actor: Actor):
-    """Steps of secret cases wait for their director to assign them; the group queue does not show them."""
+    """Steps of secret cases wait for their director to assign them: no group queue or office-wide
+    list shows them, only their holder, the directors of their group and cleared auditors."""
     if CLEARED_ROLE in actor.roles:
-        return True
-    return or_(Case.secrecy.is_(None), Task.assignee == actor.username, Task.group_code.in_(actor.supervised_groups))
+        return true()
+    secret_cases = select(Case.id).where(Case.secrecy.is_not(None))
+    return or_(Task.case_id.not_in(secret_cases), Task.assignee == actor.username,
+               Task.group_code.in_(actor.supervised_groups))
 
 
 def sees_case_through(actor: Actor, case: Case, task: Task) -> bool:
@@ -88,3 +91,30 @@ def require_work_on(actor: Actor, task: Task) -> None:
 def require_supervisor(actor: Actor, group_code: str | None = None) -> None:
     if not actor.supervises(group_code) and "supervisor" not in actor.roles:
         raise Forbidden("only supervisors and administrators may do this")
+
+
+INBOX_SCOPES = ("mine", "group", "all")
+
+
+def inbox_branches(actor: Actor, scope: str) -> list:
+    """Which open steps an inbox shows, as disjoint conditions: `mine` = held by me, and waiting
+    unclaimed in my groups; `group` = the latter; `all` = every step (for supervisors: those of the
+    groups they direct). The inbox page answers each branch from its own index."""
+    held = Task.assignee == actor.username
+    waiting = Task.group_code.in_(actor.groups) & Task.assignee.is_(None) & visible_tasks_clause(actor)
+    if scope == "mine":
+        return [held, waiting]
+    if scope == "group":
+        return [waiting]
+    if scope != "all":
+        raise Invalid("scope must be mine, group or all", {"scope": [f"choose from {', '.join(INBOX_SCOPES)}"]})
+    if not (actor.is_admin or actor.is_supervisor or actor.is_auditor):
+        raise Forbidden("only supervisors see every step")
+    if actor.is_admin or "supervisor" in actor.roles or actor.is_auditor:
+        return [visible_tasks_clause(actor)]
+    return [Task.group_code.in_(actor.supervised_groups)]
+
+
+def inbox_clause(actor: Actor, scope: str):
+    """The inbox's steps (see inbox_branches) as one condition."""
+    return or_(*inbox_branches(actor, scope))

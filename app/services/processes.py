@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, defer, object_session
 
 from app import engine
 from app.store.models import ProcessVersion
@@ -82,6 +82,11 @@ def _resolve_calls(session: Session, key: str,
             if nested_key not in calls and nested_key != key and nested_row is not None:
                 pin(nested_row)
     return calls, called
+
+
+def compiled_by_id(session: Session, version_id: int) -> engine.CompiledProcess:
+    """The parsed diagram of a version by its id, reading the stored XML only when not parsed yet."""
+    return compiled(session.get(ProcessVersion, version_id))  # the XML is deferred: read only if not parsed
 
 
 def _check_forms(ctx: ServiceContext, process: engine.CompiledProcess) -> dict[str, Any]:
@@ -161,6 +166,7 @@ def list_processes(ctx: ServiceContext) -> list[dict[str, Any]]:
                   .group_by(ProcessVersion.key).subquery())
         rows = session.scalars(select(ProcessVersion).join(
             newest, (ProcessVersion.key == newest.c.key) & (ProcessVersion.version == newest.c.v))
+            .options(defer(ProcessVersion.xml), defer(ProcessVersion.forms))  # listed on every inbox page
             .order_by(ProcessVersion.manual_section, ProcessVersion.key)).all()
         return [{
             "key": r.key, "name": r.name, "version": r.version, "manual_section": r.manual_section,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import engine
@@ -15,25 +15,14 @@ from .context import ServiceContext
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .views import case_dict, task_dict
 
-SCOPES = ("mine", "group", "all")
+SCOPES = access.INBOX_SCOPES
 
 
 def list_tasks(ctx: ServiceContext, actor: Actor, scope: str = "mine", limit: int = 500) -> list[dict[str, Any]]:
     """The inbox: `mine` = held by me or waiting in my groups; `group` = unclaimed in my groups; `all` = supervisors."""
-    if scope not in SCOPES:
-        raise Invalid("scope must be mine, group or all", {"scope": [f"choose from {', '.join(SCOPES)}"]})
     query = (select(Task, Case).join(Case, Case.id == Task.case_id)
              .where(Task.status.in_(casework.OPEN_STATUSES), Case.status == "running",
-                    access.visible_tasks_clause(actor)))
-    if scope == "mine":
-        query = query.where(or_(Task.assignee == actor.username,
-                                Task.group_code.in_(actor.groups) & Task.assignee.is_(None)))
-    elif scope == "group":
-        query = query.where(Task.group_code.in_(actor.groups), Task.assignee.is_(None))
-    elif not (actor.is_admin or actor.is_supervisor or actor.is_auditor):
-        raise Forbidden("only supervisors see every step")
-    elif not actor.is_admin and "supervisor" not in actor.roles and not actor.is_auditor:
-        query = query.where(Task.group_code.in_(actor.supervised_groups))
+                    access.visible_tasks_clause(actor), access.inbox_clause(actor, scope)))
     query = query.order_by(Task.due_at.is_(None), Task.due_at, Task.id).limit(min(max(limit, 1), 5000))
     with ctx.read() as session:
         return [task_dict(task, case) for task, case in session.execute(query)]

@@ -7,7 +7,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.store.models import ApiToken, Group, Membership, User, UserRole
 
@@ -113,9 +113,16 @@ def actor_for_token(ctx: ServiceContext, token: str) -> Actor:
         return actor_of(user)
 
 
+# What an Actor needs and no more: a group's own member list (loaded eagerly by default) is not.
+_ACTOR_LOADING = (selectinload(User.roles),
+                  selectinload(User.memberships).joinedload(Membership.group).lazyload(Group.members))
+
+
 def actor_for_username(ctx: ServiceContext, username: str) -> Actor:
+    """The actor of a signed-in browser session; looked up on every page, so it loads only what it needs."""
     with ctx.read() as session:
-        user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        user = session.scalar(select(User).options(*_ACTOR_LOADING)
+                              .where(User.username == username, User.active.is_(True)))
         if user is None:
             raise Unauthenticated("no such user")
         return actor_of(user)
@@ -126,3 +133,18 @@ def list_groups(ctx: ServiceContext) -> list[dict]:
         groups = session.scalars(select(Group).order_by(Group.code)).all()
         return [{"code": g.code, "name": g.name, "name_en": g.name_en, "kind": g.kind,
                  "members": sorted(m.user.username for m in g.members)} for g in groups]
+
+
+LANGUAGES = ("th", "en")
+
+
+def set_language(ctx: ServiceContext, actor: Actor, language: str) -> None:
+    """The language the user's pages are shown in (Thai unless they choose English)."""
+    if language not in LANGUAGES:
+        raise Invalid("language must be th or en", {"language": ["th, en"]})
+    with ctx.write() as session:
+        user = session.scalar(select(User).where(User.username == actor.username))
+        if user is None:
+            raise NotFound(f"no user {actor.username}")
+        user.language = language
+

@@ -28,7 +28,7 @@ def create_app(settings: config_module.Settings | None = None, context: ServiceC
     app.extensions["planflow_settings"] = settings
 
     from .api import api, build_openapi
-    from .pages import pages
+    from .pages import init_pages, pages
 
     app.url_map.converters["int"] = input_safety.BoundedIntConverter  # before any route is bound
 
@@ -39,6 +39,7 @@ def create_app(settings: config_module.Settings | None = None, context: ServiceC
     app.register_blueprint(api)
     app.register_blueprint(pages)
     errors.register(app)
+    init_pages(app)
     openapi_document = build_openapi()
 
     @app.get("/api/openapi.json")

@@ -1,6 +1,7 @@
-"""Server-rendered pages (Thai first)."""
+"""Server-rendered pages (Thai first, English per user)."""
 from flask import Blueprint
 
 pages = Blueprint("pages", __name__, template_folder="../templates")
 
-from . import home  # noqa: E402,F401
+from . import casepages, home, inbox, session, steps  # noqa: E402,F401
+from .setup import init_pages  # noqa: E402,F401

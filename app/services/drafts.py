@@ -1,0 +1,71 @@
+"""Step drafts (บันทึกร่าง): a form half filled in, kept per user per step until the step is done."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import delete
+
+from app.store.models import Task
+from app.store.ui_models import TaskDraft
+
+from . import access, casework, tasks
+from .actors import Actor
+from .context import ServiceContext
+from .errors import Conflict, Invalid, NotFound
+
+MAX_DRAFT_BYTES = 256 * 1024
+
+
+def _visible_task(session, actor: Actor, task_id: int) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    access.get_visible_case(session, actor, task.case_id)  # NotFound hides steps of others' cases
+    return task
+
+
+def save_draft(ctx: ServiceContext, actor: Actor, task_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Keep what the user typed so far; nothing is checked against the form until they submit."""
+    if not isinstance(data, dict):
+        raise Invalid("a draft must be an object", {"_form": ["must be an object"]})
+    if len(json.dumps(data, ensure_ascii=False).encode("utf-8")) > MAX_DRAFT_BYTES:
+        raise Invalid("the draft is too large", {"_form": ["ร่างมีขนาดใหญ่เกินไป (too large)"]})
+    now = ctx.now()
+    with ctx.write() as session:
+        task = _visible_task(session, actor, task_id)
+        access.require_work_on(actor, task)
+        if task.status not in casework.OPEN_STATUSES:
+            raise Conflict(f"the step is already {task.status}")
+        row = session.get(TaskDraft, (task.id, actor.username))
+        if row is None:
+            row = TaskDraft(task_id=task.id, username=actor.username, data=data, saved_at=now)
+            session.add(row)
+        else:
+            row.data, row.saved_at = data, now
+        return {"task_id": task.id, "saved_at": now.isoformat()}
+
+
+def get_draft(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any] | None:
+    """The actor's own draft of the step, with when it was saved, or None."""
+    with ctx.read() as session:
+        _visible_task(session, actor, task_id)
+        row = session.get(TaskDraft, (task_id, actor.username))
+        return {"data": row.data, "saved_at": row.saved_at} if row else None
+
+
+def discard_draft(ctx: ServiceContext, actor: Actor, task_id: int) -> None:
+    with ctx.write() as session:
+        _visible_task(session, actor, task_id)
+        row = session.get(TaskDraft, (task_id, actor.username))
+        if row is None:
+            raise NotFound("no draft of this step")
+        session.delete(row)
+
+
+def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict[str, Any]:
+    """Submit the step (see tasks.complete); its drafts, everyone's, are no longer needed once it is done."""
+    result = tasks.complete(ctx, actor, task_id, data)
+    with ctx.write() as session:
+        session.execute(delete(TaskDraft).where(TaskDraft.task_id == task_id))
+    return result

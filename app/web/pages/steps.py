@@ -1,0 +1,129 @@
+"""The step page: the case around the step, its instructions and form; save a draft, submit, claim,
+give back, reassign."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.services import attachments, casefile, drafts, tasks
+from app.services.actors import Actor
+from app.services.errors import Invalid, ServiceError
+
+from ..auth import current_actor, services
+from . import formdata, pages
+from .inbox import flash_invalid
+from .session import signed_in
+from .widgets import ordered_fields
+
+
+def _initial_values(view: dict[str, Any]) -> dict[str, Any]:
+    """The user's draft; else, for a step done before (a revision), what the case holds for its fields."""
+    if view["draft"]:
+        return view["draft"]["data"]
+    data = view["case"]["data"] or {}
+    return {name: data[name] for name, _prop in ordered_fields(view["task"]["form"]) if name in data}
+
+
+def _render(view: dict[str, Any], values: dict[str, Any], errors: dict[str, list[str]] | None = None,
+            status: int = 200):
+    return render_template("step.html", view=view, task=view["task"], case=view["case"], values=values,
+                           errors=errors or {}), status
+
+
+@pages.get("/tasks/<int:task_id>")
+@signed_in
+def step(task_id: int):
+    view = casefile.step_view(services(), current_actor(), task_id)
+    return _render(view, _initial_values(view) if view["may_work"] else {})
+
+
+def _uploader(actor: Actor, case_id: int, problems: dict[str, list[str]], uploaded: list[str]):
+    """Attach each file sent with the form to the case; its id goes into the data, a refusal beside the field."""
+    def upload(path: str, sent) -> str:
+        try:
+            row = attachments.attach_file(services(), actor, case_id, sent.filename or "file", sent.mimetype,
+                                          sent.stream)
+        except ServiceError as exc:
+            messages = [m for ms in getattr(exc, "fields", {}).values() for m in ms] or [exc.message]
+            problems[path] = messages
+            return ""
+        uploaded.append(str(row["id"]))
+        return str(row["id"])
+    return upload
+
+
+def _next_step_for(actor: Actor, case: dict[str, Any]) -> int | None:
+    for task in case.get("open_tasks", []):
+        if task["assignee"] == actor.username or (task["assignee"] is None and actor.in_group(task["group"])):
+            return task["id"]
+    return None
+
+
+@pages.post("/tasks/<int:task_id>")
+@signed_in
+def submit_step(task_id: int):
+    actor = current_actor()
+    view = casefile.step_view(services(), actor, task_id)
+    problems: dict[str, list[str]] = {}
+    uploaded: list[str] = []
+    data = formdata.parse(view["task"]["form"], request.form, request.files,
+                          _uploader(actor, view["case"]["id"], problems, uploaded))
+    data = {k: v for k, v in data.items() if v != ""}
+    if uploaded:  # offer the files just uploaded when the form comes back
+        view["attachments"] = attachments.list_attachments(services(), actor, view["case"]["id"])
+    if problems:
+        return _render(view, data, problems, 400)
+    if request.form.get("action") == "draft":
+        drafts.save_draft(services(), actor, task_id, data)
+        flash(_("Draft saved. Only you can see it until you send the step."), "success")
+        return redirect(url_for("pages.step", task_id=task_id))
+    try:
+        case = drafts.complete(services(), actor, task_id, data)
+    except Invalid as exc:
+        errors = exc.fields or {"_form": [exc.message]}
+        return _render(view, data, errors, 400)
+    flash(_("Step “%(name)s” of case %(number)s was sent.", name=view["task"]["name"],
+            number=view["case"]["number"]), "success")
+    following = _next_step_for(actor, case)
+    if following is not None:
+        flash(_("The next step is yours to do."), "info")
+        return redirect(url_for("pages.step", task_id=following))
+    return redirect(url_for("pages.inbox"))
+
+
+@pages.post("/tasks/<int:task_id>/claim")
+@signed_in
+def claim(task_id: int):
+    tasks.claim(services(), current_actor(), task_id)
+    flash(_("You have claimed this step."), "success")
+    return redirect(url_for("pages.step", task_id=task_id))
+
+
+@pages.post("/tasks/<int:task_id>/unclaim")
+@signed_in
+def unclaim(task_id: int):
+    tasks.unclaim(services(), current_actor(), task_id)
+    flash(_("The step is back in its group's queue."), "info")
+    return redirect(url_for("pages.step", task_id=task_id))
+
+
+@pages.post("/tasks/<int:task_id>/assign")
+@signed_in
+def assign(task_id: int):
+    try:
+        task = tasks.assign(services(), current_actor(), task_id, request.form.get("username", ""))
+    except Invalid as exc:
+        flash_invalid(exc)
+    else:
+        flash(_("The step was assigned to %(name)s.", name=task["assignee"]), "success")
+    return redirect(url_for("pages.step", task_id=task_id))
+
+
+@pages.post("/tasks/<int:task_id>/draft/delete")
+@signed_in
+def discard_draft(task_id: int):
+    drafts.discard_draft(services(), current_actor(), task_id)
+    flash(_("Draft discarded."), "info")
+    return redirect(url_for("pages.step", task_id=task_id))
