@@ -213,3 +213,6 @@ class DueTimer(Base):
     due_at: Mapped[datetime] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+from app.store import deadline_models  # noqa: E402,F401  (the deadline tables, migration 0003)
