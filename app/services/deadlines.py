@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -109,7 +109,8 @@ def due_at(info: engine.UserTaskInfo | None, case_data: dict[str, Any], opened: 
         from_data = _date_from_data((case_data or {}).get(field))
         if from_data is not None:
             candidates.append(from_data)
-    return min(candidates) if candidates else None
+    # Stored and shown in UTC, as every time the database gives back.
+    return min(candidates).astimezone(timezone.utc) if candidates else None
 
 
 def _int(value: str | None, default: int) -> int:
@@ -143,18 +144,24 @@ def _job(kind: str, task: Task, due: datetime, at: datetime, stage: str, days: i
             "payload": {"stage": stage, "working_days": days, "task_due_at": due.isoformat()}}
 
 
-def reminder_jobs(task: Task, policy: ReminderPolicy, closures: frozenset[date]) -> list[dict[str, Any]]:
-    """The reminders and escalation of an open step with a due date (overdue ones are chained later)."""
+def reminder_jobs(task: Task, policy: ReminderPolicy, closures: frozenset[date],
+                  now: datetime) -> list[dict[str, Any]]:
+    """The reminders and escalation of an open step with a due date (overdue ones are chained later).
+
+    Advance reminders whose morning has passed (the step opened late, or its due date just moved) are
+    not planned: they would arrive late and say the wrong thing. Overdue ones are, and go at once.
+    """
     due = task.due_at
     if due is None:
         return []
     due_day = due.astimezone(BANGKOK).date()
+    not_before = max(task.created_at, now)
     planned = []
     for days in policy.days_before:
         at = start_of_day(working_day_before(due_day, days, closures))
-        if at > task.created_at:
+        if at > not_before:
             planned.append(_job("reminder", task, due, at, "before", days))
-    if policy.on_due_day and task.created_at < start_of_day(due_day) < due:
+    if policy.on_due_day and not_before < start_of_day(due_day) < due:
         planned.append(_job("reminder", task, due, start_of_day(due_day), "due", 0))
     if policy.overdue_every:
         planned.append(next_overdue_job(task, due, 0, policy.overdue_every, closures))
@@ -188,7 +195,8 @@ def on_steps_opened(session: Session, case: Case, process: engine.CompiledProces
     if not timed:
         return
     session.flush()  # the steps need their ids before their reminders can name them
-    jobs.enqueue(session, [job for step, policy in timed for job in reminder_jobs(step, policy, closures)], now)
+    jobs.enqueue(session, [job for step, policy in timed for job in reminder_jobs(step, policy, closures, now)],
+                 now)
 
 
 def reschedule_open_steps(session: Session, now: datetime) -> int:
@@ -211,6 +219,6 @@ def reschedule_open_steps(session: Session, now: datetime) -> int:
             continue
         task.due_at = new_due
         moved += 1
-        planned += reminder_jobs(task, policy_for(process, info), closures)
+        planned += reminder_jobs(task, policy_for(process, info), closures, now)
     jobs.enqueue(session, planned, now)
     return moved

@@ -5,9 +5,10 @@ app, records the e-mails to send, appends a `reminder_sent` or `escalated` event
 hash-chained history, and plans the next overdue reminder. A reminder planned for a due date the
 step no longer has, or for a step no longer open, is skipped.
 
-Who is told: a reminder goes to the step's holder, or to every member of its group while nobody
-holds it; an escalation goes to the directors of the step's group (members whose membership role
-is `supervisor`), or, when the group has none, to the users with the global supervisor role.
+Who is told: a reminder goes to the step's holder, or to every member of its group (not its
+directors) while nobody holds it; an escalation goes to the directors of the step's group (members
+whose membership role is `supervisor`), or, when the group has none, to the users with the global
+supervisor role.
 """
 from __future__ import annotations
 
@@ -51,9 +52,11 @@ def _recipients(session: Session, task: Task, escalation: bool) -> list[Recipien
     elif task.assignee:
         rows = session.execute(base.where(User.username == task.assignee)).all()
     else:
+        # The group's members, not its directors: they hear about a step only when it is escalated.
         rows = session.execute(base.join(Membership, Membership.user_id == User.id)
                                .join(Group, Group.id == Membership.group_id)
-                               .where(Group.code == task.group_code).order_by(User.username)).all()
+                               .where(Group.code == task.group_code, Membership.role == "member")
+                               .order_by(User.username)).all()
     return [Recipient(r[0], r[1], r[2], r[3] is not False) for r in rows]
 
 
