@@ -16,11 +16,11 @@ from .table import route
 
 
 class SettingsBody(_Strict):
-    email_notifications = fields.Boolean(required=True)
+    email_notifications = fields.Boolean(required=True, truthy={True}, falsy={False})
 
 
 class CalendarBody(_Strict):
-    renew = fields.Boolean(load_default=False)
+    renew = fields.Boolean(load_default=False, truthy={True}, falsy={False})
 
 
 class ClosureBody(_Strict):
