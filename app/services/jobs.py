@@ -2,17 +2,21 @@
 
 Exactly once comes from three things together:
 * a job's `key` names its occurrence and is unique, so planning it twice leaves one row;
-* a worker claims one job with `SELECT … FOR UPDATE SKIP LOCKED` (PostgreSQL; on SQLite the write
+* a worker claims jobs with `SELECT … FOR UPDATE SKIP LOCKED` (PostgreSQL; on SQLite the write
   transaction already excludes every other writer), so two schedulers never hold the same job;
-* the job's effects (notifications, history event, e-mail intents, the next job) and its `done`
-  mark are written in that same transaction: a crash before the commit leaves no trace and the job
-  is still pending; after the commit it is done and never claimed again.
+* a job's effects (notifications, history event, e-mail intents, the next job) and its `done` mark
+  are written in the transaction that claimed it: a crash before the commit leaves no trace and the
+  job is still pending; after the commit it is done and never claimed again.
 
-A job that fails is rolled back and kept pending with `attempts`, `last_error` and a later `run_at`
-(1, 2, 4 … minutes, at most a day); it is never dropped.
+Jobs are claimed and carried out up to `BATCH_SIZE` per transaction: one transaction per reminder
+costs about ten round trips to the database, and the office's first-of-the-month morning can bring
+thousands at once. Each job's effects still stand or fall with its own `done` mark. If anything in a
+batch fails, the batch is rolled back and its jobs are done again one transaction each, so only the
+job that fails is kept pending, with `attempts`, `last_error` and a later `run_at` (1, 2, 4 …
+minutes, at most a day); it is never dropped. `batch_size=1` gives one transaction per job throughout.
 
-Locks are taken in one order everywhere, job row then case row; the use cases that open or close
-steps lock the case and only ever insert jobs, so the two cannot deadlock.
+Locks are taken in one order everywhere: job rows, then case rows in ascending id. The use cases
+that open or close steps lock their one case and only ever insert jobs, so nothing can deadlock.
 """
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -45,16 +49,20 @@ class Outcome:
     result: dict[str, Any]
 
 
-Handler = Callable[[ServiceContext, Session, DueJob, datetime], Outcome]
+# Carries out a batch of jobs of one kind inside the batch's transaction; answers an outcome per job id.
+Handler = Callable[[ServiceContext, Session, list[DueJob], datetime], dict[int, Outcome]]
 
-# kind -> the use case that carries a job out, inside the job's transaction (filled by the modules
-# that own each kind: reminders, schedules).
+# kind -> the use case that carries its jobs out (filled by the modules that own each kind:
+# reminders, schedules).
 HANDLERS: dict[str, Handler] = {}
 
+BATCH_SIZE = 100
 
-def handles(kind: str) -> Callable[[Handler], Handler]:
+
+def handles(*kinds: str) -> Callable[[Handler], Handler]:
     def register(function: Handler) -> Handler:
-        HANDLERS[kind] = function
+        for kind in kinds:
+            HANDLERS[kind] = function
         return function
     return register
 
@@ -73,35 +81,62 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), MAX_BACKOFF_MINUTES))
 
 
-def _claim(session: Session, now: datetime) -> DueJob | None:
-    return session.scalar(select(DueJob).where(_PENDING, DueJob.run_at <= now)
-                          .order_by(DueJob.run_at, DueJob.id).limit(1).with_for_update(skip_locked=True))
+def _claim(session: Session, now: datetime, size: int, job_id: int | None) -> list[DueJob]:
+    query = select(DueJob).where(_PENDING, DueJob.run_at <= now)
+    if job_id is not None:
+        query = query.where(DueJob.id == job_id)
+    return list(session.scalars(query.order_by(DueJob.run_at).limit(size).with_for_update(skip_locked=True)))
 
 
-def run_one(ctx: ServiceContext, worker: str) -> str | None:
-    """Claim and carry out the next due job in its own transaction: 'done', 'skipped', 'failed', or None."""
+def _carry_out(ctx: ServiceContext, session: Session, batch: list[DueJob], now: datetime, worker: str,
+               counts: dict[str, int]) -> None:
+    by_kind: dict[str, list[DueJob]] = {}
+    for job in batch:
+        by_kind.setdefault(job.kind, []).append(job)
+    marks = []
+    for kind, jobs_of_kind in by_kind.items():
+        handler = HANDLERS.get(kind)
+        if handler is None:
+            raise LookupError(f"no handler for jobs of kind {kind!r}")
+        outcomes = handler(ctx, session, jobs_of_kind, now)
+        for job in jobs_of_kind:
+            outcome = outcomes[job.id]
+            marks.append({"job_id": job.id, "new_status": outcome.status, "new_result": outcome.result})
+            counts[outcome.status] += 1
+    table = DueJob.__table__
+    session.execute(update(table).where(table.c.id == bindparam("job_id")).values(
+        status=bindparam("new_status"), result=bindparam("new_result"), done_at=now, done_by=worker,
+        attempts=table.c.attempts + 1, last_error=None), marks)
+
+
+def run_batch(ctx: ServiceContext, worker: str, size: int = BATCH_SIZE,
+              job_id: int | None = None) -> dict[str, int] | None:
+    """Claim up to `size` due jobs and carry them out in one transaction; None when nothing is due."""
     now = ctx.now()
-    claimed: tuple[int, int] | None = None
+    counts = {"done": 0, "skipped": 0, "failed": 0}
+    claimed: list[int] = []
     try:
         with ctx.write() as session:
-            job = _claim(session, now)
-            if job is None:
+            batch = _claim(session, now, size, job_id)
+            if not batch:
                 return None
-            claimed = (job.id, job.attempts)
-            handler = HANDLERS.get(job.kind)
-            if handler is None:
-                raise LookupError(f"no handler for jobs of kind {job.kind!r}")
-            outcome = handler(ctx, session, job, now)
-            job.status, job.result, job.done_at, job.done_by = outcome.status, outcome.result, now, worker
-            job.attempts += 1
-            job.last_error = None
-        return outcome.status
+            claimed = [job.id for job in batch]
+            _carry_out(ctx, session, batch, now, worker, counts)
+        return counts
     except Exception as exc:  # noqa: BLE001 - one bad job must not stop the others; it is recorded below
-        if claimed is None:
+        if not claimed:
             raise
+        if len(claimed) > 1:
+            # Something in the batch failed and took the batch with it: do each job on its own, so that
+            # only the failing one waits for its back-off.
+            counts = {"done": 0, "skipped": 0, "failed": 0}
+            for one in claimed:
+                for key, value in (run_batch(ctx, worker, 1, one) or {}).items():
+                    counts[key] += value
+            return counts
         log.warning("job %s failed: %s", claimed[0], exc)
         _record_failure(ctx, claimed[0], f"{type(exc).__name__}: {exc}", now)
-        return "failed"
+        return {"done": 0, "skipped": 0, "failed": 1}
 
 
 def _record_failure(ctx: ServiceContext, job_id: int, message: str, now: datetime) -> None:
@@ -115,18 +150,17 @@ def _record_failure(ctx: ServiceContext, job_id: int, message: str, now: datetim
 
 
 def run_due(ctx: ServiceContext, worker: str, budget_seconds: float | None = None,
-            limit: int | None = None) -> dict[str, int]:
-    """Carry out due jobs one transaction each until none is due, the budget is spent or `limit` reached."""
+            batch_size: int = BATCH_SIZE) -> dict[str, int]:
+    """Carry out due jobs, batch after batch, until none is due or the time budget is spent."""
     counts = {"done": 0, "skipped": 0, "failed": 0}
     deadline = time.monotonic() + budget_seconds if budget_seconds else None
     # A failed job moves at least a minute ahead, so this loop meets each job once per tick.
-    while limit is None or sum(counts.values()) < limit:
-        if deadline is not None and time.monotonic() > deadline:
+    while deadline is None or time.monotonic() < deadline:
+        batch = run_batch(ctx, worker, batch_size)
+        if batch is None:
             break
-        status = run_one(ctx, worker)
-        if status is None:
-            break
-        counts[status] += 1
+        for key, value in batch.items():
+            counts[key] += value
     return counts
 
 

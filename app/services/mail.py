@@ -76,12 +76,17 @@ def message_id(ctx: ServiceContext, job_key: str, username: str) -> str:
     return f"<{digest}@{domain}>"
 
 
-def queue(session: Session, *, user_id: int | None, to_address: str, subject: str, body: str,
-          message_id: str, job_key: str | None, now: datetime) -> None:
-    """Record an e-mail to send (in the caller's transaction)."""
-    session.add(OutgoingEmail(message_id=message_id, job_key=job_key, user_id=user_id, to_address=to_address,
-                              subject=subject, body=body, status="pending", attempts=0, run_at=now,
-                              created_at=now))
+def intent(*, user_id: int | None, to_address: str, subject: str, body: str, message_id: str,
+           job_key: str | None, now: datetime) -> dict[str, Any]:
+    """An e-mail to send, as a row for `queue`."""
+    return {"message_id": message_id, "job_key": job_key, "user_id": user_id, "to_address": to_address,
+            "subject": subject, "body": body, "status": "pending", "attempts": 0, "run_at": now, "created_at": now}
+
+
+def queue(session: Session, intents: list[dict[str, Any]]) -> None:
+    """Record e-mails to send, in the caller's transaction (so they exist exactly when what caused them does)."""
+    if intents:
+        session.execute(OutgoingEmail.__table__.insert(), intents)
 
 
 def build_message(ctx: ServiceContext, row: OutgoingEmail) -> EmailMessage:

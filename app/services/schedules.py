@@ -65,8 +65,13 @@ def register_version(session: Session, process_key: str, process: engine.Compile
 
 
 @jobs.handles("start")
-def start_scheduled_case(ctx: ServiceContext, session: Session, job: DueJob, now: datetime) -> jobs.Outcome:
-    """Start the case of one occurrence, and plan the next occurrence."""
+def start_scheduled_cases(ctx: ServiceContext, session: Session, batch: list[DueJob],
+                          now: datetime) -> dict[int, jobs.Outcome]:
+    """Start the case of each occurrence, and plan the occurrence after it."""
+    return {job.id: _start_one(session, job, now) for job in sorted(batch, key=lambda j: (j.run_at, j.id))}
+
+
+def _start_one(session: Session, job: DueJob, now: datetime) -> jobs.Outcome:
     from . import cases  # cases -> casework -> deadlines -> jobs: imported late to keep the graph simple
 
     key = job.payload["process_key"]

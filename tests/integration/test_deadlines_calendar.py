@@ -170,7 +170,7 @@ def test_a_reminder_that_fails_is_kept_with_its_error_and_retried_later(ctx, peo
     case, _ = _open_letter(ctx, people, clock)
     real = jobs.HANDLERS["reminder"]
 
-    def broken(*args):
+    def broken(ctx, session, batch, now):
         raise RuntimeError("mail queue unavailable")
 
     monkeypatch.setitem(jobs.HANDLERS, "reminder", broken)
