@@ -118,11 +118,30 @@ def _claim(ctx: ServiceContext, worker: str, now: datetime, limit: int) -> list[
         return rows
 
 
-def _mark_sent(ctx: ServiceContext, email_id: int, now: datetime) -> None:
-    with ctx.write() as session:
-        session.execute(update(OutgoingEmail).where(OutgoingEmail.id == email_id).values(
-            status="sent", sent_at=now, last_error=None, claimed_until=None)
-            .execution_options(synchronize_session=False))
+class _SentMarks:
+    """Marks each message sent the moment the server took it: one commit each, on one connection held
+    for the batch (checking a connection out for every message doubled the cost of sending)."""
+
+    def __init__(self, ctx: ServiceContext):
+        self.session = ctx.db.writer()
+        self.postgresql = not ctx.db.is_sqlite
+
+    def mark(self, email_id: int, now: datetime) -> None:
+        try:
+            if self.postgresql:
+                # Not waiting for the disk: were the database server itself to crash in the next moment,
+                # the mark could be lost and the message sent again, which at-least-once allows anyway.
+                self.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            self.session.execute(update(OutgoingEmail).where(OutgoingEmail.id == email_id).values(
+                status="sent", sent_at=now, last_error=None, claimed_until=None)
+                .execution_options(synchronize_session=False))
+            self.session.commit()
+        except BaseException:
+            self.session.rollback()
+            raise
+
+    def close(self) -> None:
+        self.session.close()
 
 
 def _mark_failed(ctx: ServiceContext, rows: list[OutgoingEmail], message: str, now: datetime) -> None:
@@ -161,6 +180,7 @@ def send_pending(ctx: ServiceContext, worker: str, limit: int = 50) -> dict[str,
         return {"sent": 0, "failed": len(rows)}
     sent_ids: set[int] = set()
     refused: list[OutgoingEmail] = []
+    marks = _SentMarks(ctx)
     try:
         for row in rows:
             try:
@@ -173,9 +193,10 @@ def send_pending(ctx: ServiceContext, worker: str, limit: int = 50) -> dict[str,
                 unsent = [r for r in rows if r.id not in sent_ids and r not in refused]
                 _mark_failed(ctx, unsent + refused, f"sending failed: {exc}", now)
                 return {"sent": len(sent_ids), "failed": len(unsent) + len(refused)}
-            _mark_sent(ctx, row.id, ctx.now())
+            marks.mark(row.id, ctx.now())
             sent_ids.add(row.id)
     finally:
+        marks.close()
         try:
             connection.quit()
         except (OSError, smtplib.SMTPException):
