@@ -1,4 +1,5 @@
 """`planflow holidays …`: the office's closures from the command line (administrators' shell)."""
+
 from __future__ import annotations
 
 import argparse
@@ -13,8 +14,10 @@ from app.services.actors import SYSTEM
 def cmd_holidays_add(args) -> int:
     ctx = build_context(config.from_environment())
     row = office_calendar.add_closure(ctx, SYSTEM, args.date, " ".join(args.name))
-    print(f"closure {row['date']} ({row['date_th']}) {row['name']} added; "
-          f"{row['steps_rescheduled']} open steps rescheduled")
+    print(
+        f"closure {row['date']} ({row['date_th']}) {row['name']} added; "
+        f"{row['steps_rescheduled']} open steps rescheduled"
+    )
     return 0
 
 

@@ -1,4 +1,5 @@
 """A real SMTP server on the loopback interface (aiosmtpd), keeping every message it accepts."""
+
 from __future__ import annotations
 
 import email
@@ -16,7 +17,9 @@ class _Keep:
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        message = email.message_from_bytes(
+            envelope.original_content or envelope.content, policy=policy.default
+        )
         with self.lock:
             self.messages.append(message)
         return "250 OK"

@@ -6,6 +6,7 @@ never ends. Here the scheduler owns the cycle instead: `schedule_of` reads it fr
 the scheduler starts a case at each occurrence, and `fire_once` makes the start event of every new
 case fire exactly once, at the moment the case starts (also when someone starts one by hand).
 """
+
 from __future__ import annotations
 
 import calendar
@@ -24,7 +25,9 @@ from . import sandbox
 from .diagram import CompiledProcess
 from .errors import InvalidDiagram, Problem
 
-_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+_DURATION = re.compile(
+    r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$"
+)
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,11 @@ class StartSchedule:
 
 
 def _start_event_spec(process: CompiledProcess):
-    starts = [s for s in process.spec.start.outputs if isinstance(getattr(s, "event_definition", None),
-                                                                  TimerEventDefinition)]
+    starts = [
+        s
+        for s in process.spec.start.outputs
+        if isinstance(getattr(s, "event_definition", None), TimerEventDefinition)
+    ]
     return starts[0] if starts else None
 
 
@@ -92,8 +98,11 @@ def schedule_of(process: CompiledProcess) -> StartSchedule | None:
 def _parse_cycle(spec, value: str) -> StartSchedule:
     parts = value.strip().split("/")
     if len(parts) != 3 or not parts[0].upper().startswith("R"):
-        raise _invalid(spec, "the cycle must read R[n]/<start date and time with offset>/<period>, "
-                             "e.g. R/2026-10-01T08:00:00+07:00/P3M")
+        raise _invalid(
+            spec,
+            "the cycle must read R[n]/<start date and time with offset>/<period>, "
+            "e.g. R/2026-10-01T08:00:00+07:00/P3M",
+        )
     count = parts[0][1:]
     if count and not count.isdigit():
         raise _invalid(spec, f"'{parts[0]}' is not a repetition count")
@@ -101,7 +110,9 @@ def _parse_cycle(spec, value: str) -> StartSchedule:
     match = _DURATION.match(period)
     if match is None or not any(match.groups()):
         raise _invalid(spec, f"'{parts[2]}' is not an ISO 8601 period such as P3M or P1Y")
-    return StartSchedule(spec.bpmn_id, value.strip(), _aware(spec, parts[1]), period, int(count) if count else -1)
+    return StartSchedule(
+        spec.bpmn_id, value.strip(), _aware(spec, parts[1]), period, int(count) if count else -1
+    )
 
 
 def _aware(spec, text: str) -> datetime:
@@ -119,18 +130,29 @@ def _invalid(spec, message: str) -> InvalidDiagram:
 
 
 def _add_duration(start: datetime, period: str, times: int) -> datetime:
-    years, months, weeks, days, hours, minutes, seconds = (int(g or 0) for g in _DURATION.match(period).groups())
+    years, months, weeks, days, hours, minutes, seconds = (
+        int(g or 0) for g in _DURATION.match(period).groups()
+    )
     total_months = start.month - 1 + (years * 12 + months) * times
     year, month = start.year + total_months // 12, total_months % 12 + 1
     day = min(start.day, calendar.monthrange(year, month)[1])
     moved = start.replace(year=year, month=month, day=day)
-    return moved + timedelta(weeks=weeks * times, days=days * times, hours=hours * times,
-                             minutes=minutes * times, seconds=seconds * times)
+    return moved + timedelta(
+        weeks=weeks * times,
+        days=days * times,
+        hours=hours * times,
+        minutes=minutes * times,
+        seconds=seconds * times,
+    )
 
 
 def _longest_seconds(period: str) -> float:
-    years, months, weeks, days, hours, minutes, seconds = (int(g or 0) for g in _DURATION.match(period).groups())
-    return max(((years * 366 + months * 31 + weeks * 7 + days) * 86400 + hours * 3600 + minutes * 60 + seconds), 1)
+    years, months, weeks, days, hours, minutes, seconds = (
+        int(g or 0) for g in _DURATION.match(period).groups()
+    )
+    return max(
+        ((years * 366 + months * 31 + weeks * 7 + days) * 86400 + hours * 3600 + minutes * 60 + seconds), 1
+    )
 
 
 def fire_once(workflow, at: datetime) -> None:

@@ -3,6 +3,7 @@
 Each step with a due date is an all-day event on its due day, named after the step and the case, with
 a link to the step. The feed is found by the secret token of `preferences.calendar_feed`.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -21,8 +22,13 @@ OPEN_STATUSES = ("open", "claimed")
 
 
 def _escape(value: str) -> str:
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    return (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+    )
 
 
 def _fold(line: str) -> str:
@@ -48,13 +54,26 @@ def _stamp(moment: datetime) -> str:
 
 def render(events: list[dict[str, Any]], name: str, now: datetime) -> str:
     """An iCalendar document with one all-day VEVENT per item (uid, day, summary, description, url)."""
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//PlanFlow//Deadlines//TH", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", f"X-WR-CALNAME:{_escape(name)}", "X-WR-TIMEZONE:Asia/Bangkok"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//PlanFlow//Deadlines//TH",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_escape(name)}",
+        "X-WR-TIMEZONE:Asia/Bangkok",
+    ]
     for event in events:
         day = event["day"]
-        lines += ["BEGIN:VEVENT", f"UID:{event['uid']}", f"DTSTAMP:{_stamp(now)}",
-                  f"DTSTART;VALUE=DATE:{day:%Y%m%d}", f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}",
-                  f"SUMMARY:{_escape(event['summary'])}", f"DESCRIPTION:{_escape(event['description'])}"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{event['uid']}",
+            f"DTSTAMP:{_stamp(now)}",
+            f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}",
+            f"SUMMARY:{_escape(event['summary'])}",
+            f"DESCRIPTION:{_escape(event['description'])}",
+        ]
         if event.get("url"):
             lines.append(f"URL:{event['url']}")
         lines += ["TRANSP:TRANSPARENT", "END:VEVENT"]
@@ -68,21 +87,38 @@ def feed(ctx: ServiceContext, token: str) -> str:
         raise NotFound("no such calendar")
     base = (ctx.settings.get("base_url") or "").rstrip("/")
     with ctx.read() as session:
-        user = session.scalar(select(User).join(UserSetting, UserSetting.user_id == User.id)
-                              .where(UserSetting.calendar_token == token, User.active.is_(True)))
+        user = session.scalar(
+            select(User)
+            .join(UserSetting, UserSetting.user_id == User.id)
+            .where(UserSetting.calendar_token == token, User.active.is_(True))
+        )
         if user is None:
             raise NotFound("no such calendar")
-        groups = select(Group.code).join(Membership, Membership.group_id == Group.id).where(
-            Membership.user_id == user.id)
+        groups = (
+            select(Group.code)
+            .join(Membership, Membership.group_id == Group.id)
+            .where(Membership.user_id == user.id)
+        )
         rows = session.execute(
-            select(Task, Case).join(Case, Case.id == Task.case_id).where(
-                Task.status.in_(OPEN_STATUSES), Task.due_at.is_not(None), Case.status == "running",
-                or_(Task.assignee == user.username, Task.assignee.is_(None) & Task.group_code.in_(groups)))
-            .order_by(Task.due_at, Task.id)).all()
-        events = [{
-            "uid": f"planflow-task-{task.id}@planflow", "day": task.due_at.astimezone(BANGKOK).date(),
-            "summary": f"ครบกำหนด: {task.name} ({case.number})",
-            "description": f"{case.title}\nครบกำหนด {format_datetime(task.due_at)}\n{base}/tasks/{task.id}",
-            "url": f"{base}/tasks/{task.id}" if base else None,
-        } for task, case in rows]
+            select(Task, Case)
+            .join(Case, Case.id == Task.case_id)
+            .where(
+                Task.status.in_(OPEN_STATUSES),
+                Task.due_at.is_not(None),
+                Case.status == "running",
+                or_(Task.assignee == user.username, Task.assignee.is_(None) & Task.group_code.in_(groups)),
+            )
+            .order_by(Task.due_at, Task.id)
+        ).all()
+        events = [
+            {
+                "uid": f"planflow-task-{task.id}@planflow",
+                "day": task.due_at.astimezone(BANGKOK).date(),
+                "summary": f"ครบกำหนด: {task.name} ({case.number})",
+                "description": f"{case.title}\nครบกำหนด {format_datetime(task.due_at)}\n"
+                f"{base}/tasks/{task.id}",
+                "url": f"{base}/tasks/{task.id}" if base else None,
+            }
+            for task, case in rows
+        ]
         return render(events, f"PlanFlow: {user.display_name or user.username}", ctx.now())

@@ -25,6 +25,7 @@ task may override them with the same names:
     reminderOverdueEveryWorkingDays  "1" ("0": no overdue reminders)
     escalateAfterWorkingDays   "3" ("0": never escalate)
 """
+
 from __future__ import annotations
 
 import math
@@ -95,8 +96,9 @@ def _date_from_data(value: Any) -> datetime | None:
     return moment
 
 
-def due_at(info: engine.UserTaskInfo | None, case_data: dict[str, Any], opened: datetime,
-           closures: frozenset[date]) -> datetime | None:
+def due_at(
+    info: engine.UserTaskInfo | None, case_data: dict[str, Any], opened: datetime, closures: frozenset[date]
+) -> datetime | None:
     """When a step that opened at `opened` is due, or None when its diagram sets no deadline."""
     if info is None:
         return None
@@ -139,13 +141,19 @@ def policy_for(process: engine.CompiledProcess, info: engine.UserTaskInfo | None
 
 def _job(kind: str, task: Task, due: datetime, at: datetime, stage: str, days: int) -> dict[str, Any]:
     suffix = f"{stage}{days}" if stage != "due" else "due"
-    return {"key": f"{kind}:{task.id}:{int(due.timestamp())}:{suffix}", "kind": kind, "due_at": at,
-            "case_id": task.case_id, "task_id": task.id,
-            "payload": {"stage": stage, "working_days": days, "task_due_at": due.isoformat()}}
+    return {
+        "key": f"{kind}:{task.id}:{int(due.timestamp())}:{suffix}",
+        "kind": kind,
+        "due_at": at,
+        "case_id": task.case_id,
+        "task_id": task.id,
+        "payload": {"stage": stage, "working_days": days, "task_due_at": due.isoformat()},
+    }
 
 
-def reminder_jobs(task: Task, policy: ReminderPolicy, closures: frozenset[date],
-                  now: datetime) -> list[dict[str, Any]]:
+def reminder_jobs(
+    task: Task, policy: ReminderPolicy, closures: frozenset[date], now: datetime
+) -> list[dict[str, Any]]:
     """The reminders and escalation of an open step with a due date (overdue ones are chained later).
 
     Advance reminders whose morning has passed (the step opened late, or its due date just moved) are
@@ -171,15 +179,17 @@ def reminder_jobs(task: Task, policy: ReminderPolicy, closures: frozenset[date],
     return planned
 
 
-def next_overdue_job(task: Task, due: datetime, days_so_far: int, every: int,
-                     closures: frozenset[date]) -> dict[str, Any]:
+def next_overdue_job(
+    task: Task, due: datetime, days_so_far: int, every: int, closures: frozenset[date]
+) -> dict[str, Any]:
     """The overdue reminder after the one `days_so_far` working days past the due day."""
     day = working_day_after(due.astimezone(BANGKOK).date(), days_so_far + every, closures)
     return _job("reminder", task, due, start_of_day(day), "overdue", days_so_far + every)
 
 
-def on_steps_opened(session: Session, case: Case, process: engine.CompiledProcess, steps: list[Task],
-                    now: datetime) -> None:
+def on_steps_opened(
+    session: Session, case: Case, process: engine.CompiledProcess, steps: list[Task], now: datetime
+) -> None:
     """Give newly opened steps their due dates and plan their reminders (inside the step's transaction)."""
     closures: frozenset[date] | None = None
     timed = []
@@ -195,8 +205,9 @@ def on_steps_opened(session: Session, case: Case, process: engine.CompiledProces
     if not timed:
         return
     session.flush()  # the steps need their ids before their reminders can name them
-    jobs.enqueue(session, [job for step, policy in timed for job in reminder_jobs(step, policy, closures, now)],
-                 now)
+    jobs.enqueue(
+        session, [job for step, policy in timed for job in reminder_jobs(step, policy, closures, now)], now
+    )
 
 
 def reschedule_open_steps(session: Session, now: datetime) -> int:
@@ -208,8 +219,15 @@ def reschedule_open_steps(session: Session, now: datetime) -> int:
     from . import processes  # here, not at the top: processes imports this module's users
 
     closures = closure_days(session)
-    rows = session.execute(select(Task, Case).join(Case, Case.id == Task.case_id).where(
-        Task.status.in_(OPEN_STATUSES), Task.due_at.is_not(None), Case.status.in_(("running", "suspended"))))
+    rows = session.execute(
+        select(Task, Case)
+        .join(Case, Case.id == Task.case_id)
+        .where(
+            Task.status.in_(OPEN_STATUSES),
+            Task.due_at.is_not(None),
+            Case.status.in_(("running", "suspended")),
+        )
+    )
     planned, moved = [], 0
     for task, case in rows:
         process = processes.compiled(case.version)

@@ -18,6 +18,7 @@ minutes, at most a day); it is never dropped. `batch_size=1` gives one transacti
 Locks are taken in one order everywhere: job rows, then case rows in ascending id. The use cases
 that open or close steps lock their one case and only ever insert jobs, so nothing can deadlock.
 """
+
 from __future__ import annotations
 
 import logging
@@ -38,7 +39,9 @@ from .context import ServiceContext
 log = logging.getLogger("planflow.jobs")
 
 MAX_BACKOFF_MINUTES = 24 * 60
-_PENDING = text("due_jobs.status = 'pending'")  # a literal, so the partial index serves prepared statements too
+_PENDING = text(
+    "due_jobs.status = 'pending'"
+)  # a literal, so the partial index serves prepared statements too
 
 
 @dataclass(frozen=True)
@@ -64,13 +67,25 @@ def handles(*kinds: str) -> Callable[[Handler], Handler]:
         for kind in kinds:
             HANDLERS[kind] = function
         return function
+
     return register
 
 
 def enqueue(session: Session, jobs: Iterable[dict[str, Any]], now: datetime) -> None:
     """Plan jobs; a job whose key is already planned is left as it is."""
-    rows = [{"status": "pending", "run_at": job["due_at"], "attempts": 0, "created_at": now, "case_id": None,
-             "task_id": None, "payload": {}, **job} for job in jobs]
+    rows = [
+        {
+            "status": "pending",
+            "run_at": job["due_at"],
+            "attempts": 0,
+            "created_at": now,
+            "case_id": None,
+            "task_id": None,
+            "payload": {},
+            **job,
+        }
+        for job in jobs
+    ]
     if not rows:
         return
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
@@ -88,8 +103,14 @@ def _claim(session: Session, now: datetime, size: int, job_id: int | None) -> li
     return list(session.scalars(query.order_by(DueJob.run_at).limit(size).with_for_update(skip_locked=True)))
 
 
-def _carry_out(ctx: ServiceContext, session: Session, batch: list[DueJob], now: datetime, worker: str,
-               counts: dict[str, int]) -> None:
+def _carry_out(
+    ctx: ServiceContext,
+    session: Session,
+    batch: list[DueJob],
+    now: datetime,
+    worker: str,
+    counts: dict[str, int],
+) -> None:
     by_kind: dict[str, list[DueJob]] = {}
     for job in batch:
         by_kind.setdefault(job.kind, []).append(job)
@@ -104,13 +125,24 @@ def _carry_out(ctx: ServiceContext, session: Session, batch: list[DueJob], now: 
             marks.append({"job_id": job.id, "new_status": outcome.status, "new_result": outcome.result})
             counts[outcome.status] += 1
     table = DueJob.__table__
-    session.execute(update(table).where(table.c.id == bindparam("job_id")).values(
-        status=bindparam("new_status"), result=bindparam("new_result"), done_at=now, done_by=worker,
-        attempts=table.c.attempts + 1, last_error=None), marks)
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("job_id"))
+        .values(
+            status=bindparam("new_status"),
+            result=bindparam("new_result"),
+            done_at=now,
+            done_by=worker,
+            attempts=table.c.attempts + 1,
+            last_error=None,
+        ),
+        marks,
+    )
 
 
-def run_batch(ctx: ServiceContext, worker: str, size: int = BATCH_SIZE,
-              job_id: int | None = None) -> dict[str, int] | None:
+def run_batch(
+    ctx: ServiceContext, worker: str, size: int = BATCH_SIZE, job_id: int | None = None
+) -> dict[str, int] | None:
     """Claim up to `size` due jobs and carry them out in one transaction; None when nothing is due."""
     now = ctx.now()
     counts = {"done": 0, "skipped": 0, "failed": 0}
@@ -149,8 +181,9 @@ def _record_failure(ctx: ServiceContext, job_id: int, message: str, now: datetim
         job.run_at = now + backoff(job.attempts)
 
 
-def run_due(ctx: ServiceContext, worker: str, budget_seconds: float | None = None,
-            batch_size: int = BATCH_SIZE) -> dict[str, int]:
+def run_due(
+    ctx: ServiceContext, worker: str, budget_seconds: float | None = None, batch_size: int = BATCH_SIZE
+) -> dict[str, int]:
     """Carry out due jobs, batch after batch, until none is due or the time budget is spent."""
     counts = {"done": 0, "skipped": 0, "failed": 0}
     deadline = time.monotonic() + budget_seconds if budget_seconds else None
@@ -164,8 +197,9 @@ def run_due(ctx: ServiceContext, worker: str, budget_seconds: float | None = Non
     return counts
 
 
-def list_jobs(ctx: ServiceContext, status: str | None = None, failing: bool = False,
-              limit: int = 200) -> list[dict[str, Any]]:
+def list_jobs(
+    ctx: ServiceContext, status: str | None = None, failing: bool = False, limit: int = 200
+) -> list[dict[str, Any]]:
     """Jobs for administrators: what is due, what failed and why."""
     query = select(DueJob)
     if status:
@@ -173,8 +207,9 @@ def list_jobs(ctx: ServiceContext, status: str | None = None, failing: bool = Fa
     if failing:
         query = query.where(_PENDING, DueJob.attempts > 0)
     with ctx.read() as session:
-        rows = session.scalars(query.order_by(DueJob.run_at.desc(), DueJob.id.desc())
-                               .limit(min(max(limit, 1), 1000))).all()
+        rows = session.scalars(
+            query.order_by(DueJob.run_at.desc(), DueJob.id.desc()).limit(min(max(limit, 1), 1000))
+        ).all()
         return [job_dict(job) for job in rows]
 
 
@@ -185,14 +220,30 @@ def counts_by_status(ctx: ServiceContext) -> dict[str, int]:
 
 def cancel_pending(session: Session, *conditions) -> int:
     """Cancel pending jobs matching `conditions` (e.g. a schedule that a new diagram version dropped)."""
-    result = session.execute(update(DueJob).where(_PENDING, *conditions).values(status="cancelled")
-                             .execution_options(synchronize_session=False))
+    result = session.execute(
+        update(DueJob)
+        .where(_PENDING, *conditions)
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount or 0
 
 
 def job_dict(job: DueJob) -> dict[str, Any]:
     iso = lambda moment: moment.isoformat() if moment else None  # noqa: E731
-    return {"id": job.id, "key": job.key, "kind": job.kind, "status": job.status, "due_at": iso(job.due_at),
-            "run_at": iso(job.run_at), "case_id": job.case_id, "task_id": job.task_id, "payload": job.payload,
-            "attempts": job.attempts, "last_error": job.last_error, "result": job.result,
-            "done_by": job.done_by, "done_at": iso(job.done_at)}
+    return {
+        "id": job.id,
+        "key": job.key,
+        "kind": job.kind,
+        "status": job.status,
+        "due_at": iso(job.due_at),
+        "run_at": iso(job.run_at),
+        "case_id": job.case_id,
+        "task_id": job.task_id,
+        "payload": job.payload,
+        "attempts": job.attempts,
+        "last_error": job.last_error,
+        "result": job.result,
+        "done_by": job.done_by,
+        "done_at": iso(job.done_at),
+    }

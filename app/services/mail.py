@@ -10,6 +10,7 @@ server accepted it.
 
 URL forms: smtp://host:port, smtp://user:password@host:port?starttls=true, smtps://host:port.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -52,7 +53,8 @@ def parse_smtp_url(url: str) -> SmtpTarget:
         raise ValueError("PLANFLOW_SMTP_URL must look like smtp://host:port or smtps://host:port")
     query = parse_qs(parts.query)
     return SmtpTarget(
-        host=parts.hostname, port=parts.port or (465 if parts.scheme == "smtps" else 25),
+        host=parts.hostname,
+        port=parts.port or (465 if parts.scheme == "smtps" else 25),
         ssl=parts.scheme == "smtps",
         starttls=query.get("starttls", ["false"])[0].lower() in ("1", "true", "yes"),
         username=unquote(parts.username) if parts.username else None,
@@ -76,15 +78,33 @@ def message_id(ctx: ServiceContext, job_key: str, username: str) -> str:
     return f"<{digest}@{domain}>"
 
 
-def intent(*, user_id: int | None, to_address: str, subject: str, body: str, message_id: str,
-           job_key: str | None, now: datetime) -> dict[str, Any]:
+def intent(
+    *,
+    user_id: int | None,
+    to_address: str,
+    subject: str,
+    body: str,
+    message_id: str,
+    job_key: str | None,
+    now: datetime,
+) -> dict[str, Any]:
     """An e-mail to send, as a row for `queue`."""
-    return {"message_id": message_id, "job_key": job_key, "user_id": user_id, "to_address": to_address,
-            "subject": subject, "body": body, "status": "pending", "attempts": 0, "run_at": now, "created_at": now}
+    return {
+        "message_id": message_id,
+        "job_key": job_key,
+        "user_id": user_id,
+        "to_address": to_address,
+        "subject": subject,
+        "body": body,
+        "status": "pending",
+        "attempts": 0,
+        "run_at": now,
+        "created_at": now,
+    }
 
 
 def queue(session: Session, intents: list[dict[str, Any]]) -> None:
-    """Record e-mails to send, in the caller's transaction (so they exist exactly when what caused them does)."""
+    """Record e-mails to send in the caller's transaction: they exist exactly when what caused them does."""
     if intents:
         session.execute(OutgoingEmail.__table__.insert(), intents)
 
@@ -102,18 +122,40 @@ def build_message(ctx: ServiceContext, row: OutgoingEmail) -> EmailMessage:
 
 def _claim(ctx: ServiceContext, worker: str, now: datetime, limit: int) -> list[OutgoingEmail]:
     with ctx.write() as session:
-        due = (select(OutgoingEmail.id).where(or_(
-            text("outgoing_emails.status = 'pending'") & (OutgoingEmail.run_at <= now),
-            text("outgoing_emails.status = 'sending'") & (OutgoingEmail.claimed_until < now)))
-            .order_by(OutgoingEmail.id).limit(limit).with_for_update(skip_locked=True))
+        due = (
+            select(OutgoingEmail.id)
+            .where(
+                or_(
+                    text("outgoing_emails.status = 'pending'") & (OutgoingEmail.run_at <= now),
+                    text("outgoing_emails.status = 'sending'") & (OutgoingEmail.claimed_until < now),
+                )
+            )
+            .order_by(OutgoingEmail.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
         ids = list(session.scalars(due))
         if not ids:
             return []
-        session.execute(update(OutgoingEmail).where(OutgoingEmail.id.in_(ids)).values(
-            status="sending", claimed_by=worker, claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
-            attempts=OutgoingEmail.attempts + 1).execution_options(synchronize_session=False))
-        rows = list(session.scalars(select(OutgoingEmail).where(OutgoingEmail.id.in_(ids))
-                                    .order_by(OutgoingEmail.id).execution_options(populate_existing=True)))
+        session.execute(
+            update(OutgoingEmail)
+            .where(OutgoingEmail.id.in_(ids))
+            .values(
+                status="sending",
+                claimed_by=worker,
+                claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
+                attempts=OutgoingEmail.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        rows = list(
+            session.scalars(
+                select(OutgoingEmail)
+                .where(OutgoingEmail.id.in_(ids))
+                .order_by(OutgoingEmail.id)
+                .execution_options(populate_existing=True)
+            )
+        )
         session.expunge_all()
         return rows
 
@@ -132,9 +174,12 @@ class _SentMarks:
                 # Not waiting for the disk: were the database server itself to crash in the next moment,
                 # the mark could be lost and the message sent again, which at-least-once allows anyway.
                 self.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-            self.session.execute(update(OutgoingEmail).where(OutgoingEmail.id == email_id).values(
-                status="sent", sent_at=now, last_error=None, claimed_until=None)
-                .execution_options(synchronize_session=False))
+            self.session.execute(
+                update(OutgoingEmail)
+                .where(OutgoingEmail.id == email_id)
+                .values(status="sent", sent_at=now, last_error=None, claimed_until=None)
+                .execution_options(synchronize_session=False)
+            )
             self.session.commit()
         except BaseException:
             self.session.rollback()
@@ -147,10 +192,17 @@ class _SentMarks:
 def _mark_failed(ctx: ServiceContext, rows: list[OutgoingEmail], message: str, now: datetime) -> None:
     with ctx.write() as session:
         for row in rows:
-            session.execute(update(OutgoingEmail).where(
-                OutgoingEmail.id == row.id, text("outgoing_emails.status = 'sending'")).values(
-                status="pending", last_error=message[:2000], run_at=now + backoff(row.attempts),
-                claimed_until=None).execution_options(synchronize_session=False))
+            session.execute(
+                update(OutgoingEmail)
+                .where(OutgoingEmail.id == row.id, text("outgoing_emails.status = 'sending'"))
+                .values(
+                    status="pending",
+                    last_error=message[:2000],
+                    run_at=now + backoff(row.attempts),
+                    claimed_until=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
 
 
 def _connect(target: SmtpTarget) -> smtplib.SMTP:
@@ -209,4 +261,6 @@ def send_pending(ctx: ServiceContext, worker: str, limit: int = 50) -> dict[str,
 def outbox_counts(ctx: ServiceContext) -> dict[str, Any]:
     """How many e-mails are pending, being sent and sent (for administrators and health checks)."""
     with ctx.read() as session:
-        return dict(session.execute(select(OutgoingEmail.status, func.count()).group_by(OutgoingEmail.status)).all())
+        return dict(
+            session.execute(select(OutgoingEmail.status, func.count()).group_by(OutgoingEmail.status)).all()
+        )

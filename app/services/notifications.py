@@ -1,4 +1,5 @@
 """In-app notifications: what the scheduler told each person (reminders, escalations), read or not."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,17 +16,48 @@ from .context import ServiceContext
 from .errors import NotFound, Unauthenticated
 
 
-def add(session: Session, *, user_id: int, kind: str, title: str, body: str, link: str | None,
-        case_id: int | None, task_id: int | None, job_key: str | None, now: datetime) -> None:
+def add(
+    session: Session,
+    *,
+    user_id: int,
+    kind: str,
+    title: str,
+    body: str,
+    link: str | None,
+    case_id: int | None,
+    task_id: int | None,
+    job_key: str | None,
+    now: datetime,
+) -> None:
     """Record a notification for one user (in the caller's transaction)."""
-    session.add(Notification(user_id=user_id, kind=kind, title=title, body=body, link=link, case_id=case_id,
-                             task_id=task_id, job_key=job_key, created_at=now))
+    session.add(
+        Notification(
+            user_id=user_id,
+            kind=kind,
+            title=title,
+            body=body,
+            link=link,
+            case_id=case_id,
+            task_id=task_id,
+            job_key=job_key,
+            created_at=now,
+        )
+    )
 
 
 def notification_dict(row: Notification) -> dict[str, Any]:
-    return {"id": row.id, "kind": row.kind, "title": row.title, "body": row.body, "link": row.link,
-            "case_id": row.case_id, "task_id": row.task_id, "created_at": row.created_at.isoformat(),
-            "read_at": row.read_at.isoformat() if row.read_at else None, "read": row.read_at is not None}
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "title": row.title,
+        "body": row.body,
+        "link": row.link,
+        "case_id": row.case_id,
+        "task_id": row.task_id,
+        "created_at": row.created_at.isoformat(),
+        "read_at": row.read_at.isoformat() if row.read_at else None,
+        "read": row.read_at is not None,
+    }
 
 
 def _user_id(session: Session, actor: Actor) -> int:
@@ -35,8 +67,9 @@ def _user_id(session: Session, actor: Actor) -> int:
     return user_id
 
 
-def list_notifications(ctx: ServiceContext, actor: Actor, unread_only: bool = False,
-                       limit: int = 100) -> list[dict[str, Any]]:
+def list_notifications(
+    ctx: ServiceContext, actor: Actor, unread_only: bool = False, limit: int = 100
+) -> list[dict[str, Any]]:
     """The actor's notifications, newest first."""
     with ctx.read() as session:
         query = select(Notification).where(Notification.user_id == _user_id(session, actor))
@@ -48,8 +81,14 @@ def list_notifications(ctx: ServiceContext, actor: Actor, unread_only: bool = Fa
 
 def unread_count(ctx: ServiceContext, actor: Actor) -> int:
     with ctx.read() as session:
-        return session.scalar(select(func.count()).select_from(Notification).where(
-            Notification.user_id == _user_id(session, actor), Notification.read_at.is_(None))) or 0
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(Notification)
+                .where(Notification.user_id == _user_id(session, actor), Notification.read_at.is_(None))
+            )
+            or 0
+        )
 
 
 def mark_read(ctx: ServiceContext, actor: Actor, notification_id: int) -> dict[str, Any]:
@@ -67,7 +106,10 @@ def mark_read(ctx: ServiceContext, actor: Actor, notification_id: int) -> dict[s
 def mark_all_read(ctx: ServiceContext, actor: Actor) -> int:
     now = ctx.now()
     with ctx.write() as session:
-        result = session.execute(update(Notification).where(
-            Notification.user_id == _user_id(session, actor), Notification.read_at.is_(None)).values(read_at=now)
-            .execution_options(synchronize_session=False))
+        result = session.execute(
+            update(Notification)
+            .where(Notification.user_id == _user_id(session, actor), Notification.read_at.is_(None))
+            .values(read_at=now)
+            .execution_options(synchronize_session=False)
+        )
         return result.rowcount or 0

@@ -1,8 +1,9 @@
-"""The office's calendar: Thai public holidays (the `holidays` package) and the closures an administrator adds.
+"""The office's calendar: Thai public holidays (the `holidays` package) and closures an administrator adds.
 
 A closure counts like a public holiday wherever working days are counted. Adding or removing one
 moves the due dates of the open steps it falls within, and their reminders with them.
 """
+
 from __future__ import annotations
 
 import functools
@@ -20,7 +21,6 @@ from .actors import Actor
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, Invalid, NotFound
 
-
 closure_days = deadlines.closure_days
 
 
@@ -29,8 +29,10 @@ def parse_day(value: Any, field: str = "date") -> date:
     try:
         day = date.fromisoformat(str(value).strip())
     except ValueError:
-        raise Invalid(f"{field} must be a date written YYYY-MM-DD",
-                      {field: ["วันที่ต้องอยู่ในรูปแบบ YYYY-MM-DD (a date like 2027-04-16)"]}) from None
+        raise Invalid(
+            f"{field} must be a date written YYYY-MM-DD",
+            {field: ["วันที่ต้องอยู่ในรูปแบบ YYYY-MM-DD (a date like 2027-04-16)"]},
+        ) from None
     if not 2000 <= day.year <= 2200:
         raise Invalid(f"{field} is out of range", {field: ["ปีไม่ถูกต้อง (out of range)"]})
     return day
@@ -42,9 +44,14 @@ def _require_admin(actor: Actor) -> None:
 
 
 def closure_dict(closure: Closure) -> dict[str, Any]:
-    return {"date": closure.day.isoformat(), "name": closure.name, "kind": "closure",
-            "date_th": format_date(closure.day, short=False), "created_by": closure.created_by,
-            "created_at": closure.created_at.isoformat()}
+    return {
+        "date": closure.day.isoformat(),
+        "name": closure.name,
+        "kind": "closure",
+        "date_th": format_date(closure.day, short=False),
+        "created_by": closure.created_by,
+        "created_at": closure.created_at.isoformat(),
+    }
 
 
 def add_closure(ctx: ServiceContext, actor: Actor, day: Any, name: str) -> dict[str, Any]:
@@ -99,7 +106,14 @@ def holidays_of_year(ctx: ServiceContext, year: int) -> list[dict[str, Any]]:
     """Every day off of a year that is not a weekend: public holidays and the office's closures."""
     if not 2000 <= year <= 2200:
         raise Invalid("year is out of range", {"year": ["ปีไม่ถูกต้อง (out of range)"]})
-    days = [{"date": day.isoformat(), "name": name, "kind": "public_holiday",
-             "date_th": format_date(day, short=False)} for day, name in _public_holidays_th(year)]
+    days = [
+        {
+            "date": day.isoformat(),
+            "name": name,
+            "kind": "public_holiday",
+            "date_th": format_date(day, short=False),
+        }
+        for day, name in _public_holidays_th(year)
+    ]
     days += list_closures(ctx, year)
     return sorted(days, key=lambda d: (d["date"], d["kind"]))

@@ -4,6 +4,7 @@ The calendar address works without signing in (calendar programs cannot sign in)
 the only key: long and random, shown to its owner on request, and replaced when they ask (the old
 address stops working at once). It gives read access to due dates and step names only.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -41,9 +42,12 @@ def calendar_path(token: str) -> str:
 
 def _as_dict(user: User, row: UserSetting | None) -> dict[str, Any]:
     token = row.calendar_token if row else None
-    return {"username": user.username, "email": user.email,
-            "email_notifications": row.email_notifications if row else True,
-            "calendar_url": calendar_path(token) if token else None}
+    return {
+        "username": user.username,
+        "email": user.email,
+        "email_notifications": row.email_notifications if row else True,
+        "calendar_url": calendar_path(token) if token else None,
+    }
 
 
 def get_preferences(ctx: ServiceContext, actor: Actor) -> dict[str, Any]:
@@ -55,8 +59,10 @@ def get_preferences(ctx: ServiceContext, actor: Actor) -> dict[str, Any]:
 def update_preferences(ctx: ServiceContext, actor: Actor, email_notifications: Any) -> dict[str, Any]:
     """Turn reminder and escalation e-mails on or off for the actor (in-app notifications stay)."""
     if not isinstance(email_notifications, bool):
-        raise Invalid("email_notifications must be true or false",
-                      {"email_notifications": ["ต้องเป็น true หรือ false (true or false)"]})
+        raise Invalid(
+            "email_notifications must be true or false",
+            {"email_notifications": ["ต้องเป็น true หรือ false (true or false)"]},
+        )
     now = ctx.now()
     with ctx.write() as session:
         user = _user(session, actor)

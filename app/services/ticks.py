@@ -5,6 +5,7 @@ only calls `run_tick`; everything it does is in the database, so any number of s
 may tick against one database, and one that is killed loses nothing. Each tick writes its worker's
 heartbeat row, which a readiness check can read.
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,6 +26,7 @@ from .context import ServiceContext
 log = logging.getLogger("planflow.scheduler")
 
 TICK_BUDGET_SECONDS = 25.0  # under the 30-second interval, so ticks do not pile up
+TIMERS_PER_ROUND = 100
 
 
 def worker_name() -> str:
@@ -38,9 +40,11 @@ def run_tick(ctx: ServiceContext, worker: str, budget_seconds: float = TICK_BUDG
     deadline = started + budget_seconds
     result: dict[str, Any] = {}
     errors: list[str] = []
-    parts = (("timers", lambda: timers.fire_due_timers(ctx)),
-             ("jobs", lambda: jobs.run_due(ctx, worker, budget_seconds=max(deadline - time.monotonic(), 0.1))),
-             ("mail", lambda: _send_mail(ctx, worker, deadline)))
+    parts = (
+        ("timers", lambda: _fire_timers(ctx, deadline)),
+        ("jobs", lambda: jobs.run_due(ctx, worker, budget_seconds=max(deadline - time.monotonic(), 0.1))),
+        ("mail", lambda: _send_mail(ctx, worker, deadline)),
+    )
     for name, part in parts:
         try:
             result[name] = part()
@@ -49,6 +53,16 @@ def run_tick(ctx: ServiceContext, worker: str, budget_seconds: float = TICK_BUDG
             errors.append(f"{name}: {type(exc).__name__}: {exc}")
     _beat(ctx, worker, time.monotonic() - started, result, "; ".join(errors) or None)
     return result
+
+
+def _fire_timers(ctx: ServiceContext, deadline: float) -> dict[str, int]:
+    total = {"fired": 0, "failed": 0, "busy": 0}
+    while True:
+        batch = timers.fire_due_timers(ctx, limit=TIMERS_PER_ROUND)
+        total = {k: total[k] + batch[k] for k in total}
+        # Fewer than a full round, or only cases someone else holds: the rest waits for the next tick.
+        if sum(batch.values()) < TIMERS_PER_ROUND or not batch["fired"] or time.monotonic() > deadline:
+            return total
 
 
 def _send_mail(ctx: ServiceContext, worker: str, deadline: float) -> dict[str, int]:
@@ -70,7 +84,7 @@ def work_done(result: dict[str, Any]) -> int:
 
 
 def run_until_idle(ctx: ServiceContext, worker: str, max_ticks: int = 10_000) -> dict[str, dict[str, int]]:
-    """Tick back to back until a tick finds nothing to do (tests, cron, and `planflow scheduler --until-idle`)."""
+    """Tick back to back until a tick finds nothing to do (tests, cron, `planflow scheduler --until-idle`)."""
     totals: dict[str, dict[str, int]] = {}
     for _ in range(max_ticks):
         result = run_tick(ctx, worker)
@@ -83,17 +97,33 @@ def run_until_idle(ctx: ServiceContext, worker: str, max_ticks: int = 10_000) ->
     return totals
 
 
-def _beat(ctx: ServiceContext, worker: str, seconds: float, result: dict[str, Any], error: str | None) -> None:
+def _beat(
+    ctx: ServiceContext, worker: str, seconds: float, result: dict[str, Any], error: str | None
+) -> None:
     now = ctx.now()
-    values = {"worker": worker, "started_at": now, "last_tick_at": now, "ticks": 1, "last_tick_seconds": seconds,
-              "last_result": result, "last_error": error}
+    values = {
+        "worker": worker,
+        "started_at": now,
+        "last_tick_at": now,
+        "ticks": 1,
+        "last_tick_seconds": seconds,
+        "last_result": result,
+        "last_error": error,
+    }
     try:
         with ctx.write() as session:
             dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
             statement = dialect.insert(SchedulerHeartbeat).values(**values)
-            statement = statement.on_conflict_do_update(index_elements=["worker"], set_={
-                "last_tick_at": now, "ticks": SchedulerHeartbeat.ticks + 1, "last_tick_seconds": seconds,
-                "last_result": result, "last_error": error})
+            statement = statement.on_conflict_do_update(
+                index_elements=["worker"],
+                set_={
+                    "last_tick_at": now,
+                    "ticks": SchedulerHeartbeat.ticks + 1,
+                    "last_tick_seconds": seconds,
+                    "last_result": result,
+                    "last_error": error,
+                },
+            )
             session.execute(statement)
     except Exception:  # noqa: BLE001 - a missed heartbeat is reported by its absence
         log.exception("scheduler %s: heartbeat not written", worker)
@@ -104,14 +134,25 @@ def heartbeats(ctx: ServiceContext, stale_after: timedelta = timedelta(minutes=2
     now = ctx.now()
     with ctx.read() as session:
         rows = session.scalars(select(SchedulerHeartbeat).order_by(SchedulerHeartbeat.last_tick_at.desc()))
-        return [{"worker": r.worker, "started_at": r.started_at.isoformat(), "last_tick_at": r.last_tick_at.isoformat(),
-                 "ticks": r.ticks, "last_tick_seconds": r.last_tick_seconds, "last_result": r.last_result,
-                 "last_error": r.last_error, "alive": now - r.last_tick_at <= stale_after} for r in rows]
+        return [
+            {
+                "worker": r.worker,
+                "started_at": r.started_at.isoformat(),
+                "last_tick_at": r.last_tick_at.isoformat(),
+                "ticks": r.ticks,
+                "last_tick_seconds": r.last_tick_seconds,
+                "last_result": r.last_result,
+                "last_error": r.last_error,
+                "alive": now - r.last_tick_at <= stale_after,
+            }
+            for r in rows
+        ]
 
 
 def last_tick_at(ctx: ServiceContext) -> datetime | None:
     """When any scheduler last ticked."""
     with ctx.read() as session:
-        rows = session.scalars(select(SchedulerHeartbeat.last_tick_at)
-                               .order_by(SchedulerHeartbeat.last_tick_at.desc()).limit(1))
+        rows = session.scalars(
+            select(SchedulerHeartbeat.last_tick_at).order_by(SchedulerHeartbeat.last_tick_at.desc()).limit(1)
+        )
         return next(iter(rows), None)

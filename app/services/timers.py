@@ -8,6 +8,7 @@ the case's lock version as every step is, so a timer fires once.
 
 Locks: the case row first, then its timer row, the order every step takes them in.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,9 +30,13 @@ def fire_due_timers(ctx: ServiceContext, limit: int = 100) -> dict[str, int]:
     """Fire every timer due now, each case in its own transaction; failures are kept with their error."""
     now = ctx.now()
     with ctx.read() as session:
-        due = session.execute(select(DueTimer.case_id, DueTimer.due_at).join(Case, Case.id == DueTimer.case_id)
-                              .where(DueTimer.due_at <= now, Case.status == "running")
-                              .order_by(DueTimer.due_at).limit(limit)).all()
+        due = session.execute(
+            select(DueTimer.case_id, DueTimer.due_at)
+            .join(Case, Case.id == DueTimer.case_id)
+            .where(DueTimer.due_at <= now, Case.status == "running")
+            .order_by(DueTimer.due_at)
+            .limit(limit)
+        ).all()
     counts = {"fired": 0, "failed": 0, "busy": 0}
     for case_id, seen_due in due:
         try:
@@ -47,14 +52,17 @@ def fire_due_timers(ctx: ServiceContext, limit: int = 100) -> dict[str, int]:
 
 def _fire_one(ctx: ServiceContext, case_id: int, now: datetime) -> str:
     with ctx.write() as session:
-        case = session.scalar(select(Case).where(Case.id == case_id).with_for_update(skip_locked=True, of=Case))
+        case = session.scalar(
+            select(Case).where(Case.id == case_id).with_for_update(skip_locked=True, of=Case)
+        )
         if case is None:
             return "busy"
         timer = session.get(DueTimer, case_id)
         if timer is None or timer.due_at > now or case.status != "running":
             return "busy"
-        _, workflow = casework.run_step(ctx, session, case, None, "timers_fired", now,
-                                        lambda wf, seed: engine.fire_timers(wf, now, seed))
+        _, workflow = casework.run_step(
+            ctx, session, case, None, "timers_fired", now, lambda wf, seed: engine.fire_timers(wf, now, seed)
+        )
     casework.remember(ctx, case, workflow)
     return "fired"
 
@@ -66,6 +74,9 @@ def _record_failure(ctx: ServiceContext, case_id: int, seen_due: datetime, messa
         if timer is None or timer.due_at != seen_due:
             return
         attempts = timer.attempts + 1
-        session.execute(update(DueTimer).where(DueTimer.case_id == case_id, DueTimer.due_at == seen_due).values(
-            attempts=attempts, last_error=message[:2000], due_at=ctx.now() + jobs.backoff(attempts))
-            .execution_options(synchronize_session=False))
+        session.execute(
+            update(DueTimer)
+            .where(DueTimer.case_id == case_id, DueTimer.due_at == seen_due)
+            .values(attempts=attempts, last_error=message[:2000], due_at=ctx.now() + jobs.backoff(attempts))
+            .execution_options(synchronize_session=False)
+        )

@@ -2,6 +2,7 @@
 
 Kept apart from `models.py` so the deadline work lands as one module and one migration (0003).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -34,8 +35,12 @@ class DueJob(Base):
 
     __tablename__ = "due_jobs"
     __table_args__ = (
-        Index("ix_due_jobs_pending_run_at", "run_at", postgresql_where=text("status = 'pending'"),
-              sqlite_where=text("status = 'pending'")),
+        Index(
+            "ix_due_jobs_pending_run_at",
+            "run_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
         Index("ix_due_jobs_task_id", "task_id"),
         Index("ix_due_jobs_kind_status", "kind", "status"),
     )

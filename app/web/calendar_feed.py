@@ -1,4 +1,5 @@
-"""The iCalendar feed at /calendar/<token>.ics: no sign-in (calendar programs cannot), the token is the key."""
+"""The iCalendar feed at /calendar/<token>.ics, found by its secret token (calendars cannot sign in)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response
@@ -13,5 +14,11 @@ calendar = Blueprint("calendar", __name__)
 @calendar.get("/calendar/<token>.ics")
 def feed(token: str):
     body = feeds.feed(services(), token)
-    return Response(body, mimetype="text/calendar", headers={
-        "Content-Disposition": 'inline; filename="planflow.ics"', "Cache-Control": "private, max-age=300"})
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": 'inline; filename="planflow.ics"',
+            "Cache-Control": "private, max-age=300",
+        },
+    )

@@ -8,6 +8,7 @@ processes. "seconds" is from the first reminder done to the last (what the sched
 "wall_seconds" also counts starting the two Python processes. The last line is one JSON object.
 Target: seconds <= 5, duplicates == 0.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,7 +34,9 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 def _server_url() -> str:
     url = os.environ.get("PLANFLOW_TEST_PG_URL", DEFAULT_URL)
-    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    return (
+        url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    )
 
 
 def _prepare(url: str, reminders: int) -> None:
@@ -45,8 +48,12 @@ def _prepare(url: str, reminders: int) -> None:
     from tests.scheduler_load import seed_due_reminders
 
     users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    ctx = ServiceContext(db=db.connect(url), attachments_dir=Path(tempfile.mkdtemp()), forms_dir=ROOT / "forms",
-                         processes_dir=ROOT / "processes")
+    ctx = ServiceContext(
+        db=db.connect(url),
+        attachments_dir=Path(tempfile.mkdtemp()),
+        forms_dir=ROOT / "forms",
+        processes_dir=ROOT / "processes",
+    )
     schema.upgrade(ctx.db.writer.kw["bind"])
     demo.create_demo(ctx)
     ctx.db.dispose()
@@ -67,19 +74,29 @@ def main() -> int:
     url = make_url(_server_url()).set(database=name).render_as_string(hide_password=False)
     try:
         _prepare(url, args.reminders)
-        env = {**os.environ, "DATABASE_URL": url, "PLANFLOW_SECRET_KEY": "bench",
-               "PLANFLOW_INSTANCE_DIR": tempfile.mkdtemp()}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "PLANFLOW_SECRET_KEY": "bench",
+            "PLANFLOW_INSTANCE_DIR": tempfile.mkdtemp(),
+        }
         env.pop("PLANFLOW_SMTP_URL", None)
         started = time.perf_counter()
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        workers = [subprocess.Popen([str(ROOT / ".venv" / "bin" / "planflow"), "scheduler", "--until-idle"],
-                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                   for _ in range(args.workers)]
+        workers = [
+            subprocess.Popen(
+                [str(ROOT / ".venv" / "bin" / "planflow"), "scheduler", "--until-idle"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for _ in range(args.workers)
+        ]
         outputs = [w.communicate(timeout=600) for w in workers]
         wall = time.perf_counter() - started
         cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         worker_cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
-        for worker, (_, err) in zip(workers, outputs):
+        for worker, (_, err) in zip(workers, outputs, strict=True):
             if worker.returncode != 0:
                 print(err.decode(errors="replace"), file=sys.stderr)
                 return 1
@@ -96,14 +113,29 @@ def main() -> int:
     print(f"notifications: {counts['notifications']}, history events: {counts['reminder_events']}")
     print(f"seconds (first to last reminder): {seconds:.2f}; wall, with process start: {wall:.2f}")
     print(f"reminders per second: {done / seconds if seconds else 0:.0f}; duplicates: {duplicates}")
-    print(f"CPU seconds used by the scheduler processes (with their start-up): {worker_cpu:.2f}; "
-          f"machine load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(json.dumps({"benchmark": "scheduler", "reminders": args.reminders, "workers": args.workers, "done": done,
-                      "seconds": round(seconds, 3), "wall_seconds": round(wall, 3),
-                      "worker_cpu_seconds": round(worker_cpu, 3), "load_average": round(os.getloadavg()[0], 2),
-                      "per_second": round(done / seconds) if seconds else None, "duplicates": duplicates,
-                      "lost": args.reminders - done, "target_seconds": 5,
-                      "ok": duplicates == 0 and done == args.reminders and seconds <= 5}))
+    print(
+        f"CPU seconds used by the scheduler processes (with their start-up): {worker_cpu:.2f}; "
+        f"machine load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+    print(
+        json.dumps(
+            {
+                "benchmark": "scheduler",
+                "reminders": args.reminders,
+                "workers": args.workers,
+                "done": done,
+                "seconds": round(seconds, 3),
+                "wall_seconds": round(wall, 3),
+                "worker_cpu_seconds": round(worker_cpu, 3),
+                "load_average": round(os.getloadavg()[0], 2),
+                "per_second": round(done / seconds) if seconds else None,
+                "duplicates": duplicates,
+                "lost": args.reminders - done,
+                "target_seconds": 5,
+                "ok": duplicates == 0 and done == args.reminders and seconds <= 5,
+            }
+        )
+    )
     return 0
 
 

@@ -1,4 +1,5 @@
 """The deadline routes over HTTP: notifications, a person's settings and calendar, the office's holidays."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,9 +16,15 @@ from ..diagrams import deploy, one_step
 
 @pytest.fixture
 def client(ctx, tmp_path):
-    settings = config.Settings(database_url=ctx.db.url, secret_key="test", attachments_dir=tmp_path / "files",
-                               forms_dir=ctx.forms_dir, processes_dir=ctx.processes_dir, instance_dir=tmp_path,
-                               testing=True)
+    settings = config.Settings(
+        database_url=ctx.db.url,
+        secret_key="test",
+        attachments_dir=tmp_path / "files",
+        forms_dir=ctx.forms_dir,
+        processes_dir=ctx.processes_dir,
+        instance_dir=tmp_path,
+        testing=True,
+    )
     return create_app(settings, context=ctx).test_client()
 
 
@@ -77,16 +84,30 @@ def test_the_calendar_address_lists_the_persons_open_steps_with_their_due_dates(
 
 def test_the_administrator_adds_and_removes_a_closure(ctx, people, client):
     admin = _auth(ctx, "admin")
-    added = client.post("/api/v1/holidays", json={"date": "2027-04-16", "name": "ปิดสำนักงานกรณีพิเศษ"},
-                        headers=admin)
+    added = client.post(
+        "/api/v1/holidays", json={"date": "2027-04-16", "name": "ปิดสำนักงานกรณีพิเศษ"}, headers=admin
+    )
     assert added.status_code == 201 and added.get_json()["date_th"] == "16 เมษายน 2570"
     year = client.get("/api/v1/holidays?year=2027", headers=_auth(ctx, "plan1")).get_json()
     april = [(d["date"], d["kind"]) for d in year if d["date"].startswith("2027-04")]
-    assert april == [("2027-04-06", "public_holiday"), ("2027-04-13", "public_holiday"),
-                     ("2027-04-14", "public_holiday"), ("2027-04-15", "public_holiday"), ("2027-04-16", "closure")]
-    assert client.post("/api/v1/holidays", json={"date": "2027-04-16", "name": "ซ้ำ"}, headers=admin).status_code == 409
-    assert client.post("/api/v1/holidays", json={"date": "16/04/2570", "name": "x"}, headers=admin).status_code == 400
-    staff = client.post("/api/v1/holidays", json={"date": "2027-04-19", "name": "x"}, headers=_auth(ctx, "plan1"))
+    assert april == [
+        ("2027-04-06", "public_holiday"),
+        ("2027-04-13", "public_holiday"),
+        ("2027-04-14", "public_holiday"),
+        ("2027-04-15", "public_holiday"),
+        ("2027-04-16", "closure"),
+    ]
+    assert (
+        client.post("/api/v1/holidays", json={"date": "2027-04-16", "name": "ซ้ำ"}, headers=admin).status_code
+        == 409
+    )
+    assert (
+        client.post("/api/v1/holidays", json={"date": "16/04/2570", "name": "x"}, headers=admin).status_code
+        == 400
+    )
+    staff = client.post(
+        "/api/v1/holidays", json={"date": "2027-04-19", "name": "x"}, headers=_auth(ctx, "plan1")
+    )
     assert staff.status_code == 403
     assert client.delete("/api/v1/holidays/2027-04-16", headers=admin).status_code == 200
     assert client.delete("/api/v1/holidays/2027-04-16", headers=admin).status_code == 404

@@ -3,6 +3,7 @@
 The office's Songkran: 13–15 April 2027 are public holidays, so a letter opened on Friday 9 April with
 three working days is due on Monday 19 April.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -43,16 +44,22 @@ def _mornings(clock, ctx, first: date, last: date):
 
 def _reminder_log(ctx, case_id):
     with ctx.read() as session:
-        events = session.scalars(select(Event).where(Event.case_id == case_id, Event.kind.in_(
-            ("reminder_sent", "escalated"))).order_by(Event.seq)).all()
-        return [(e.at.astimezone(BANGKOK).date(), e.kind, e.data["stage"], e.data["working_days"], e.data["to"])
-                for e in events]
+        events = session.scalars(
+            select(Event)
+            .where(Event.case_id == case_id, Event.kind.in_(("reminder_sent", "escalated")))
+            .order_by(Event.seq)
+        ).all()
+        return [
+            (e.at.astimezone(BANGKOK).date(), e.kind, e.data["stage"], e.data["working_days"], e.data["to"])
+            for e in events
+        ]
 
 
 def test_a_step_opened_the_friday_before_songkran_is_reminded_on_the_right_days(ctx, people, clock):
     case, step = _open_letter(ctx, people, clock)
-    assert _due(step) == datetime(2027, 4, 19, 16, 30, tzinfo=BANGKOK), \
+    assert _due(step) == datetime(2027, 4, 19, 16, 30, tzinfo=BANGKOK), (
         "3 working days: Mon 12, Fri 16 (after Songkran 13–15), Mon 19"
+    )
     _mornings(clock, ctx, date(2027, 4, 9), date(2027, 4, 23))
     log = [(day, kind, stage, days) for day, kind, stage, days, _ in _reminder_log(ctx, case["id"])]
     assert log == [
@@ -77,7 +84,9 @@ def test_reminders_go_to_the_holder_and_each_morning_once(ctx, people, clock):
     ticks.run_until_idle(ctx, "scheduler-test")  # a second tick the same morning sends nothing more
     clock.advance(hours=3)
     ticks.run_until_idle(ctx, "another-scheduler")
-    assert [(kind, who) for _, kind, _, _, who in _reminder_log(ctx, case["id"])] == [("reminder_sent", ["plan2"])]
+    assert [(kind, who) for _, kind, _, _, who in _reminder_log(ctx, case["id"])] == [
+        ("reminder_sent", ["plan2"])
+    ]
     inbox = notifications.list_notifications(ctx, people["plan2"])
     assert len(inbox) == 1 and inbox[0]["link"] == f"/tasks/{step['id']}"
     assert "จัดทำหนังสือตอบ" in inbox[0]["title"] and "19 เมษายน 2570" in inbox[0]["body"]
@@ -97,7 +106,9 @@ def test_a_completed_step_gets_no_more_reminders(ctx, people, clock):
     assert skipped == 3, "the due-day reminder, the first overdue one and the escalation were skipped"
 
 
-def test_an_office_closure_added_by_the_administrator_moves_the_due_date_and_its_reminders(ctx, people, clock):
+def test_an_office_closure_added_by_the_administrator_moves_the_due_date_and_its_reminders(
+    ctx, people, clock
+):
     case, step = _open_letter(ctx, people, clock)
     _mornings(clock, ctx, date(2027, 4, 9), date(2027, 4, 12))
     clock.set(datetime(2027, 4, 12, 12, 0, tzinfo=BANGKOK))
@@ -119,10 +130,14 @@ def test_a_closure_declared_before_the_step_opens_counts_like_a_holiday(ctx, peo
     office_calendar.add_closure(ctx, people["admin"], date(2027, 4, 12), "วันหยุดชดเชยของสำนักงาน")
     _, step = _open_letter(ctx, people, clock)
     assert _due(step) == datetime(2027, 4, 20, 16, 30, tzinfo=BANGKOK)
-    assert [d["kind"] for d in office_calendar.holidays_of_year(ctx, 2027) if d["date"] == "2027-04-12"] == ["closure"]
+    assert [d["kind"] for d in office_calendar.holidays_of_year(ctx, 2027) if d["date"] == "2027-04-12"] == [
+        "closure"
+    ]
     removed = office_calendar.remove_closure(ctx, people["admin"], "2027-04-12")
     assert removed["steps_rescheduled"] == 1
-    assert _due(tasks.get_task(ctx, people["plan1"], step["id"])) == datetime(2027, 4, 19, 16, 30, tzinfo=BANGKOK)
+    assert _due(tasks.get_task(ctx, people["plan1"], step["id"])) == datetime(
+        2027, 4, 19, 16, 30, tzinfo=BANGKOK
+    )
 
 
 def test_only_administrators_change_the_calendar(ctx, people, clock):
@@ -130,12 +145,15 @@ def test_only_administrators_change_the_calendar(ctx, people, clock):
         office_calendar.add_closure(ctx, people["director"], "2027-04-16", "ปิด")
 
 
-@pytest.mark.parametrize("urgency, due_day", [
-    ("most_urgent", date(2027, 4, 9)),   # ด่วนที่สุด: the same working day
-    ("very_urgent", date(2027, 4, 12)),  # ด่วนมาก: one working day
-    ("urgent", date(2027, 4, 16)),       # ด่วน: half of 3, rounded up: two working days
-    ("normal", date(2027, 4, 19)),
-])
+@pytest.mark.parametrize(
+    "urgency, due_day",
+    [
+        ("most_urgent", date(2027, 4, 9)),  # ด่วนที่สุด: the same working day
+        ("very_urgent", date(2027, 4, 12)),  # ด่วนมาก: one working day
+        ("urgent", date(2027, 4, 16)),  # ด่วน: half of 3, rounded up: two working days
+        ("normal", date(2027, 4, 19)),
+    ],
+)
 def test_urgent_correspondence_is_due_sooner(ctx, people, clock, urgency, due_day):
     _, step = _open_letter(ctx, people, clock, data={"urgency": urgency})
     assert datetime.fromisoformat(step["due_at"]).astimezone(BANGKOK).date() == due_day
@@ -145,14 +163,21 @@ def test_an_obec_deadline_in_the_case_data_sets_the_due_date_when_it_is_earlier(
     props = {"dueWorkingDays": "10", "dueDateField": "obec_deadline"}
     _, step = _open_letter(ctx, people, clock, step_props=props, data={"obec_deadline": "2027-04-16"})
     assert _due(step) == datetime(2027, 4, 16, 16, 30, tzinfo=BANGKOK)
-    _, later = _open_letter(ctx, people, clock, key="letter_b", step_props=props, data={"obec_deadline": "2027-06-30"})
-    assert datetime.fromisoformat(later["due_at"]).astimezone(BANGKOK).date() == date(2027, 4, 28), \
+    _, later = _open_letter(
+        ctx, people, clock, key="letter_b", step_props=props, data={"obec_deadline": "2027-06-30"}
+    )
+    assert datetime.fromisoformat(later["due_at"]).astimezone(BANGKOK).date() == date(2027, 4, 28), (
         "10 working days come first"
+    )
 
 
 def test_a_process_sets_its_own_reminder_policy(ctx, people, clock):
-    policy = {"reminderWorkingDaysBefore": "1", "reminderOnDueDay": "false",
-              "reminderOverdueEveryWorkingDays": "2", "escalateAfterWorkingDays": "1"}
+    policy = {
+        "reminderWorkingDaysBefore": "1",
+        "reminderOnDueDay": "false",
+        "reminderOverdueEveryWorkingDays": "2",
+        "escalateAfterWorkingDays": "1",
+    }
     case, _ = _open_letter(ctx, people, clock, process_props=policy)
     _mornings(clock, ctx, date(2027, 4, 9), date(2027, 4, 27))
     assert [(day, kind, stage, n) for day, kind, stage, n, _ in _reminder_log(ctx, case["id"])] == [
@@ -178,7 +203,9 @@ def test_a_reminder_that_fails_is_kept_with_its_error_and_retried_later(ctx, peo
     result = ticks.run_tick(ctx, "scheduler-test")
     assert result["jobs"]["failed"] == 1
     failing = jobs.list_jobs(ctx, failing=True)
-    assert [(j["attempts"], j["last_error"]) for j in failing] == [(1, "RuntimeError: mail queue unavailable")]
+    assert [(j["attempts"], j["last_error"]) for j in failing] == [
+        (1, "RuntimeError: mail queue unavailable")
+    ]
     assert _reminder_log(ctx, case["id"]) == [], "a failed attempt leaves no trace"
     monkeypatch.setitem(jobs.HANDLERS, "reminder", real)
     assert ticks.run_tick(ctx, "scheduler-test")["jobs"]["done"] == 0, "not before its back-off"

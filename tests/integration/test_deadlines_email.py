@@ -1,4 +1,5 @@
 """Reminder and escalation e-mail, received by a real SMTP server on this machine, in Thai."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -31,7 +32,9 @@ def _mail_settings(ctx, smtp_url):
     ctx.settings.update(smtp_url=smtp_url, mail_from=SENDER, base_url="https://planflow.khonkaen1.go.th")
     with ctx.write() as session:
         for username in ("plan1", "plan2", "director"):
-            session.execute(update(User).where(User.username == username).values(email=f"{username}@khonkaen1.go.th"))
+            session.execute(
+                update(User).where(User.username == username).values(email=f"{username}@khonkaen1.go.th")
+            )
 
 
 def _raw(message, name: str) -> str:
@@ -70,20 +73,24 @@ def test_reminders_arrive_by_email_in_thai_with_a_link_to_the_step(ctx, people, 
     assert "19 เมษายน 2570 เวลา 16:30 น." in body
     assert f"https://planflow.khonkaen1.go.th/tasks/{step_id}" in body
     with ctx.read() as session:
-        event = session.scalar(select(Event).where(Event.case_id == case["id"], Event.kind == "reminder_sent"))
+        event = session.scalar(
+            select(Event).where(Event.case_id == case["id"], Event.kind == "reminder_sent")
+        )
         assert event.data["emailed"] == ["plan1"] and event.data["message_ids"] == [message["Message-ID"]]
 
     _mornings(ctx, clock, date(2027, 4, 13), date(2027, 4, 22))
     escalations = [m for m in mailbox.messages if m["To"] == "director@khonkaen1.go.th"]
     assert [m["Subject"] for m in escalations] == [
-        f"[PlanFlow] เรื่องล่าช้าเกินกำหนด 3 วันทำการ: จัดทำหนังสือตอบ ({case['number']})"]
+        f"[PlanFlow] เรื่องล่าช้าเกินกำหนด 3 วันทำการ: จัดทำหนังสือตอบ ({case['number']})"
+    ]
     assert "โปรดติดตามหรือมอบหมายผู้ปฏิบัติงาน" in escalations[0].get_content()
     ids = [m["Message-ID"] for m in mailbox.messages]
     assert len(ids) == len(set(ids)) == 6, "before, due, three overdue days to plan1, one escalation"
 
 
-def test_a_mail_server_that_is_down_keeps_the_email_and_it_goes_when_the_server_is_back(ctx, people, clock,
-                                                                                       mailbox):
+def test_a_mail_server_that_is_down_keeps_the_email_and_it_goes_when_the_server_is_back(
+    ctx, people, clock, mailbox
+):
     _mail_settings(ctx, "smtp://127.0.0.1:9")  # nothing listens on the discard port
     _open_letter(ctx, people, clock)
     clock.set(datetime(2027, 4, 12, 9, 0, tzinfo=BANGKOK))

@@ -1,5 +1,6 @@
 """Scheduler processes (real OS processes) against one database: every reminder exactly once, even when
 one of them is killed in the middle of its work."""
+
 from __future__ import annotations
 
 import collections
@@ -25,7 +26,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _cli_env(url: str, tmp_path: Path) -> dict[str, str]:
-    env = {**os.environ, "DATABASE_URL": url, "PLANFLOW_SECRET_KEY": "test", "PLANFLOW_INSTANCE_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "PLANFLOW_SECRET_KEY": "test",
+        "PLANFLOW_INSTANCE_DIR": str(tmp_path),
+    }
     env.pop("PLANFLOW_SMTP_URL", None)
     return env
 
@@ -34,8 +40,16 @@ def _cli_env(url: str, tmp_path: Path) -> dict[str, str]:
 def test_two_scheduler_processes_send_ten_thousand_due_reminders_exactly_once(database_url, tmp_path):
     seed_due_reminders(database_url, 10_000, datetime.now(timezone.utc) - timedelta(minutes=1))
     command = [sys.executable, "-m", "app.cli", "scheduler", "--until-idle"]
-    workers = [subprocess.Popen(command, cwd=ROOT, env=_cli_env(database_url, tmp_path),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    workers = [
+        subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=_cli_env(database_url, tmp_path),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
     for worker in workers:
         _, err = worker.communicate(timeout=300)
         assert worker.returncode == 0, err.decode(errors="replace")[-2000:]
@@ -58,7 +72,9 @@ class _Counter:
 
     def sent(self) -> int:
         with self.database.reader() as session:
-            return session.scalar(select(func.count()).select_from(OutgoingEmail).where(OutgoingEmail.status == "sent"))
+            return session.scalar(
+                select(func.count()).select_from(OutgoingEmail).where(OutgoingEmail.status == "sent")
+            )
 
     def intents(self) -> list[str]:
         with self.database.reader() as session:
@@ -66,8 +82,12 @@ class _Counter:
 
 
 def _scheduler_at(url: str, now: datetime, smtp_url: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tests.scheduler_load", url, now.isoformat(), smtp_url], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.scheduler_load", url, now.isoformat(), smtp_url],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _kill_when(process: subprocess.Popen, reached, timeout: float = 120) -> None:
@@ -82,7 +102,9 @@ def _kill_when(process: subprocess.Popen, reached, timeout: float = 120) -> None
     process.wait(timeout=30)
 
 
-def test_a_scheduler_killed_in_the_middle_of_its_work_loses_nothing_and_repeats_nothing(database_url, backend):
+def test_a_scheduler_killed_in_the_middle_of_its_work_loses_nothing_and_repeats_nothing(
+    database_url, backend
+):
     count = 1000 if backend == "postgresql" else 600
     monday = datetime(2027, 4, 19, 8, 30, tzinfo=BANGKOK)
     mailbox = Mailbox()

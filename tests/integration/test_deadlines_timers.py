@@ -1,4 +1,5 @@
 """Timers in the diagrams: boundary timers on a step, and a process that starts itself every quarter."""
+
 from __future__ import annotations
 
 import threading
@@ -27,8 +28,9 @@ def test_an_interrupting_boundary_timer_cancels_the_step_and_takes_the_escalatio
     tasks.claim(ctx, people["plan1"], answer["id"])
     clock.advance(days=2, minutes=1)
     assert timers.fire_due_timers(ctx)["fired"] == 1
-    assert _steps(ctx, people, case["id"]) == ["answer", "note_delay"], \
+    assert _steps(ctx, people, case["id"]) == ["answer", "note_delay"], (
         "the non-interrupting timer adds a step and leaves the first one open"
+    )
     clock.advance(days=3)
     assert ticks.run_tick(ctx, "scheduler-test")["timers"]["fired"] == 1
     assert _steps(ctx, people, case["id"]) == ["note_delay", "takeover"]
@@ -38,11 +40,20 @@ def test_an_interrupting_boundary_timer_cancels_the_step_and_takes_the_escalatio
         takeover = session.scalar(select(Task).where(Task.case_id == case["id"], Task.spec_id == "takeover"))
         assert takeover.group_code == "group_director"
         assert session.get(DueTimer, case["id"]) is None, "no timer left to wait for"
-    director_inbox = [t for t in tasks.list_tasks(ctx, people["director"], scope="mine")
-                      if t["group"] == "group_director"]
+    director_inbox = [
+        t for t in tasks.list_tasks(ctx, people["director"], scope="mine") if t["group"] == "group_director"
+    ]
     assert [t["spec_id"] for t in director_inbox] == ["takeover"]
-    tasks.complete(ctx, people["plan2"], next(t["id"] for t in cases.get_case(ctx, people["admin"], case["id"])
-                                              ["open_tasks"] if t["spec_id"] == "note_delay"), {})
+    tasks.complete(
+        ctx,
+        people["plan2"],
+        next(
+            t["id"]
+            for t in cases.get_case(ctx, people["admin"], case["id"])["open_tasks"]
+            if t["spec_id"] == "note_delay"
+        ),
+        {},
+    )
     tasks.complete(ctx, people["director"], director_inbox[0]["id"], {})
     assert cases.get_case(ctx, people["admin"], case["id"])["status"] == "completed"
     verdict = audit.verify_case(ctx, people["auditor"], case["id"])
@@ -76,26 +87,34 @@ def test_two_schedulers_fire_a_due_timer_once(ctx, people, clock):
         thread.join()
     assert sum(r["fired"] for r in results) == 1 and sum(r["failed"] for r in results) == 0
     with ctx.read() as session:
-        fired = session.scalar(select(func.count()).select_from(Event).where(
-            Event.case_id == case["id"], Event.kind == "timers_fired"))
+        fired = session.scalar(
+            select(func.count())
+            .select_from(Event)
+            .where(Event.case_id == case["id"], Event.kind == "timers_fired")
+        )
     assert fired == 1
     assert _steps(ctx, people, case["id"]) == ["answer", "note_delay"]
 
 
 def _started(ctx, key):
     with ctx.read() as session:
-        return session.execute(select(Case.number, Case.started_at, Case.title).where(Case.process_key == key)
-                               .order_by(Case.id)).all()
+        return session.execute(
+            select(Case.number, Case.started_at, Case.title).where(Case.process_key == key).order_by(Case.id)
+        ).all()
 
 
 def test_a_quarterly_process_starts_one_case_each_quarter_by_itself(ctx, people, clock):
-    deploy(ctx, "quarterly_follow_up", one_step("quarterly_follow_up", {"dueWorkingDays": "10"},
-                                                start_timer=QUARTERLY))
+    deploy(
+        ctx,
+        "quarterly_follow_up",
+        one_step("quarterly_follow_up", {"dueWorkingDays": "10"}, start_timer=QUARTERLY),
+    )
     with ctx.read() as session:
         registry = session.get(ProcessSchedule, "quarterly_follow_up")
         assert registry.expression == "R/2026-10-01T08:00:00+07:00/P3M"
-        assert registry.next_at == datetime(2027, 1, 1, 8, 0, tzinfo=BANGKOK), \
+        assert registry.next_at == datetime(2027, 1, 1, 8, 0, tzinfo=BANGKOK), (
             "deployed in December 2026: the October occurrence has passed"
+        )
     clock.set(datetime(2027, 1, 1, 7, 59, tzinfo=BANGKOK))
     ticks.run_until_idle(ctx, "scheduler-a")
     assert _started(ctx, "quarterly_follow_up") == []
@@ -105,9 +124,13 @@ def test_a_quarterly_process_starts_one_case_each_quarter_by_itself(ctx, people,
     started = _started(ctx, "quarterly_follow_up")
     assert len(started) == 1 and started[0].title == "ตอบหนังสือ (รอบวันที่ 1 ม.ค. 2570)"
     first = cases.list_cases(ctx, people["admin"], process_key="quarterly_follow_up")[0]
-    assert [t["spec_id"] for t in first["open_tasks"]] == ["answer"], "the start event fired once and moved on"
+    assert [t["spec_id"] for t in first["open_tasks"]] == ["answer"], (
+        "the start event fired once and moved on"
+    )
     with ctx.read() as session:
-        assert session.get(DueTimer, first["id"]) is None, "the case does not wait for the next quarter itself"
+        assert session.get(DueTimer, first["id"]) is None, (
+            "the case does not wait for the next quarter itself"
+        )
     clock.set(datetime(2027, 4, 1, 9, 0, tzinfo=BANGKOK))
     ticks.run_until_idle(ctx, "scheduler-b")
     assert len(_started(ctx, "quarterly_follow_up")) == 2
@@ -129,8 +152,11 @@ def test_a_scheduler_that_was_down_starts_the_missed_quarters_late_and_once_each
     for thread in threads:
         thread.join()
     titles = [row.title for row in _started(ctx, "quarterly_follow_up")]
-    assert titles == ["ตอบหนังสือ (รอบวันที่ 1 ม.ค. 2570)", "ตอบหนังสือ (รอบวันที่ 1 เม.ย. 2570)",
-                      "ตอบหนังสือ (รอบวันที่ 1 ก.ค. 2570)"]
+    assert titles == [
+        "ตอบหนังสือ (รอบวันที่ 1 ม.ค. 2570)",
+        "ตอบหนังสือ (รอบวันที่ 1 เม.ย. 2570)",
+        "ตอบหนังสือ (รอบวันที่ 1 ก.ค. 2570)",
+    ]
 
 
 def test_a_new_version_without_the_timer_stops_the_schedule(ctx, people, clock):
@@ -146,9 +172,9 @@ def test_a_new_version_without_the_timer_stops_the_schedule(ctx, people, clock):
 
 
 def test_a_start_timer_the_scheduler_cannot_follow_is_refused_at_deploy(ctx, people):
-    from app.services.errors import InvalidDiagramError
-
     import pytest
+
+    from app.services.errors import InvalidDiagramError
 
     with pytest.raises(InvalidDiagramError) as refused:
         deploy(ctx, "bad_cycle", one_step("bad_cycle", {}, start_timer='"R/P3M"'))

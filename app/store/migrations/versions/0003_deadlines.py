@@ -8,9 +8,9 @@ Create Date: 2026-11-24
 Written by hand beside the models of `app/store/deadline_models.py`. It branches from 0001 like the
 other feature migrations; upgrading to "heads" applies them all.
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0003_deadlines"
 down_revision = "0001"
@@ -110,9 +110,13 @@ def upgrade() -> None:
     with op.batch_alter_table("due_jobs", schema=None) as batch_op:
         batch_op.create_index("ix_due_jobs_kind_status", ["kind", "status"], unique=False)
         # Only pending jobs are ever searched by time; the partial index stays small as jobs pile up done.
-        batch_op.create_index("ix_due_jobs_pending_run_at", ["run_at"], unique=False,
-                              postgresql_where=sa.text("status = 'pending'"),
-                              sqlite_where=sa.text("status = 'pending'"))
+        batch_op.create_index(
+            "ix_due_jobs_pending_run_at",
+            ["run_at"],
+            unique=False,
+            postgresql_where=sa.text("status = 'pending'"),
+            sqlite_where=sa.text("status = 'pending'"),
+        )
         batch_op.create_index("ix_due_jobs_task_id", ["task_id"], unique=False)
 
     op.create_table(
