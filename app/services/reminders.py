@@ -45,6 +45,7 @@ _EVENT_COLUMNS = (
     "prev_hash",
     "hash",
 )
+_DONE = jobs.Outcome("done", {})
 _SKIPPED_STEP = jobs.Outcome("skipped", {"reason": "the step is closed or its due date changed"})
 
 
@@ -312,8 +313,8 @@ def send_reminders(
         step, status = steps[job.task_id], cases[job.case_id].status
         escalation = job.kind == "escalation"
         if status == "running":
-            effect = effects.notify(job, step, people.for_step(step, escalation), escalation)
-            outcomes[job.id] = jobs.Outcome("done", {"event_seq": effect["event_seq"], "to": effect["to"]})
+            effects.notify(job, step, people.for_step(step, escalation), escalation)
+            outcomes[job.id] = _DONE  # what was sent, and to whom, is in the case's history
         else:
             outcomes[job.id] = jobs.Outcome("skipped", {"reason": f"the case is {status}"})
         if not escalation and job.payload["stage"] == "overdue" and status in ("running", "suspended"):
