@@ -15,6 +15,7 @@ from app.store.deadline_models import UserSetting
 from app.store.models import Case, Group, Membership, Task, User
 from app.thaidate import BANGKOK, format_datetime
 
+from . import access, users
 from .context import ServiceContext
 from .errors import NotFound
 
@@ -100,13 +101,15 @@ def feed(ctx: ServiceContext, token: str) -> str:
             .where(Membership.user_id == user.id)
         )
         rows = session.execute(
-            select(Task, Case)
+            select(Task, Case.number, Case.title)
             .join(Case, Case.id == Task.case_id)
             .where(
                 Task.status.in_(OPEN_STATUSES),
                 Task.due_at.is_not(None),
                 Case.status == "running",
                 or_(Task.assignee == user.username, Task.assignee.is_(None) & Task.group_code.in_(groups)),
+                # The same rule as everywhere: a case the person may not see is not in their calendar.
+                Case.id.in_(select(Case.id).where(access.visible_cases_clause(users.actor_of(user)))),
             )
             .order_by(Task.due_at, Task.id)
         ).all()
@@ -114,11 +117,11 @@ def feed(ctx: ServiceContext, token: str) -> str:
             {
                 "uid": f"planflow-task-{task.id}@planflow",
                 "day": task.due_at.astimezone(BANGKOK).date(),
-                "summary": f"ครบกำหนด: {task.name} ({case.number})",
-                "description": f"{case.title}\nครบกำหนด {format_datetime(task.due_at)}\n"
+                "summary": f"ครบกำหนด: {task.name} ({number})",
+                "description": f"{title}\nครบกำหนด {format_datetime(task.due_at)}\n"
                 f"{base}/tasks/{task.id}",
                 "url": f"{base}/tasks/{task.id}" if base else None,
             }
-            for task, case in rows
+            for task, number, title in rows
         ]
         return render(events, f"PlanFlow: {user.display_name or user.username}", ctx.now())
