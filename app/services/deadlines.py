@@ -34,11 +34,11 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app import engine
 from app.store.deadline_models import Closure
-from app.store.models import Case, Task
+from app.store.models import Case, ProcessVersion, Task
 from app.thaidate import BANGKOK
 
 from . import jobs
@@ -220,19 +220,27 @@ def reschedule_open_steps(session: Session, now: datetime) -> int:
 
     closures = closure_days(session)
     rows = session.execute(
-        select(Task, Case)
+        select(Task, Case.data, Case.process_version_id)
         .join(Case, Case.id == Task.case_id)
         .where(
             Task.status.in_(OPEN_STATUSES),
             Task.due_at.is_not(None),
             Case.status.in_(("running", "suspended")),
         )
-    )
+    ).all()
+    versions = {
+        v.id: v
+        for v in session.scalars(
+            select(ProcessVersion)
+            .options(defer(ProcessVersion.xml), defer(ProcessVersion.forms))
+            .where(ProcessVersion.id.in_({version_id for _, _, version_id in rows}))
+        )
+    }
     planned, moved = [], 0
-    for task, case in rows:
-        process = processes.compiled(case.version)
+    for task, data, version_id in rows:
+        process = processes.compiled(versions[version_id])
         info = process.user_task(task.spec_id)
-        new_due = due_at(info, case.data, task.created_at, closures)
+        new_due = due_at(info, data, task.created_at, closures)
         if new_due is None or new_due == task.due_at:
             continue
         task.due_at = new_due
