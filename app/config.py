@@ -23,6 +23,7 @@ class Settings:
     timezone: str = "Asia/Bangkok"
     max_upload_bytes: int = 20 * 1024 * 1024
     scheduler_interval_seconds: int = 30
+    scheduler_batch: int = 100  # due jobs per transaction; 1 = one transaction per job
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -52,6 +53,7 @@ def from_environment() -> Settings:
         mail_from=os.environ.get("PLANFLOW_MAIL_FROM"),
         base_url=os.environ.get("PLANFLOW_BASE_URL", "http://127.0.0.1:5000"),
         scheduler_interval_seconds=int(os.environ.get("PLANFLOW_SCHEDULER_INTERVAL", "30")),
+        scheduler_batch=max(int(os.environ.get("PLANFLOW_SCHEDULER_BATCH", "100")), 1),
         timezone=os.environ.get("PLANFLOW_TIMEZONE", "Asia/Bangkok"),
         max_upload_bytes=int(os.environ.get("PLANFLOW_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
     )

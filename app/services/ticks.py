@@ -42,7 +42,7 @@ def run_tick(ctx: ServiceContext, worker: str, budget_seconds: float = TICK_BUDG
     errors: list[str] = []
     parts = (
         ("timers", lambda: _fire_timers(ctx, deadline)),
-        ("jobs", lambda: jobs.run_due(ctx, worker, budget_seconds=max(deadline - time.monotonic(), 0.1))),
+        ("jobs", lambda: _run_jobs(ctx, worker, deadline)),
         ("mail", lambda: _send_mail(ctx, worker, deadline)),
     )
     for name, part in parts:
@@ -53,6 +53,11 @@ def run_tick(ctx: ServiceContext, worker: str, budget_seconds: float = TICK_BUDG
             errors.append(f"{name}: {type(exc).__name__}: {exc}")
     _beat(ctx, worker, time.monotonic() - started, result, "; ".join(errors) or None)
     return result
+
+
+def _run_jobs(ctx: ServiceContext, worker: str, deadline: float) -> dict[str, int]:
+    size = int(ctx.settings.get("scheduler_batch") or jobs.BATCH_SIZE)
+    return jobs.run_due(ctx, worker, budget_seconds=max(deadline - time.monotonic(), 0.1), batch_size=size)
 
 
 def _fire_timers(ctx: ServiceContext, deadline: float) -> dict[str, int]:

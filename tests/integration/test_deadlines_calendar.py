@@ -220,3 +220,27 @@ def test_reminders_do_not_make_a_stalled_case_look_active(ctx, people, clock):
     _mornings(clock, ctx, date(2027, 4, 12), date(2027, 4, 22))
     stalled = cases.list_cases(ctx, people["director"], stalled_days=5)
     assert case["id"] in [c["id"] for c in stalled]
+
+
+@pytest.mark.parametrize("batch", [100, 1])
+def test_one_broken_reminder_does_not_hold_back_the_others_in_its_batch(ctx, people, clock, monkeypatch, batch):
+    from app.services import jobs
+
+    deploy(ctx, "letter", one_step("letter", {"dueWorkingDays": "3"}))
+    clock.set(FRIDAY_BEFORE_SONGKRAN)
+    letters = [cases.start_case(ctx, people["plan1"], "letter", f"หนังสือฉบับที่ {n}") for n in range(5)]
+    broken_task = letters[2]["open_tasks"][0]["id"]
+    real = jobs.HANDLERS["reminder"]
+
+    def handler(ctx, session, due, now):
+        if any(job.task_id == broken_task for job in due):
+            raise RuntimeError("this step's group was deleted")
+        return real(ctx, session, due, now)
+
+    monkeypatch.setitem(jobs.HANDLERS, "reminder", handler)
+    ctx.settings["scheduler_batch"] = batch
+    clock.set(datetime(2027, 4, 12, 9, 0, tzinfo=BANGKOK))
+    assert ticks.run_tick(ctx, "scheduler-test")["jobs"] == {"done": 4, "skipped": 0, "failed": 1}
+    sent = [len(_reminder_log(ctx, letter["id"])) for letter in letters]
+    assert sent == [1, 1, 0, 1, 1]
+    assert [j["task_id"] for j in jobs.list_jobs(ctx, failing=True)] == [broken_task]
