@@ -223,7 +223,9 @@ def test_reminders_do_not_make_a_stalled_case_look_active(ctx, people, clock):
 
 
 @pytest.mark.parametrize("batch", [100, 1])
-def test_one_broken_reminder_does_not_hold_back_the_others_in_its_batch(ctx, people, clock, monkeypatch, batch):
+def test_one_broken_reminder_does_not_hold_back_the_others_in_its_batch(
+    ctx, people, clock, monkeypatch, batch
+):
     from app.services import jobs
 
     deploy(ctx, "letter", one_step("letter", {"dueWorkingDays": "3"}))
