@@ -40,9 +40,8 @@ from .context import ServiceContext
 log = logging.getLogger("planflow.jobs")
 
 MAX_BACKOFF_MINUTES = 24 * 60
-_PENDING = text(
-    "due_jobs.status = 'pending'"
-)  # a literal, so the partial index serves prepared statements too
+# A literal, not a bound value, so the partial index on pending jobs serves prepared statements too.
+_PENDING = text("due_jobs.status = 'pending'")
 
 
 @dataclass(frozen=True)
