@@ -13,4 +13,7 @@ def build_context(settings: Settings, migrate: bool = True) -> ServiceContext:
     if migrate:
         schema.upgrade(database.writer.kw["bind"])
     return ServiceContext(db=database, attachments_dir=settings.attachments_dir, forms_dir=settings.forms_dir,
-                          processes_dir=settings.processes_dir, max_upload_bytes=settings.max_upload_bytes)
+                          processes_dir=settings.processes_dir, max_upload_bytes=settings.max_upload_bytes,
+                          settings={"smtp_url": settings.smtp_url, "mail_from": settings.mail_from,
+                                    "base_url": settings.base_url,
+                                    "scheduler_batch": settings.scheduler_batch})

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app import config
 from app.bootstrap import build_context
+from app.cli_deadlines import add_commands as add_deadline_commands
 from app.services import audit, demo, generator, processes, schools, users
 from app.services.actors import SYSTEM
 from app.services.errors import ServiceError
@@ -102,6 +103,11 @@ def cmd_serve(args) -> int:
 def cmd_scheduler(args) -> int:
     from app.scheduler import run_forever
 
+    if args.until_idle:
+        from app.services import ticks
+
+        print(json.dumps(ticks.run_until_idle(_context(), ticks.worker_name())))
+        return 0
     run_forever(_context(), config.from_environment())
     return 0
 
@@ -126,7 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument("--no-scheduler", action="store_true")
     serve.set_defaults(func=cmd_serve)
-    sub.add_parser("scheduler", help="run the scheduler alone").set_defaults(func=cmd_scheduler)
+    scheduler = sub.add_parser("scheduler", help="run the scheduler alone")
+    scheduler.add_argument("--until-idle", action="store_true", help="tick until nothing is due, then exit")
+    scheduler.set_defaults(func=cmd_scheduler)
+    add_deadline_commands(sub)
     u = sub.add_parser("users", help="accounts and API tokens").add_subparsers(dest="action", required=True)
     create = u.add_parser("create")
     create.add_argument("name")

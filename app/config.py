@@ -18,9 +18,12 @@ class Settings:
     processes_dir: Path
     instance_dir: Path
     smtp_url: str | None = None
+    mail_from: str | None = None
+    base_url: str = "http://127.0.0.1:5000"  # links in e-mail point here
     timezone: str = "Asia/Bangkok"
     max_upload_bytes: int = 20 * 1024 * 1024
     scheduler_interval_seconds: int = 30
+    scheduler_batch: int = 100  # due jobs per transaction; 1 = one transaction per job
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -47,6 +50,10 @@ def from_environment() -> Settings:
         processes_dir=Path(os.environ.get("PLANFLOW_PROCESSES_DIR", ROOT / "processes")),
         instance_dir=instance_dir,
         smtp_url=os.environ.get("PLANFLOW_SMTP_URL"),
+        mail_from=os.environ.get("PLANFLOW_MAIL_FROM"),
+        base_url=os.environ.get("PLANFLOW_BASE_URL", "http://127.0.0.1:5000"),
+        scheduler_interval_seconds=int(os.environ.get("PLANFLOW_SCHEDULER_INTERVAL", "30")),
+        scheduler_batch=max(int(os.environ.get("PLANFLOW_SCHEDULER_BATCH", "100")), 1),
         timezone=os.environ.get("PLANFLOW_TIMEZONE", "Asia/Bangkok"),
         max_upload_bytes=int(os.environ.get("PLANFLOW_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
     )

@@ -20,7 +20,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util import task as _task_iteration
 from SpiffWorkflow.util.task import TaskState
 
-from . import determinism, sandbox
+from . import determinism, sandbox, start_timers
 from .diagram import CompiledProcess, UserTaskInfo
 from .errors import EngineStall, NotWaiting, StepFailed, TaskNotReady
 from .serializer import json_safe
@@ -80,6 +80,7 @@ def start(process: CompiledProcess, data: dict[str, Any], at: datetime, seed: st
         workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=SCRIPT_ENGINE)
         start_task = workflow.get_tasks(state=TaskState.READY)[0]
         start_task.data.update(json_safe(data))
+        start_timers.fire_once(workflow, at)
         _advance(workflow)
     return workflow
 

@@ -1,6 +1,7 @@
 """Starting, reading and stopping cases."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -55,33 +56,39 @@ def start_case(ctx: ServiceContext, actor: Actor, process_key: str, title: str,
         raise Invalid("data must be a JSON object", {"data": ["must be an object"]})
     now = ctx.now()
     with ctx.write() as session:
-        version = processes.latest_version(session, process_key)
-        if not may_start(actor, version):
-            raise Forbidden("you are not in a group that starts this process")
-        process = processes.compiled(version)
-        start_data = dict(data or {})
-        if casework.SCHOOL_LANE in process.lanes and "schools" not in start_data:
-            start_data["schools"] = _school_register(session)
-        year = fiscal_year(now)
-        case = Case(number=next_case_number(session, year), fiscal_year=year, process_version_id=version.id,
-                    process_key=version.key, title=title, status="running", state="", state_format=1,
-                    data={}, started_by=actor.username, started_at=now, last_event_at=now)
-        case.version = version
-        session.add(case)
-        session.flush()
-        seed = casework.seed(case, 1)
-        try:
-            workflow = engine.start(process, start_data, now, seed)
-        except (engine.StepFailed, engine.EngineStall) as exc:
-            raise Invalid(f"the case could not start: {exc}") from None
-        digest = casework.save_state(session, case, workflow, now)
-        casework.project_tasks(session, case, process, workflow, now)
-        history.append(session, case, None, now, actor.username, "case_started",
-                       data={"title": title, "data": engine.json_safe(start_data)}, state_digest=digest)
-        session.flush()
-        result = case_dict(case, _open_tasks(session, case))
+        result, case, workflow = start_case_in_session(session, actor, process_key, title, data, now)
     casework.remember(ctx, case, workflow)
     return result
+
+
+def start_case_in_session(session: Session, actor: Actor, process_key: str, title: str,
+                          data: dict[str, Any] | None, now: datetime):
+    """Start a case inside the caller's transaction (the scheduler's timed starts share their job's)."""
+    version = processes.latest_version(session, process_key)
+    if not may_start(actor, version):
+        raise Forbidden("you are not in a group that starts this process")
+    process = processes.compiled(version)
+    start_data = dict(data or {})
+    if casework.SCHOOL_LANE in process.lanes and "schools" not in start_data:
+        start_data["schools"] = _school_register(session)
+    year = fiscal_year(now)
+    case = Case(number=next_case_number(session, year), fiscal_year=year, process_version_id=version.id,
+                process_key=version.key, title=title, status="running", state="", state_format=1,
+                data={}, started_by=actor.username, started_at=now, last_event_at=now)
+    case.version = version
+    session.add(case)
+    session.flush()
+    seed = casework.seed(case, 1)
+    try:
+        workflow = engine.start(process, start_data, now, seed)
+    except (engine.StepFailed, engine.EngineStall) as exc:
+        raise Invalid(f"the case could not start: {exc}") from None
+    digest = casework.save_state(session, case, workflow, now)
+    casework.project_tasks(session, case, process, workflow, now)
+    history.append(session, case, None, now, actor.username, "case_started",
+                   data={"title": title, "data": engine.json_safe(start_data)}, state_digest=digest)
+    session.flush()
+    return case_dict(case, _open_tasks(session, case)), case, workflow
 
 
 def _open_tasks(session: Session, case: Case) -> list[Task]:

@@ -15,10 +15,9 @@ from sqlalchemy.orm import Session
 from app import engine
 from app.store.models import Case, DueTimer, Event, Task
 
-from . import access, history, processes
+from . import access, deadlines, history, processes
 from .context import ServiceContext
 from .errors import Conflict, Invalid
-from .working_days import add_working_days
 
 OPEN_STATUSES = ("open", "claimed")
 SCHOOL_LANE = "school"
@@ -80,24 +79,26 @@ def project_tasks(session: Session, case: Case, process, workflow, now: datetime
         select(Task).where(Task.case_id == case.id, Task.status.in_(OPEN_STATUSES)))}
     ready_ids = set()
     still_open: list[Task] = []
+    opened: list[Task] = []
     for step in ready:
         ready_ids.add(step.engine_id)
         if step.engine_id in open_rows:
             still_open.append(open_rows[step.engine_id])
             continue
-        due_days = step.info.due_working_days if step.info else None
         row = Task(
             case_id=case.id, engine_id=step.engine_id, spec_id=step.element_id, name=step.name, lane=step.lane,
             group_code=group_for(step), status="open", form=step.info.form if step.info else None,
-            instance=step.instance if isinstance(step.instance, dict) else None, created_at=now,
-            due_at=add_working_days(now, due_days) if due_days else None,
+            instance=step.instance if isinstance(step.instance, dict) else None, created_at=now, due_at=None,
         )
-        session.add(row)
+        opened.append(row)
         still_open.append(row)
+    session.add_all(opened)
     for engine_id, row in open_rows.items():
         if engine_id not in ready_ids:
             row.status = "cancelled"
             row.completed_at = now
+    # Due dates (working days, closures, urgency, dates from case data) and their reminders.
+    deadlines.on_steps_opened(session, case, process, opened, now)
     return still_open
 
 

@@ -138,6 +138,9 @@ def deploy_version(ctx: ServiceContext, actor: Actor, key: str, xml: bytes) -> t
             )
             session.add(row)
             session.flush()
+            from . import schedules  # late: schedules starts cases, which needs this module
+
+            schedules.register_version(session, key, process, row.version, ctx.now())
             return _version_dict(row), True
     except IntegrityError:
         raise Conflict("another version of this process was deployed at the same moment; try again") from None

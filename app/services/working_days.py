@@ -45,3 +45,45 @@ def subtract_working_days(end: datetime, days: int, closures: frozenset[date] = 
         if is_working_day(moment.date(), closures):
             counted += 1
     return moment
+
+
+START_OF_WORKING_DAY = time(8, 30)
+
+
+def due_after_working_days(start: datetime, days: int, closures: frozenset[date] = frozenset()) -> datetime:
+    """The end of the working day a step opened at `start` is due when given `days` working days.
+
+    Zero days ("act at once", the most urgent correspondence) means the end of this working day, or of
+    the next one when the step opens after hours or on a day off.
+    """
+    if days > 0:
+        return add_working_days(start, days, closures)
+    local = start.astimezone(BANGKOK)
+    if is_working_day(local.date(), closures) and local.time() < END_OF_WORKING_DAY:
+        return datetime.combine(local.date(), END_OF_WORKING_DAY, tzinfo=BANGKOK)
+    return add_working_days(start, 1, closures)
+
+
+def working_day_before(day: date, days: int, closures: frozenset[date] = frozenset()) -> date:
+    """The working day `days` working days before `day`."""
+    counted = 0
+    while counted < days:
+        day -= timedelta(days=1)
+        if is_working_day(day, closures):
+            counted += 1
+    return day
+
+
+def working_day_after(day: date, days: int, closures: frozenset[date] = frozenset()) -> date:
+    """The working day `days` working days after `day`."""
+    counted = 0
+    while counted < days:
+        day += timedelta(days=1)
+        if is_working_day(day, closures):
+            counted += 1
+    return day
+
+
+def start_of_day(day: date) -> datetime:
+    """The start of office hours on `day` (Bangkok), when the day's reminders go out."""
+    return datetime.combine(day, START_OF_WORKING_DAY, tzinfo=BANGKOK)

@@ -248,4 +248,5 @@ class VerificationRun(Base):
     failures: Mapped[list[Any]] = mapped_column(default=list)
 
 
-from app.store import ui_models  # noqa: E402,F401  (the pages' tables, so metadata sees them)
+# Feature modules' tables, imported here so that the metadata (and Alembic) sees every table.
+from app.store import deadline_models, ui_models  # noqa: E402,F401,I001

@@ -38,6 +38,9 @@ def create_app(settings: config_module.Settings | None = None, context: ServiceC
 
     app.register_blueprint(api)
     app.register_blueprint(pages)
+    from .calendar_feed import calendar
+
+    app.register_blueprint(calendar)
     errors.register(app)
     init_pages(app)
     openapi_document = build_openapi()
