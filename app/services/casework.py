@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app import engine
 from app.store.models import Case, DueTimer, Event, Task
 
-from . import access, history, processes
+from . import access, history, hooks, processes
 from .context import ServiceContext
 from .errors import Conflict, Invalid
 from .working_days import add_working_days
@@ -137,6 +137,7 @@ def run_step(ctx: ServiceContext, session: Session, case: Case, actor: str | Non
     project_tasks(session, case, process, workflow, now)
     event = history.append(session, case, previous, now, actor, kind, data=data, task_spec_id=task_spec_id,
                            task_engine_id=task_engine_id, state_digest=digest)
+    hooks.emit(hooks.step_applied, case=case, event=event)
     return event, workflow
 
 

@@ -12,17 +12,42 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.store.db import Database
 
-from .errors import Conflict
+from .errors import Conflict, ServiceError, Unavailable
 
 
 def system_clock() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def database_refusal(exc: DBAPIError) -> ServiceError | None:
+    """What a driver error means to the caller: a race to retry (409), an outage (503), or a bug (None).
+
+    A transaction cut off by a lost connection is rolled back by the server, so the caller reloads and
+    tries again; the pool reconnects on its own (pre-ping) once the server answers.
+    """
+    if exc.connection_invalidated:
+        return Unavailable("the database connection was lost; reload and try again")
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return None  # integrity and data errors are the use case's to answer
+    if "locked" in str(exc.orig):  # SQLite gave up waiting for another writer
+        return Conflict("the database is busy; try again")
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    if sqlstate.startswith("40"):  # serialization failure, deadlock: PostgreSQL rolled back a race
+        return Conflict("the case was changed by someone else at the same moment; reload and try again")
+    return Unavailable("the database is not reachable; try again shortly")
+
+
+def _rollback(session: Session) -> None:
+    try:
+        session.rollback()
+    except DBAPIError:  # the connection is gone, and with it the transaction
+        pass
 
 
 @dataclass
@@ -57,13 +82,14 @@ class ServiceContext:
             except StaleDataError:
                 session.rollback()
                 raise Conflict("the case was changed by someone else at the same moment; reload and try again") from None
-            except OperationalError as exc:
-                session.rollback()
-                if "locked" in str(exc.orig):  # SQLite gave up waiting for another writer
-                    raise Conflict("the database is busy; try again") from None
-                raise
+            except DBAPIError as exc:
+                _rollback(session)
+                refusal = database_refusal(exc)
+                if refusal is None:
+                    raise
+                raise refusal from exc
             except BaseException:
-                session.rollback()
+                _rollback(session)
                 raise
 
     @contextlib.contextmanager
@@ -71,5 +97,10 @@ class ServiceContext:
         with self.db.reader() as session:
             try:
                 yield session
+            except DBAPIError as exc:
+                refusal = database_refusal(exc)
+                if refusal is None:
+                    raise
+                raise refusal from exc
             finally:
-                session.rollback()
+                _rollback(session)

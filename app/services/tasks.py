@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from app import engine
 from app.store.models import Attachment, Case, Membership, Group, Task, User
 
-from . import access, casework, forms, history
+from . import access, casework, forms, history, hooks
 from .cases import get_case_in_session
 from .actors import Actor
 from .context import ServiceContext
@@ -157,6 +157,7 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
             data=data, task_spec_id=task.spec_id, task_engine_id=task.engine_id)
         result = get_case_in_session(session, case)
     casework.remember(ctx, case, workflow)
+    hooks.emit(hooks.step_completed, case=result)
     return result
 
 
