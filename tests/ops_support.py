@@ -123,3 +123,20 @@ class Gunicorn:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def web_app(ctx: ServiceContext, folder: Path):
+    """The Flask application over the test's database and clock."""
+    from app.config import Settings
+    from app.web import create_app
+
+    settings = Settings(database_url=ctx.db.url, secret_key="test-secret", attachments_dir=ctx.attachments_dir,
+                        forms_dir=ctx.forms_dir, processes_dir=ctx.processes_dir, instance_dir=folder / "instance",
+                        max_upload_bytes=ctx.max_upload_bytes, testing=True)
+    return create_app(settings, context=ctx)
+
+
+def bearer(ctx: ServiceContext, username: str) -> dict[str, str]:
+    from app.services import users
+
+    return {"Authorization": f"Bearer {users.create_token(ctx, username)}"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import DateTime, func, inspect, select, text
@@ -33,7 +34,9 @@ def _heartbeat_table(connection) -> tuple[str, str] | None:
     for table in sorted(inspector.get_table_names()):
         if "heartbeat" not in table:
             continue
-        times = [c["name"] for c in inspector.get_columns(table) if isinstance(c["type"], DateTime)]
+        # By type, or by name where SQLite's reflection does not know the declared type.
+        times = [c["name"] for c in inspector.get_columns(table)
+                 if isinstance(c["type"], DateTime) or c["name"] in _HEARTBEAT_COLUMNS]
         preferred = [name for name in times if name in _HEARTBEAT_COLUMNS]
         if preferred or times:
             return table, (preferred or times)[0]
@@ -46,6 +49,8 @@ def _last_heartbeat(connection, table: str, column: str) -> datetime | None:
         f"SELECT MAX({preparer.quote(column)}) FROM {preparer.quote(table)}")).scalar()
     if isinstance(value, str):  # SQLite hands back text for an untyped aggregate
         value = datetime.fromisoformat(value)
+    elif isinstance(value, int | float | Decimal):  # or a number, for a column of numeric affinity
+        value = datetime.fromtimestamp(float(value), UTC)
     if value is not None and value.tzinfo is None:
         value = value.replace(tzinfo=UTC)  # times are stored in UTC
     return value
