@@ -140,3 +140,118 @@ def bearer(ctx: ServiceContext, username: str) -> dict[str, str]:
     from app.services import users
 
     return {"Authorization": f"Bearer {users.create_token(ctx, username)}"}
+
+
+NOTE_FORM = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "บันทึก", "x-title-en": "Note", "type": "object", "required": ["note"],
+    "properties": {"note": {"type": "string", "title": "บันทึก", "x-title-en": "Note", "maxLength": 500}},
+}
+
+
+def linear_diagram(key: str, steps: int, lane: str = "plan_staff") -> bytes:
+    """A process of `steps` note-taking steps one after the other, all in one lane."""
+    ids = [f"step{n:02d}" for n in range(1, steps + 1)]
+    nodes = ["start", *ids, "end"]
+    refs = "".join(f"<bpmn:flowNodeRef>{n}</bpmn:flowNodeRef>" for n in nodes)
+    tasks = "".join(
+        f'<bpmn:userTask id="{t}" name="ขั้นที่ {i}"><bpmn:extensionElements><spiffworkflow:properties>'
+        f'<spiffworkflow:property name="formJsonSchemaFilename" value="note.json" />'
+        f'</spiffworkflow:properties></bpmn:extensionElements>'
+        f'<bpmn:incoming>f{i - 1}</bpmn:incoming><bpmn:outgoing>f{i}</bpmn:outgoing></bpmn:userTask>'
+        for i, t in enumerate(ids, start=1))
+    flows = "".join(f'<bpmn:sequenceFlow id="f{i}" sourceRef="{a}" targetRef="{b}" />'
+                    for i, (a, b) in enumerate(zip(nodes, nodes[1:], strict=False)))
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="Definitions_{key}"
+    targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:collaboration id="Collaboration_{key}">
+    <bpmn:participant id="Participant_{key}" name="{key}" processRef="{key}" />
+  </bpmn:collaboration>
+  <bpmn:process id="{key}" name="{key}" isExecutable="true">
+    <bpmn:laneSet id="LaneSet_{key}"><bpmn:lane id="Lane_{lane}" name="{lane}">{refs}</bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="start"><bpmn:outgoing>f0</bpmn:outgoing></bpmn:startEvent>
+    {tasks}
+    <bpmn:endEvent id="end"><bpmn:incoming>f{steps}</bpmn:incoming></bpmn:endEvent>
+    {flows}
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+
+
+def deploy_linear(ctx: ServiceContext, key: str, steps: int, folder: Path, lane: str = "plan_staff") -> dict:
+    """Deploy a linear note-taking process (its form written to a folder of its own)."""
+    import dataclasses
+    import json
+
+    from app.services import processes
+    from app.services.actors import SYSTEM
+
+    forms = folder / "forms"
+    forms.mkdir(parents=True, exist_ok=True)
+    (forms / "note.json").write_text(json.dumps(NOTE_FORM, ensure_ascii=False), encoding="utf-8")
+    version, _ = processes.deploy_version(dataclasses.replace(ctx, forms_dir=forms), SYSTEM, key,
+                                          linear_diagram(key, steps, lane))
+    return version
+
+
+class PrivatePostgres:
+    """A PostgreSQL server of the test's own (initdb in a temporary folder, another port), which the
+    test may stop and start at will; the shared server of the test run is never touched."""
+
+    def __init__(self, folder: Path):
+        import glob
+        import pwd
+        import shutil
+
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
+        self.bin = Path(found[0]).parent if found else (Path(shutil.which("initdb")).parent
+                                                        if shutil.which("initdb") else None)
+        self.folder = folder
+        self.port = free_port()
+        self.user = None
+        if os.geteuid() == 0:  # PostgreSQL refuses to run as root: run it as its own account
+            try:
+                self.user = pwd.getpwnam("postgres")
+            except KeyError:
+                self.user = None
+
+    @property
+    def available(self) -> bool:
+        return self.bin is not None and (os.geteuid() != 0 or self.user is not None)
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        command = [str(self.bin / args[0]), *args[1:]]
+        if self.user is not None:
+            command = ["runuser", "-u", self.user.pw_name, "--", *command]
+        return subprocess.run(command, check=check, capture_output=True, text=True, timeout=60)
+
+    def init(self) -> PrivatePostgres:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if self.user is not None:
+            os.chown(self.folder, self.user.pw_uid, self.user.pw_gid)
+        self._run("initdb", "-D", str(self.folder / "data"), "-A", "trust", "-U", "postgres", "--no-sync",
+                  "-E", "UTF8", "--locale=C")
+        return self.start()
+
+    def start(self) -> PrivatePostgres:
+        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off "
+                   "-c full_page_writes=off -c max_connections=100")
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "server.log"), "-w",
+                  "-t", "30", "-o", options, "start")
+        return self
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", mode, "-w", "-t", "30", "stop", check=False)
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name: str) -> str:
+        from sqlalchemy import create_engine
+
+        admin = create_engine(self.url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return self.url(name)
