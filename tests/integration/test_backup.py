@@ -3,6 +3,7 @@ verifies after a restore into an empty database, on either backend, and the file
 from __future__ import annotations
 
 import io
+import json
 import tarfile
 import threading
 from pathlib import Path
@@ -162,3 +163,25 @@ def test_old_dated_backups_are_pruned_and_others_kept(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "planflow-20261202-013000.tar.gz", "planflow-20261203-013000.tar.gz", "planflow-manual.tar.gz"]
 
+
+
+def test_the_command_line_backs_up_and_restores(ctx, people, tmp_path, monkeypatch, capsys):
+    from app import cli
+
+    _office_with_history(ctx, people)
+    monkeypatch.setenv("DATABASE_URL", ctx.db.url)
+    monkeypatch.setenv("PLANFLOW_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("PLANFLOW_ATTACHMENTS_DIR", str(ctx.attachments_dir))
+    monkeypatch.setenv("PLANFLOW_SECRET_KEY", "test")
+    assert cli.main(["backup", str(tmp_path), "--keep", "3"]) == 0
+    made = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert made["cases"] == 3 and made["attachments"] == 3 and Path(made["path"]).exists()
+
+    with empty_database("sqlite", tmp_path) as url:
+        monkeypatch.setenv("DATABASE_URL", url)
+        monkeypatch.setenv("PLANFLOW_ATTACHMENTS_DIR", str(tmp_path / "restored-files"))
+        assert cli.main(["restore", made["path"]]) == 0
+        restored = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert restored["verified_cases"] == 3 and restored["failed"] == 0
+        assert cli.main(["restore", made["path"]]) == 1  # not into a database that now holds the office
+        assert "empty database" in capsys.readouterr().err
