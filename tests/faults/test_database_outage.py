@@ -53,7 +53,7 @@ class Load:
                     self.answers.append((began, kind, status, time.monotonic() - began))
                 time.sleep(0.01)
 
-    def run(self, fault, before: float = 1.5, after: float = 3.0) -> tuple[float, float]:
+    def run(self, fault, before: float = 1.5, after: float = 4.0) -> tuple[float, float]:
         """Load, then the fault (a callable returning when the database is back), then more load."""
         threads = [threading.Thread(target=self._client, args=(n,)) for n in range(CLIENTS)]
         for thread in threads:
@@ -78,7 +78,7 @@ class Load:
         assert 503 in during, "the fault was not felt"
         settled = [s for at, _, s, _ in self.answers if at >= back + recovery]
         assert settled and set(settled) <= {200, 409}, settled
-        assert settled.count(200) >= 10
+        assert settled.count(200) >= 5
         return {str(s): sum(1 for *_, x, _ in self.answers if x == s) for s in sorted(statuses)}
 
 

@@ -118,7 +118,7 @@ def test_workers_killed_at_random_under_load_leave_every_case_whole(live_ctx, pe
             for thread in threads:
                 thread.join(60)
     assert set(answers) <= {200, 409}, answers
-    assert answers.count(200) >= 20
+    assert answers.count(200) >= 10
     assert_every_case_whole(live_ctx)
     with live_ctx.read() as session:
         completed = session.scalar(select(func.count()).select_from(Task).where(Task.status == "completed"))
