@@ -173,7 +173,7 @@ def main() -> int:
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of the mixed phase")
     parser.add_argument("--read-duration", type=float, default=10.0, help="seconds of the read-only phase")
-    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--warmup", type=float, default=8.0, help="seconds of load before measuring (fills each worker's caches)")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at once")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (>1: gthread workers)")
