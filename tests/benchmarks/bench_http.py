@@ -80,6 +80,57 @@ def seed(url: str, folder: Path, people: int, groups: int, cases_per_group: int,
     return tokens
 
 
+# --- CPU used by the server side (the machine may be shared, so rates alone can mislead) --------------
+
+def cpu_seconds(pids: set[int]) -> float:
+    """User and system CPU time of these processes so far."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def database_backends(url: str) -> set[int]:
+    """The PostgreSQL server processes serving this database (empty for SQLite)."""
+    if url.startswith("sqlite"):
+        return set()
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                         "AND pid <> pg_backend_pid()")).scalars())
+    finally:
+        engine.dispose()
+
+
+class CpuMeter:
+    """Server-side CPU over one phase: the gunicorn workers, and their PostgreSQL backends."""
+
+    def __init__(self, server: Gunicorn, url: str):
+        self.server, self.url = server, url
+
+    def _pids(self) -> tuple[set[int], set[int]]:
+        return self.server.worker_pids(), database_backends(self.url)
+
+    def __enter__(self):
+        self.workers, self.database = self._pids()
+        self.before = {pid: cpu_seconds({pid}) for pid in self.workers | self.database}
+        return self
+
+    def __exit__(self, *exc):
+        workers, database = self._pids()
+        self.workers |= workers
+        self.database |= database
+        spent = {pid: cpu_seconds({pid}) - self.before.get(pid, 0.0) for pid in self.workers | self.database}
+        self.web = sum(spent[pid] for pid in self.workers)
+        self.db = sum(spent[pid] for pid in self.database - self.workers)
+        self.used = self.web + self.db
+
+
 # --- a small HTTP/1.1 client (cheap on CPU, which the server needs) -------------------------------------
 
 class Http:
@@ -196,10 +247,13 @@ def main() -> int:
             http = Http(server.port)
             asyncio.run(drive(http, tokens, args.warmup, args.concurrency, True, None, 1))
             mixed = Recorder()
-            asyncio.run(drive(http, tokens, args.duration, args.concurrency, True, mixed, 2))
+            with CpuMeter(server, url) as mixed_cpu:
+                asyncio.run(drive(http, tokens, args.duration, args.concurrency, True, mixed, 2))
             reads = Recorder()
-            asyncio.run(drive(http, tokens, args.read_duration, args.concurrency, False, reads, 3))
+            with CpuMeter(server, url) as read_cpu:
+                asyncio.run(drive(http, tokens, args.read_duration, args.concurrency, False, reads, 3))
         mixed_summary, read_summary = summary(mixed, args.duration), summary(reads, args.read_duration)
+        load = os.getloadavg()[0]
     finally:
         drop()
         shutil.rmtree(folder, ignore_errors=True)
@@ -212,6 +266,16 @@ def main() -> int:
     print(f"  p95 of every request {mixed_summary['p95_ms_all']} ms")
     print(f"read phase ({args.read_duration:.0f} s): inbox reads/s {read_summary['inbox']['per_s']} "
           f"(p50 {read_summary['inbox']['p50_ms']} ms, p95 {read_summary['inbox']['p95_ms']} ms)")
+    # What the server side spent, and so what 2 cores given to it alone would carry (the load client's
+    # own CPU not counted): a figure that holds even when other work shares the machine.
+    rounds = max(1, len(mixed.ok("complete")) + len(mixed.ok("inbox")))
+    completions = max(1, len(mixed.ok("complete")))
+    read_ms = 1000 * read_cpu.used / max(1, len(reads.ok("inbox")))
+    complete_ms = max(0.0, 1000 * mixed_cpu.used / completions - read_ms * len(mixed.ok("inbox")) / completions)
+    print(f"server CPU: {read_ms:.1f} ms per inbox read, {complete_ms:.1f} ms per completion "
+          f"({1000 * mixed_cpu.used / rounds:.1f} ms per request in the mixed phase, "
+          f"{100 * mixed_cpu.db / max(mixed_cpu.used, 1e-9):.0f}% of it in PostgreSQL); "
+          f"load average {load:.1f} on {os.cpu_count()} cores")
     result = {
         "completions_per_s": mixed_summary["complete"]["per_s"],
         "inbox_reads_per_s": read_summary["inbox"]["per_s"],
@@ -223,7 +287,12 @@ def main() -> int:
         "errors": sum(n for kind in (mixed, reads) for counts in kind.statuses.values()
                       for status, n in counts.items() if status not in (200, 409)),
         "database": args.database, "workers": args.workers, "threads": args.threads,
-        "concurrency": args.concurrency, "cores": os.cpu_count(), "targets": TARGETS,
+        "concurrency": args.concurrency, "cores": os.cpu_count(), "load_average": round(load, 2),
+        "server_cpu_ms_per_inbox_read": round(read_ms, 2),
+        "database_share_of_server_cpu": round(mixed_cpu.db / max(mixed_cpu.used, 1e-9), 2), "server_cpu_ms_per_completion": round(complete_ms, 2),
+        "completions_per_s_on_2_free_cores": round(2000 / complete_ms, 1) if complete_ms else None,
+        "inbox_reads_per_s_on_2_free_cores": round(2000 / read_ms, 1) if read_ms else None,
+        "targets": TARGETS,
     }
     result["targets_met"] = (result["completions_per_s"] >= TARGETS["completions_per_s"]
                              and result["inbox_reads_per_s"] >= TARGETS["inbox_reads_per_s"]
