@@ -126,7 +126,12 @@ def cmd_serve(args) -> int:
 
 
 def cmd_scheduler(args) -> int:
+    import os
+
+    from app import logs
     from app.scheduler import run_forever
+
+    logs.configure(os.environ.get("PLANFLOW_LOG_FORMAT", "text"))  # JSON lines in production (the env file)
 
     run_forever(_context(), config.from_environment())
     return 0

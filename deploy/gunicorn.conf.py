@@ -90,7 +90,8 @@ class JsonLogger(Logger):
             return
         status = str(resp.status).split(None, 1)[0]
         headers = dict((name.lower(), value) for name, value in resp.headers)
-        self.access_log.info("%s %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"), status, extra={
+        method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+        self.access_log.info("%s %s %s", method, path, status, extra={
             "request_id": headers.get("x-request-id"),
             "remote_addr": environ.get("REMOTE_ADDR"),
             "forwarded_for": environ.get("HTTP_X_FORWARDED_FOR"),

@@ -130,8 +130,9 @@ def web_app(ctx: ServiceContext, folder: Path):
     from app.config import Settings
     from app.web import create_app
 
-    settings = Settings(database_url=ctx.db.url, secret_key="test-secret", attachments_dir=ctx.attachments_dir,
-                        forms_dir=ctx.forms_dir, processes_dir=ctx.processes_dir, instance_dir=folder / "instance",
+    settings = Settings(database_url=ctx.db.url, secret_key="test-secret",
+                        attachments_dir=ctx.attachments_dir, forms_dir=ctx.forms_dir,
+                        processes_dir=ctx.processes_dir, instance_dir=folder / "instance",
                         max_upload_bytes=ctx.max_upload_bytes, testing=True)
     return create_app(settings, context=ctx)
 
@@ -170,7 +171,9 @@ def linear_diagram(key: str, steps: int, lane: str = "plan_staff") -> bytes:
     <bpmn:participant id="Participant_{key}" name="{key}" processRef="{key}" />
   </bpmn:collaboration>
   <bpmn:process id="{key}" name="{key}" isExecutable="true">
-    <bpmn:laneSet id="LaneSet_{key}"><bpmn:lane id="Lane_{lane}" name="{lane}">{refs}</bpmn:lane></bpmn:laneSet>
+    <bpmn:laneSet id="LaneSet_{key}">
+      <bpmn:lane id="Lane_{lane}" name="{lane}">{refs}</bpmn:lane>
+    </bpmn:laneSet>
     <bpmn:startEvent id="start"><bpmn:outgoing>f0</bpmn:outgoing></bpmn:startEvent>
     {tasks}
     <bpmn:endEvent id="end"><bpmn:incoming>f{steps}</bpmn:incoming></bpmn:endEvent>
@@ -242,7 +245,8 @@ class PrivatePostgres:
         return self
 
     def stop(self, mode: str = "fast") -> None:
-        self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", mode, "-w", "-t", "30", "stop", check=False)
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", mode, "-w", "-t", "30", "stop",
+                  check=False)
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"

@@ -96,7 +96,8 @@ def create_backup(ctx: ServiceContext, target: Path) -> dict[str, Any]:
             members = [(SNAPSHOT, staging / SNAPSHOT)]
         else:
             described = dumps.dump_tables(ctx.db.engine, staging / "tables")
-            members = [(f"tables/{name}.jsonl", staging / "tables" / f"{name}.jsonl") for name in described["tables"]]
+            members = [(f"tables/{name}.jsonl", staging / "tables" / f"{name}.jsonl")
+                       for name in described["tables"]]
         source = _source_of(staging, snapshot)
         try:
             referenced = {row["sha256"] for row in dumps.rows_of(source, "attachments")}
@@ -250,9 +251,10 @@ def restore_backup(ctx: ServiceContext, source: Path, verify: bool = True) -> di
             f"{name} {got} of {want}" for name, (want, got) in sorted(wrong.items())))
     schema.upgrade(engine)  # a backup from an older PlanFlow: bring its schema up to this one
     ctx.workflow_cache.clear()
-    report: dict[str, Any] = {"tables": described["tables"], "attachments": manifest["attachments"]["count"],
-                              "attachments_written": restored_files, "backup_created_at": manifest["created_at"],
-                              "schema_revisions": sorted(revisions)}
+    report: dict[str, Any] = {
+        "tables": described["tables"], "attachments": manifest["attachments"]["count"],
+        "attachments_written": restored_files, "backup_created_at": manifest["created_at"],
+        "schema_revisions": sorted(revisions)}
     if verify:
         verdicts = audit.verify_all(ctx)
         report["verified"] = {"cases": len(verdicts), "failed": [v.as_dict() for v in verdicts if not v.ok]}

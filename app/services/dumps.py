@@ -22,7 +22,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, LargeBinary, MetaData, Table, create_engine, func, inspect, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    LargeBinary,
+    MetaData,
+    Table,
+    create_engine,
+    func,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import make_url
 
@@ -203,9 +214,9 @@ def _reset_sequences(connection: Connection, metadata: MetaData) -> None:
             sequence = connection.scalar(text("SELECT pg_get_serial_sequence(:t, :c)"),
                                          {"t": f'"{table.name}"', "c": column.name})
             if sequence:
-                connection.execute(text(
-                    f'SELECT setval(:s, COALESCE((SELECT MAX("{column.name}") FROM "{table.name}"), 0) + 1, false)'),
-                    {"s": sequence})
+                largest = f'(SELECT MAX("{column.name}") FROM "{table.name}")'
+                connection.execute(text(f"SELECT setval(:s, COALESCE({largest}, 0) + 1, false)"),
+                                   {"s": sequence})
 
 
 def copy_sqlite(snapshot: Path, url: str) -> None:

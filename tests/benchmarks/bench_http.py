@@ -20,7 +20,6 @@ import json
 import os
 import random
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -101,8 +100,9 @@ def database_backends(url: str) -> set[int]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return set(conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                                         "AND pid <> pg_backend_pid()")).scalars())
+            return set(conn.execute(text(
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalars())
     finally:
         engine.dispose()
 
@@ -140,7 +140,8 @@ class Http:
     async def call(self, method: str, path: str, token: str, body: dict | None = None) -> tuple[int, bytes]:
         payload = json.dumps(body).encode() if body is not None else b""
         head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\nConnection: close\r\n\r\n")
+                f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
+                "Connection: close\r\n\r\n")
         reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
         try:
             writer.write(head.encode() + payload)
@@ -224,7 +225,8 @@ def main() -> int:
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of the mixed phase")
     parser.add_argument("--read-duration", type=float, default=10.0, help="seconds of the read-only phase")
-    parser.add_argument("--warmup", type=float, default=8.0, help="seconds of load before measuring (fills each worker's caches)")
+    parser.add_argument("--warmup", type=float, default=8.0,
+                        help="seconds of load before measuring (fills each worker's caches)")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at once")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (>1: gthread workers)")
@@ -259,9 +261,9 @@ def main() -> int:
         shutil.rmtree(folder, ignore_errors=True)
 
     print(f"mixed phase ({args.duration:.0f} s, {args.concurrency} in flight):")
-    print(f"  completions/s {mixed_summary['complete']['per_s']}  (p50 {mixed_summary['complete']['p50_ms']} ms, "
-          f"p95 {mixed_summary['complete']['p95_ms']} ms); conflicts "
-          f"{mixed.statuses.get('complete', {}).get(409, 0)}")
+    complete = mixed_summary["complete"]
+    print(f"  completions/s {complete['per_s']}  (p50 {complete['p50_ms']} ms, p95 {complete['p95_ms']} ms); "
+          f"conflicts {mixed.statuses.get('complete', {}).get(409, 0)}")
     print(f"  inbox reads/s {mixed_summary['inbox']['per_s']}  (p95 {mixed_summary['inbox']['p95_ms']} ms)")
     print(f"  p95 of every request {mixed_summary['p95_ms_all']} ms")
     print(f"read phase ({args.read_duration:.0f} s): inbox reads/s {read_summary['inbox']['per_s']} "
@@ -271,7 +273,8 @@ def main() -> int:
     rounds = max(1, len(mixed.ok("complete")) + len(mixed.ok("inbox")))
     completions = max(1, len(mixed.ok("complete")))
     read_ms = 1000 * read_cpu.used / max(1, len(reads.ok("inbox")))
-    complete_ms = max(0.0, 1000 * mixed_cpu.used / completions - read_ms * len(mixed.ok("inbox")) / completions)
+    reads_per_completion = len(mixed.ok("inbox")) / completions
+    complete_ms = max(0.0, 1000 * mixed_cpu.used / completions - read_ms * reads_per_completion)
     print(f"server CPU: {read_ms:.1f} ms per inbox read, {complete_ms:.1f} ms per completion "
           f"({1000 * mixed_cpu.used / rounds:.1f} ms per request in the mixed phase, "
           f"{100 * mixed_cpu.db / max(mixed_cpu.used, 1e-9):.0f}% of it in PostgreSQL); "
@@ -289,7 +292,8 @@ def main() -> int:
         "database": args.database, "workers": args.workers, "threads": args.threads,
         "concurrency": args.concurrency, "cores": os.cpu_count(), "load_average": round(load, 2),
         "server_cpu_ms_per_inbox_read": round(read_ms, 2),
-        "database_share_of_server_cpu": round(mixed_cpu.db / max(mixed_cpu.used, 1e-9), 2), "server_cpu_ms_per_completion": round(complete_ms, 2),
+        "database_share_of_server_cpu": round(mixed_cpu.db / max(mixed_cpu.used, 1e-9), 2),
+        "server_cpu_ms_per_completion": round(complete_ms, 2),
         "completions_per_s_on_2_free_cores": round(2000 / complete_ms, 1) if complete_ms else None,
         "inbox_reads_per_s_on_2_free_cores": round(2000 / read_ms, 1) if read_ms else None,
         "targets": TARGETS,

@@ -46,7 +46,8 @@ class Load:
                         if kind == "complete" and answer.status_code == 200 and answer.json():
                             tasks = answer.json()
                             task = tasks[n % len(tasks)]
-                            answer = http.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {"note": "ok"}})
+                            answer = http.post(f"/api/v1/tasks/{task['id']}/complete",
+                                           json={"data": {"note": "ok"}})
                         status = answer.status_code
                     except httpx.HTTPError as exc:
                         status = -1 if isinstance(exc, httpx.TimeoutException) else -2
@@ -138,8 +139,8 @@ def private_postgres():
 
 def test_the_database_server_restarts_under_load_and_planflow_carries_on(private_postgres, tmp_path):
     url = private_postgres.create_database(f"planflow_{uuid.uuid4().hex[:6]}")
-    ctx = ServiceContext(db=db.connect(url), attachments_dir=tmp_path / "attachments", forms_dir=ROOT / "forms",
-                         processes_dir=ROOT / "processes")
+    ctx = ServiceContext(db=db.connect(url), attachments_dir=tmp_path / "attachments",
+                         forms_dir=ROOT / "forms", processes_dir=ROOT / "processes")
     try:
         schema.upgrade(ctx.db.writer.kw["bind"])
         demo.create_demo(ctx)

@@ -69,8 +69,8 @@ def test_a_worker_killed_inside_a_completion_leaves_the_case_as_it_was(live_ctx,
         assert assert_every_case_whole(live_ctx) >= 1
 
         _wait_for(lambda: server.worker_pids() - {worker}, 20, "a new worker")
-        again = httpx.post(f"{server.url}/api/v1/tasks/{step['id']}/complete", json={"data": {"note": "ส่งอีกครั้ง"}},
-                           headers=headers, timeout=30)
+        again = httpx.post(f"{server.url}/api/v1/tasks/{step['id']}/complete",
+                           json={"data": {"note": "ส่งอีกครั้ง"}}, headers=headers, timeout=30)
         assert again.status_code == 200, again.text
         assert [t["spec_id"] for t in again.json()["open_tasks"]] == ["step02"]
     lock_version, _, events, statuses = _case_record(live_ctx, case["id"])
@@ -97,7 +97,8 @@ def test_workers_killed_at_random_under_load_leave_every_case_whole(live_ctx, pe
                         if not case.get("open_tasks"):
                             return
                         task = case["open_tasks"][0]
-                        answer = http.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {"note": "ok"}})
+                        answer = http.post(f"/api/v1/tasks/{task['id']}/complete",
+                                           json={"data": {"note": "ok"}})
                         answers.append(answer.status_code)
                     except httpx.HTTPError as exc:  # the worker serving it was killed
                         errors.append(type(exc).__name__)
@@ -122,5 +123,6 @@ def test_workers_killed_at_random_under_load_leave_every_case_whole(live_ctx, pe
     assert_every_case_whole(live_ctx)
     with live_ctx.read() as session:
         completed = session.scalar(select(func.count()).select_from(Task).where(Task.status == "completed"))
-        recorded = session.scalar(select(func.count()).select_from(Event).where(Event.kind == "task_completed"))
+        recorded = session.scalar(
+            select(func.count()).select_from(Event).where(Event.kind == "task_completed"))
     assert completed == recorded  # every completed step has exactly one event, and no event lacks its step

@@ -66,7 +66,8 @@ def test_a_backup_restored_into_an_empty_database_verifies_case_by_case(ctx, peo
             assert assert_every_case_whole(restored) == 3
 
             with ctx.read() as session:
-                before = list(session.execute(select(Event.case_id, Event.seq, Event.hash).order_by(Event.id)))
+                before = list(session.execute(
+                    select(Event.case_id, Event.seq, Event.hash).order_by(Event.id)))
                 files = {a.sha256: a.filename for a in session.scalars(select(Attachment))}
             with restored.read() as session:
                 after = list(session.execute(select(Event.case_id, Event.seq, Event.hash).order_by(Event.id)))

@@ -80,16 +80,17 @@ def test_nginx_lets_through_a_little_more_than_the_upload_limit():
 
 @pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed")
 def test_nginx_accepts_the_site(tmp_path):
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tmp_path / "key.pem"),
-                    "-out", str(tmp_path / "cert.pem"), "-days", "1", "-subj", "/CN=planflow.test"],
-                   check=True, capture_output=True)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                    "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem"),
+                    "-days", "1", "-subj", "/CN=planflow.test"], check=True, capture_output=True)
     site = (DEPLOY / "nginx" / "planflow.conf").read_text()
     site = re.sub(r"ssl_certificate\s+\S+;", f"ssl_certificate {tmp_path}/cert.pem;", site)
     site = re.sub(r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {tmp_path}/key.pem;", site)
     site = site.replace("/etc/nginx/planflow_proxy.conf", str(DEPLOY / "nginx" / "planflow_proxy.conf"))
     site = site.replace("/var/log/nginx/", f"{tmp_path}/")
     (tmp_path / "site.conf").write_text(site)
-    temp = " ".join(f"{kind}_temp_path {tmp_path};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    kinds = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    temp = " ".join(f"{kind}_temp_path {tmp_path};" for kind in kinds)
     (tmp_path / "nginx.conf").write_text(
         f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log; events {{}}\n"
         f"http {{ access_log {tmp_path}/access.log; {temp} include {tmp_path}/site.conf; }}\n")
