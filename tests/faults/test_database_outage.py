@@ -80,7 +80,11 @@ class Load:
         settled = [s for at, _, s, _ in self.answers if at >= back + recovery]
         assert settled and set(settled) <= {200, 409}, settled
         assert settled.count(200) >= 5
-        return {str(s): sum(1 for *_, x, _ in self.answers if x == s) for s in sorted(statuses)}
+        counts = {str(s): sum(1 for _, _, x, _ in self.answers if x == s) for s in sorted(statuses)}
+        recovered = min((at + took for at, _, s, took in self.answers if s == 200 and at >= back), default=None)
+        return {**counts, "slowest_ms": round(1000 * max(took for *_, took in self.answers)),
+                "first_success_after_back_ms": round(1000 * (recovered - back)) if recovered else None,
+                "outage_ms": round(1000 * (back - fault_began))}
 
 
 def _seed(ctx: ServiceContext, folder: Path, cases_count: int = 12) -> str:

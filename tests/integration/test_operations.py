@@ -155,3 +155,36 @@ def test_metrics_count_completed_steps_time_requests_and_cases_by_status(ctx, pe
 
 def test_schema_helpers_know_the_revisions_this_version_has():
     assert schema.knows_revision("0001") and not schema.knows_revision("9999_from_the_future")
+
+
+def test_metrics_add_up_every_gunicorn_worker(database_url, people, tmp_path):
+    """Under gunicorn each worker counts for itself; /metrics, from whichever worker, shows the sum."""
+    import httpx
+
+    from app.services import cases, users
+    from app.services.context import ServiceContext
+    from app.store import db
+
+    from ..conftest import ROOT
+    from ..ops_support import Gunicorn, deploy_linear
+
+    live = ServiceContext(db=db.connect(database_url), attachments_dir=tmp_path / "attachments",
+                          forms_dir=ROOT / "forms", processes_dir=ROOT / "processes")
+    try:
+        deploy_linear(live, "metrics_linear", 12, tmp_path)
+        case = cases.start_case(live, people["plan1"], "metrics_linear", "นับขั้นตอน")
+        headers = {"Authorization": f"Bearer {users.create_token(live, 'plan1')}"}
+        with Gunicorn(database_url, tmp_path, workers=2) as server, \
+                httpx.Client(base_url=server.url, headers=headers, timeout=30) as http:
+            for _ in range(10):
+                task = http.get(f"/api/v1/cases/{case['id']}").json()["open_tasks"][0]
+                assert http.post(f"/api/v1/tasks/{task['id']}/complete",
+                                 json={"data": {"note": "ok"}}).status_code == 200
+            pages = [http.get("/metrics", headers={"Connection": "close"}).text for _ in range(4)]
+    finally:
+        live.db.dispose()
+    for page in pages:
+        assert _metric(page, "planflow_steps_completed_total", process_key="metrics_linear") == 10
+        assert _metric(page, "planflow_http_request_duration_seconds_count",
+                       endpoint="api.complete_task", method="POST") == 10
+        assert _metric(page, "planflow_cases", status="running") == 1
