@@ -26,6 +26,8 @@ from app.services.errors import ServiceError
 
 log = logging.getLogger("planflow.metrics")
 disable_created_metrics()  # the *_created series only double what Prometheus stores
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # the counters below open their files there at once
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 REQUEST_SECONDS = Histogram(
     "planflow_http_request_duration_seconds", "Time to answer a web request, by endpoint",
