@@ -8,7 +8,7 @@ from pathlib import Path
 
 from app import config
 from app.bootstrap import build_context
-from app.services import audit, demo, processes, schools, users
+from app.services import audit, demo, generator, processes, schools, users
 from app.services.actors import SYSTEM
 from app.services.errors import ServiceError
 
@@ -38,13 +38,17 @@ def cmd_schools_load(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    result = demo.create_demo(_context())
+    ctx = _context()
+    result = demo.create_demo(ctx)
     for row in result["processes"]:
         print(f"process {row['key']} version {row['version']}")
-    print("demo users (password for all: %s):" % result["password"])
+    print(f"demo users (password for all: {result['password']}):")
     for username, name, *_ in demo.DEMO_USERS:
         print(f"  {username:<10} {name}")
     print("  school1..school5  one user for each demo school")
+    if args.cases:
+        written = generator.generate_cases(ctx, args.cases)
+        print(f"generated {written['cases']} cases with {written['events']} events and {written['tasks']} steps")
     return 0
 
 
@@ -149,7 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     sl = s.add_parser("load", help="load schools from a CSV file (code,name,district)")
     sl.add_argument("file")
     sl.set_defaults(func=cmd_schools_load)
-    sub.add_parser("demo", help="init, load the processes, create demo users").set_defaults(func=cmd_demo)
+    demo_parser = sub.add_parser("demo", help="init, load the processes, create demo users")
+    demo_parser.add_argument("--cases", type=int, default=0, help="also generate N realistic cases")
+    demo_parser.set_defaults(func=cmd_demo)
     serve = sub.add_parser("serve", help="run the web application")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ from app.store import db, schema
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # Thursday 3 December 2026, 09:00 Bangkok: fiscal year 2570, a working day.
-START = datetime(2026, 12, 3, 2, 0, tzinfo=timezone.utc)
+START = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 
 # Hashing with the production cost would make every demo user cost ~50 ms.
 users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

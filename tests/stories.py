@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from app.services import attachments, cases, tasks
+from app.services import attachments, cases, tasks, timers
 
 from .samples import fill
 
@@ -21,7 +21,8 @@ class CaseDriver:
         return self.case["id"]
 
     def refresh(self) -> dict[str, Any]:
-        self.case = cases.get_case(self.ctx, self.people["admin"], self.id)
+        # A cleared auditor sees every case, secret correspondence included.
+        self.case = cases.get_case(self.ctx, self.people["auditor2"], self.id)
         return self.case
 
     def open_steps(self) -> list[str]:
@@ -49,3 +50,34 @@ class CaseDriver:
 
 def start(ctx, people, process_key: str, who: str = "plan1", title: str = "เรื่องทดสอบ", data=None) -> CaseDriver:
     return CaseDriver(ctx, people, cases.start_case(ctx, people[who], process_key, title, data))
+
+
+# The development plan (§2.2): drafting steps in order, each by a plan officer.
+DRAFTING = [("review_mission", "plan1"), ("swot", "plan1"), ("vision_mission", "plan2"), ("strategies", "plan1"),
+            ("outputs_kpis", "plan2"), ("midterm_targets", "plan1"), ("projects", "plan2")]
+
+
+def draft_from(plan, first: str) -> None:
+    names = [name for name, _ in DRAFTING]
+    for name, who in DRAFTING[names.index(first):]:
+        plan.complete(name, who)
+
+
+def through_hearing(plan, clock) -> None:
+    plan.complete("draft_review", "director", draft_review_decision="approve")
+    plan.complete("hearing_open", "plan1", hearing_closes_on="2026-12-10")
+    assert plan.open_steps() == [], "while the hearing is open nobody has a step"
+    clock.set(clock.current.replace(day=10, hour=9, minute=31))  # 16:31 Bangkok on the closing day
+    assert timers.fire_due_timers(plan.ctx)["fired"] == 1
+    plan.complete("hearing_summary", "plan1")
+
+
+def plan_at_school_step(ctx, people, clock) -> CaseDriver:
+    """A development plan approved and published, waiting for every school's own plan."""
+    plan = start(ctx, people, "development_plan", title="แผนพัฒนาการศึกษา พ.ศ. 2571-2575")
+    draft_from(plan, "review_mission")
+    through_hearing(plan, clock)
+    plan.complete("submit_to_committee", "office")
+    plan.complete("committee_decision", "secretary", decision="approve", meeting_number="3/2570")
+    plan.complete("publication", "plan1")
+    return plan

@@ -151,3 +151,31 @@ def _unreachable(scope, flows, nodes) -> list[Problem]:
         seen.add(current)
         todo += successors.get(current, []) + attached.get(current, [])
     return [Problem(i, "cannot be reached from a start event") for i in nodes if i not in seen]
+
+
+def process_ids(root: etree._Element) -> set[str]:
+    """The ids of the processes a document defines."""
+    return {p.get("id") for p in root.xpath("bpmn:process", namespaces=NS) if p.get("id")}
+
+
+def _call_activities(root: etree._Element) -> list[etree._Element]:
+    return root.xpath(".//bpmn:callActivity", namespaces=NS)
+
+
+def external_calls(root: etree._Element) -> list[str]:
+    """The processes a document's call activities name that the document does not define."""
+    defined = process_ids(root)
+    called = {c.get("calledElement") for c in _call_activities(root)}
+    return sorted(c for c in called if c and c not in defined)
+
+
+def check_calls(root: etree._Element, available: set[str]) -> list[Problem]:
+    """Every call activity names a process that is defined here or deployed and handed in."""
+    problems = []
+    for call in _call_activities(root):
+        target = call.get("calledElement")
+        if not target:
+            problems.append(Problem(call.get("id"), "the call activity names no process (calledElement)"))
+        elif target not in available:
+            problems.append(Problem(call.get("id"), f"calls process '{target}', which is not deployed"))
+    return problems

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 
@@ -38,7 +38,7 @@ def require_aware(moment: datetime) -> datetime:
 @contextlib.contextmanager
 def at(moment: datetime) -> Iterator[None]:
     """Run the enclosed engine calls as if the time were `moment`."""
-    token = _current.set(require_aware(moment).astimezone(timezone.utc))
+    token = _current.set(require_aware(moment).astimezone(UTC))
     try:
         yield
     finally:

@@ -2,17 +2,25 @@
 
 `compile_diagram` is the deploy-time gate: hardened XML, our own structural and expression checks,
 SpiffWorkflow's XSD and parser; every problem is reported against the element that has it. The
-result is cached by the file's digest, so cases of one version share one parsed spec.
+result is cached by the file's digest (and those of the processes it calls), so cases of one version
+share one parsed spec.
+
+A diagram may call other deployed processes (`callActivity calledElement="mtef"`): their XML is passed
+in beside it, parsed by the same parser, and their specs become subprocess specs of the result, so the
+called process's human steps are steps of the calling case.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from . import checks, xml
@@ -36,6 +44,16 @@ class UserTaskInfo:
 
 
 @dataclass(frozen=True)
+class MessageInfo:
+    """A message the diagram waits for (e.g. OBEC's allocation notice) and where its payload goes."""
+
+    name: str
+    element_ids: tuple[str, ...]
+    variable: str  # the case data field that receives the payload
+    form: str | None  # JSON Schema file the payload must satisfy, if any
+
+
+@dataclass(frozen=True)
 class CompiledProcess:
     """A deployed diagram, parsed and checked; shared by every case of its version."""
 
@@ -47,6 +65,8 @@ class CompiledProcess:
     subprocess_specs: dict[str, Any]
     user_tasks: dict[str, UserTaskInfo]
     lanes: tuple[str, ...]
+    calls: tuple[str, ...] = ()  # keys of the deployed processes whose XML was compiled in
+    messages: dict[str, MessageInfo] = field(default_factory=dict)
 
     def user_task(self, element_id: str) -> UserTaskInfo | None:
         return self.user_tasks.get(element_id)
@@ -56,21 +76,39 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def compile_diagram(data: bytes, key: str | None = None) -> CompiledProcess:
-    """Check and parse a diagram; raise InvalidDiagram listing every problem found."""
-    return _compile_cached(bytes(data), key)
+def compile_diagram(data: bytes, key: str | None = None,
+                    called: Mapping[str, bytes] | None = None) -> CompiledProcess:
+    """Check and parse a diagram with the XML of the processes it calls (key -> XML); raise
+    InvalidDiagram listing every problem found."""
+    called_items = tuple(sorted((k, bytes(v)) for k, v in (called or {}).items()))
+    return _compile_cached(bytes(data), key, called_items)
+
+
+def called_processes(data: bytes) -> list[str]:
+    """The process ids a diagram calls that it does not define itself (what must be deployed first)."""
+    return checks.external_calls(xml.parse(data))
 
 
 @functools.lru_cache(maxsize=256)
-def _compile_cached(data: bytes, key: str | None) -> CompiledProcess:
+def _compile_cached(data: bytes, key: str | None,
+                    called_items: tuple[tuple[str, bytes], ...]) -> CompiledProcess:
     root = xml.parse(data)
     process = _main_process(root, key)
+    called_roots = _parse_called(called_items, checks.process_ids(root))
     problems = checks.check_structure(root) + checks.check_expressions(root)
+    for called_key, called_root in called_roots.items():
+        found = checks.check_structure(called_root) + checks.check_expressions(called_root)
+        problems += [Problem(p.element_id, f"in called process {called_key}: {p.message}") for p in found]
+    available = checks.process_ids(root).union(*(checks.process_ids(r) for r in called_roots.values()))
+    for document in (root, *called_roots.values()):
+        problems += checks.check_calls(document, available)
     if problems:
         raise InvalidDiagram(problems)
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
         parser.add_bpmn_xml(root, filename=f"{process.get('id')}.bpmn")
+        for called_key, called_root in called_roots.items():
+            parser.add_bpmn_xml(called_root, filename=f"{called_key}.bpmn")
         spec = parser.get_spec(process.get("id"))
         subprocess_specs = parser.get_subprocess_specs(process.get("id"))
     except ValidationException as exc:
@@ -87,7 +125,23 @@ def _compile_cached(data: bytes, key: str | None) -> CompiledProcess:
         subprocess_specs=subprocess_specs,
         user_tasks=user_tasks,
         lanes=tuple(sorted({t.lane for t in user_tasks.values() if t.lane})),
+        calls=tuple(k for k, _ in called_items),
+        messages=_messages(spec, subprocess_specs),
     )
+
+
+def _parse_called(called_items, defined: set[str]) -> dict[str, etree._Element]:
+    """Parse the called processes' XML, skipping any whose processes the diagram already defines."""
+    roots = {}
+    for called_key, called_xml in called_items:
+        try:
+            called_root = xml.parse(called_xml)
+        except InvalidDiagram as exc:
+            raise InvalidDiagram([Problem(p.element_id, f"in called process {called_key}: {p.message}")
+                                  for p in exc.problems]) from None
+        if not checks.process_ids(called_root) & defined:
+            roots[called_key] = called_root
+    return roots
 
 
 def _first_line(exc: Exception) -> str:
@@ -136,10 +190,19 @@ def _int_or_none(value: str | None) -> int | None:
 
 def _user_tasks(spec, subprocess_specs) -> dict[str, UserTaskInfo]:
     found: dict[str, UserTaskInfo] = {}
+    owner: dict[str, str] = {}
+    problems = []
     for process_spec in [spec, *subprocess_specs.values()]:
         for task_spec in process_spec.task_specs.values():
             if not getattr(task_spec, "manual", False) or not getattr(task_spec, "bpmn_id", None):
                 continue
+            if task_spec.bpmn_id in owner and owner[task_spec.bpmn_id] != process_spec.name:
+                # Steps are known by their element id (inbox rows, forms, history): one id, one step.
+                first = owner[task_spec.bpmn_id]
+                problems.append(Problem(task_spec.bpmn_id, f"the step id is used in both {first} and "
+                                                           f"{process_spec.name}; rename one of them"))
+                continue
+            owner[task_spec.bpmn_id] = process_spec.name
             extensions = getattr(task_spec, "extensions", {}) or {}
             props = extensions.get("properties", {}) or {}
             found[task_spec.bpmn_id] = UserTaskInfo(
@@ -154,4 +217,33 @@ def _user_tasks(spec, subprocess_specs) -> dict[str, UserTaskInfo]:
                 multi_instance=False,
                 properties=dict(props),
             )
+    if problems:
+        raise InvalidDiagram(problems)
+    return found
+
+
+def _messages(spec, subprocess_specs) -> dict[str, MessageInfo]:
+    """Every message the process (or a process it calls) catches, by message name."""
+    found: dict[str, MessageInfo] = {}
+    problems = []
+    for process_spec in [spec, *subprocess_specs.values()]:
+        for task_spec in process_spec.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            if not isinstance(task_spec, CatchingEvent) or not isinstance(definition, MessageEventDefinition):
+                continue
+            variable = getattr(definition, "message_var", None)
+            if not variable:
+                problems.append(Problem(task_spec.bpmn_id, "a message catch event needs spiffworkflow:"
+                                        "messageVariable so that the message's data reaches the case"))
+                continue
+            props = (getattr(task_spec, "extensions", {}) or {}).get("properties", {}) or {}
+            known = found.get(definition.name)
+            found[definition.name] = MessageInfo(
+                name=definition.name,
+                element_ids=(known.element_ids if known else ()) + (task_spec.bpmn_id,),
+                variable=variable,
+                form=props.get("formJsonSchemaFilename") or (known.form if known else None),
+            )
+    if problems:
+        raise InvalidDiagram(problems)
     return found

@@ -31,6 +31,10 @@ class TaskNotReady(EngineError):
     """A client named a task that is not waiting for a person (completed, predicted or unknown)."""
 
 
+class NotWaiting(EngineError):
+    """A message arrived for a case that is not waiting for it (not yet, or no longer)."""
+
+
 class StepFailed(EngineError):
     """A script, condition or timer failed while the workflow advanced."""
 

@@ -1,4 +1,4 @@
-"""Running a case's workflow: start, complete a ready human step, fire due timers.
+"""Running a case's workflow: start, complete a ready human step, fire due timers, deliver messages.
 
 Every call takes the time it runs at and a seed for task ids (see `determinism.py`) so that the
 scheduler, tests and the auditor's replay all get the same result from the same inputs.
@@ -13,14 +13,16 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
-from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.util import task as _task_iteration
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.util import task as _bpmn_task_iteration
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util import task as _task_iteration
 from SpiffWorkflow.util.task import TaskState
 
 from . import determinism, sandbox
 from .diagram import CompiledProcess, UserTaskInfo
-from .errors import EngineStall, StepFailed, TaskNotReady
+from .errors import EngineStall, NotWaiting, StepFailed, TaskNotReady
 from .serializer import json_safe
 
 # SpiffWorkflow stops walking the task tree at depth 1000; a revise loop crosses that after ~250
@@ -101,6 +103,29 @@ def fire_timers(workflow: BpmnWorkflow, at: datetime, seed: str) -> None:
     """Let every timer due at `at` fire, and run what follows them."""
     with determinism.step(at, seed):
         _advance(workflow)
+
+
+def deliver_message(workflow: BpmnWorkflow, name: str, payload: dict[str, Any], at: datetime,
+                    seed: str) -> None:
+    """Hand the workflow a message (e.g. OBEC's allocation notice) with its data, and run what follows.
+
+    Refused with NotWaiting, changing nothing, unless a catch event of that name is waiting now.
+    """
+    if name not in waiting_messages(workflow):
+        raise NotWaiting(f"the case is not waiting for the message '{name}'")
+    # The parser builds spiff message definitions; an event matches a catch event of the same class and name.
+    event = BpmnEvent(MessageEventDefinition(name), payload=json_safe(payload))
+    with determinism.step(at, seed):
+        try:
+            workflow.send_event(event)
+        except SpiffWorkflowException as exc:
+            raise StepFailed(_describe(exc), _element_of(exc, None)) from None
+        _advance(workflow)
+
+
+def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
+    """The names of the messages the workflow is waiting for now."""
+    return sorted({e.name for e in workflow.waiting_events() if e.event_type == "MessageEventDefinition"})
 
 
 def cancel(workflow: BpmnWorkflow, at: datetime, seed: str) -> None:

@@ -6,7 +6,9 @@ converter writes for tasks, data, subprocesses and pending events, and rebuilds 
 the already-parsed spec of the case's version (cached per process in `diagram.py`).
 
 The JSON is written in a fixed order with no random parts (see `determinism.py`), so the SHA-256 of
-the stored text is the state's digest, and a replay of the case's events reproduces it exactly.
+the stored text is the state's digest, and a replay of the case's events reproduces it exactly. Keys
+inside data are sorted: a workflow rebuilt from storage holds the same data in another key order than
+one that ran in memory (multi-instance steps merge their items differently), and the two must dump alike.
 """
 from __future__ import annotations
 
@@ -32,8 +34,9 @@ _loading: contextvars.ContextVar[CompiledProcess] = contextvars.ContextVar("plan
 
 class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
     def to_dict(self, workflow):
-        dct = WorkflowConverter.to_dict(self, workflow)
-        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct = _canonical(WorkflowConverter.to_dict(self, workflow))
+        subprocesses = self.mapping_to_dict(workflow.subprocesses)
+        dct["subprocesses"] = {key: _canonical(sub) for key, sub in subprocesses.items()}
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
@@ -46,6 +49,27 @@ class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
+
+
+def _canonical(workflow_dct: dict[str, Any]) -> dict[str, Any]:
+    """Sort the keys inside a (sub)workflow's data and each task's data, keeping the tasks' own order."""
+    workflow_dct["data"] = _sorted(workflow_dct["data"])
+    for task in workflow_dct["tasks"].values():
+        for name in ("data", "delta", "internal_data"):
+            if name in task:
+                task[name] = _sorted(task[name])
+        if task.get("delta", {}).get("deletions"):
+            # A set of keys, listed in the parent's data order: sorted like the data itself.
+            task["delta"]["deletions"] = sorted(task["delta"]["deletions"])
+    return workflow_dct
 
 
 _config = dict(SPIFF_CONFIG)

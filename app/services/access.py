@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.store.models import Case, Task
 
@@ -33,14 +33,15 @@ def visible_cases_clause(actor: Actor):
     """
     if CLEARED_ROLE in actor.roles:
         return True
+    step = aliased(Task)  # its own alias, so the clause also works inside queries that select tasks
     personally = or_(Case.started_by == actor.username, exists().where(
-        Task.case_id == Case.id, or_(Task.assignee == actor.username, Task.completed_by == actor.username)))
-    directs = exists().where(Task.case_id == Case.id, Task.group_code.in_(actor.supervised_groups))
+        step.case_id == Case.id, or_(step.assignee == actor.username, step.completed_by == actor.username)))
+    directs = exists().where(step.case_id == Case.id, step.group_code.in_(actor.supervised_groups))
     secret_allowed = or_(personally, directs)
     ordinary = Case.secrecy.is_(None)
     if sees_every_case(actor):
         return or_(ordinary, secret_allowed)
-    in_groups = exists().where(Task.case_id == Case.id, Task.group_code.in_(actor.groups))
+    in_groups = exists().where(step.case_id == Case.id, step.group_code.in_(actor.groups))
     return or_(and_(ordinary, or_(personally, in_groups)), secret_allowed)
 
 

@@ -21,6 +21,15 @@ DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 _UNSAFE = re.compile(r"[^\w.\- ()\u0E00-\u0E7F]")
 
 
+def human_size(size: int) -> str:
+    """1.5 MB, 300 KB, 12 bytes: the way people read file sizes."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.3g} MB"
+    if size >= 1024:
+        return f"{size / 1024:.3g} KB"
+    return f"{size} bytes"
+
+
 def safe_filename(name: str) -> str:
     """The file's own name without any directory part or control characters, for display only."""
     base = os.path.basename((name or "").replace("\\", "/")).strip()
@@ -55,7 +64,7 @@ def _write_blob(root: Path, stream: IO[bytes], limit: int) -> tuple[str, int]:
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > limit:
-                    raise TooLarge(f"the file is larger than {limit // (1024 * 1024)} MB")
+                    raise TooLarge(f"the file is larger than {human_size(limit)}")
                 digest.update(chunk)
                 out.write(chunk)
             out.flush()

@@ -74,6 +74,8 @@ def _apply(process, workflow, case: Case, event: Event):
         engine.complete(workflow, event.task_engine_id, event.data, event.at, seed)
     elif event.kind == "timers_fired":
         engine.fire_timers(workflow, event.at, seed)
+    elif event.kind == "message_received":
+        engine.deliver_message(workflow, event.data["name"], event.data.get("data") or {}, event.at, seed)
     elif event.kind == "case_cancelled":
         engine.cancel(workflow, event.at, seed)
     return workflow

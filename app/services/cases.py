@@ -1,7 +1,6 @@
 """Starting, reading and stopping cases."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -22,7 +21,7 @@ from .working_days import subtract_working_days
 MAX_TITLE = 500
 
 
-def _next_number(session: Session, year: int) -> str:
+def next_case_number(session: Session, year: int) -> str:
     """The next case number of the fiscal year, e.g. 2570/0001; safe when two cases start at once."""
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(CaseCounter).values(fiscal_year=year, last_seq=1)
@@ -64,7 +63,7 @@ def start_case(ctx: ServiceContext, actor: Actor, process_key: str, title: str,
         if casework.SCHOOL_LANE in process.lanes and "schools" not in start_data:
             start_data["schools"] = _school_register(session)
         year = fiscal_year(now)
-        case = Case(number=_next_number(session, year), fiscal_year=year, process_version_id=version.id,
+        case = Case(number=next_case_number(session, year), fiscal_year=year, process_version_id=version.id,
                     process_key=version.key, title=title, status="running", state="", state_format=1,
                     data={}, started_by=actor.username, started_at=now, last_event_at=now)
         case.version = version

@@ -128,7 +128,7 @@ def run_step(ctx: ServiceContext, session: Session, case: Case, actor: str | Non
     seq = history.seq_after(previous)
     try:
         step(workflow, seed(case, seq))
-    except engine.TaskNotReady as exc:
+    except (engine.TaskNotReady, engine.NotWaiting) as exc:
         raise Conflict(str(exc)) from None
     except (engine.StepFailed, engine.EngineStall) as exc:
         element = getattr(exc, "element_id", None)
@@ -143,7 +143,7 @@ def run_step(ctx: ServiceContext, session: Session, case: Case, actor: str | Non
 
 def seed(case: Case, seq: int) -> str:
     """The seed of a case's step: the same on replay, different for every step of every case."""
-    return f"{case.number}:{seq}"
+    return f"{case.seed or case.number}:{seq}"
 
 
 def remember(ctx: ServiceContext, case: Case, workflow) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,11 @@ from app.store.db import Database
 
 from .errors import Conflict, ServiceError, Unavailable
 
+STALE_MESSAGE = "the case was changed by someone else at the same moment; reload and try again"
+
 
 def system_clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def database_refusal(exc: DBAPIError) -> ServiceError | None:
@@ -39,7 +41,7 @@ def database_refusal(exc: DBAPIError) -> ServiceError | None:
         return Conflict("the database is busy; try again")
     sqlstate = getattr(exc.orig, "sqlstate", None) or ""
     if sqlstate.startswith("40"):  # serialization failure, deadlock: PostgreSQL rolled back a race
-        return Conflict("the case was changed by someone else at the same moment; reload and try again")
+        return Conflict(STALE_MESSAGE)
     return Unavailable("the database is not reachable; try again shortly")
 
 
@@ -81,7 +83,7 @@ class ServiceContext:
                 session.commit()
             except StaleDataError:
                 session.rollback()
-                raise Conflict("the case was changed by someone else at the same moment; reload and try again") from None
+                raise Conflict(STALE_MESSAGE) from None
             except DBAPIError as exc:
                 _rollback(session)
                 refusal = database_refusal(exc)
@@ -94,6 +96,8 @@ class ServiceContext:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
+        # Closing (not rolling back) ends the transaction without expiring what was read, so objects
+        # loaded here stay readable after the block.
         with self.db.reader() as session:
             try:
                 yield session
@@ -102,5 +106,3 @@ class ServiceContext:
                 if refusal is None:
                     raise
                 raise refusal from exc
-            finally:
-                _rollback(session)

@@ -31,6 +31,7 @@ DEMO_USERS: list[tuple[str, str, list[str], list[str], list[str]]] = [
     ("secretary", "นางสาวพิมพ์ใจ ใจดี (ฝ่ายเลขานุการ กศจ.)", ["committee_secretary"], [], []),
     ("owner", "นายธนา แผนงาม (ผู้ดูแลกระบวนงาน)", ["plan_staff"], [], ["process_owner"]),
     ("auditor", "นางสาวกมลา ตรวจดี (ผู้ตรวจสอบ)", [], [], ["auditor"]),
+    ("auditor2", "นายวีระ ชั้นความลับ (ผู้ตรวจสอบที่ได้รับอนุญาตเข้าถึงเอกสารลับ)", [], [], ["auditor", "cleared"]),
     ("admin", "ผู้ดูแลระบบ", [], [], ["admin"]),
 ]
 

@@ -19,7 +19,7 @@ _format_checker = FormatChecker()
 @_format_checker.checks("attachment")
 def _is_attachment_id(value: object) -> bool:
     # Existence on the case is checked by the use case; here only the shape.
-    return not isinstance(value, str) or value.isdigit()
+    return not isinstance(value, str) or re.fullmatch(r"[0-9]{1,18}", value) is not None
 
 
 _MESSAGES = {

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,11 +14,11 @@ from app.store.models import Case, Event
 GENESIS = "0" * 64
 
 # Kinds that change the workflow; replay re-runs exactly these.
-ENGINE_KINDS = ("case_started", "task_completed", "timers_fired", "case_cancelled")
+ENGINE_KINDS = ("case_started", "task_completed", "timers_fired", "message_received", "case_cancelled")
 
 
 def canonical_time(at: datetime) -> str:
-    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def event_hash(case_number: str, event: Event) -> str:
@@ -45,7 +45,7 @@ def append(session: Session, case: Case, previous: Event | None, at: datetime, a
            task_engine_id: str | None = None, state_digest: str | None = None) -> Event:
     """Record one change to the case, chained to `previous` (its last event, read in this transaction)."""
     event = Event(
-        case_id=case.id, seq=(previous.seq + 1) if previous else 1, at=at.astimezone(timezone.utc),
+        case_id=case.id, seq=(previous.seq + 1) if previous else 1, at=at.astimezone(UTC),
         actor=actor, kind=kind, task_spec_id=task_spec_id, task_engine_id=task_engine_id, data=data or {},
         state_digest=state_digest, prev_hash=previous.hash if previous else GENESIS,
     )

@@ -7,11 +7,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app import engine
-from app.store.models import Attachment, Case, Membership, Group, Task, User
+from app.store.models import Attachment, Case, Group, Membership, Task, User
 
 from . import access, casework, forms, history, hooks
-from .cases import get_case_in_session
 from .actors import Actor
+from .cases import get_case_in_session
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .views import task_dict
@@ -94,6 +94,7 @@ def claim(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]:
             raise Conflict(f"the step is held by {task.assignee}")
         if task.assignee is None:
             task.assignee, task.status = actor.username, "claimed"
+            task.claimed_at = task.claimed_at or now
             _record(session, case, actor, "task_claimed", task, now)
         return task_dict(task, case)
 
@@ -132,6 +133,7 @@ def assign(ctx: ServiceContext, actor: Actor, task_id: int, username: str) -> di
                           {"username": ["ไม่ได้อยู่ในกลุ่มผู้ปฏิบัติของขั้นตอนนี้ (not in the step's group)"]})
         _record(session, case, actor, "task_assigned", task, now, {"from": task.assignee, "to": user.username})
         task.assignee, task.status = user.username, "claimed"
+        task.claimed_at = task.claimed_at or now
         return task_dict(task, case)
 
 
@@ -150,7 +152,9 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
             raise Conflict(f"the step is held by {task.assignee}")
         data = forms.validate(_form_of(case, task), data)
         _check_attachments(session, case, forms.attachment_fields(_form_of(case, task), data))
-        task.status, task.assignee, task.completed_at, task.completed_by = "completed", actor.username, now, actor.username
+        task.status, task.assignee = "completed", actor.username
+        task.claimed_at = task.claimed_at or now
+        task.completed_at, task.completed_by = now, actor.username
         _, workflow = casework.run_step(
             ctx, session, case, actor.username, "task_completed", now,
             lambda wf, seed: engine.complete(wf, task.engine_id, data, now, seed),

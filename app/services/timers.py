@@ -12,6 +12,7 @@ from . import casework
 from .context import ServiceContext
 from .errors import ServiceError
 
+
 def fire_due_timers(ctx: ServiceContext, limit: int = 100) -> dict[str, int]:
     """Fire every timer due now, each case in its own transaction; failures are kept with their error."""
     now = ctx.now()

@@ -32,8 +32,12 @@ def add_working_days(start: datetime, days: int, closures: frozenset[date] = fro
     return datetime.combine(day, END_OF_WORKING_DAY, tzinfo=BANGKOK)
 
 
+MAX_DAYS = 3660  # ten years of working days is more than any deadline or "stalled" filter needs
+
+
 def subtract_working_days(end: datetime, days: int, closures: frozenset[date] = frozenset()) -> datetime:
     """The same wall-clock time `days` working days before `end` (for "no progress in N working days")."""
+    days = min(days, MAX_DAYS)
     moment = end.astimezone(BANGKOK)
     counted = 0
     while counted < days:

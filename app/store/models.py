@@ -1,13 +1,22 @@
 """The database tables, as SQLAlchemy 2 typed models. Changes go through Alembic migrations."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from datetime import timezone
-
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
-from sqlalchemy import TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -26,13 +35,13 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the database")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -144,7 +153,11 @@ class Case(Base):
     # Secret correspondence (ลับ, ลับมาก, ลับที่สุด): copied from the case's data so that every list can
     # filter on it in SQL. None for ordinary cases.
     secrecy: Mapped[str | None] = mapped_column(String(20), index=True)
+    # Seeds the engine's task ids for replay (see engine/determinism.py); the case number unless the
+    # case was generated from a template case.
+    seed: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[ProcessVersion] = relationship(lazy="joined")
+    __table_args__ = (Index("ix_cases_status_last_event", "status", "last_event_at"),)
     # Optimistic lock: every UPDATE says `WHERE lock_version = <the one read>`; losing a race is a
     # StaleDataError, which the services answer as a conflict, never a lost update.
     __mapper_args__ = {"version_id_col": lock_version}
@@ -157,6 +170,9 @@ class Task(Base):
     __table_args__ = (
         Index("ix_tasks_group_status_due", "group_code", "status", "due_at"),
         Index("ix_tasks_assignee_status_due", "assignee", "status", "due_at"),
+        Index("ix_tasks_status_due", "status", "due_at"),
+        Index("ix_tasks_completed_by_at", "completed_by", "completed_at"),
+        Index("ix_tasks_spec_status", "spec_id", "status"),
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
@@ -168,9 +184,10 @@ class Task(Base):
     assignee: Mapped[str | None] = mapped_column(String(80))
     status: Mapped[str] = mapped_column(String(20))  # open | claimed | completed | cancelled
     form: Mapped[str | None] = mapped_column(String(200))
-    instance: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    instance: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]  # first taken by a person: splits waiting time from working time
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(80))
 

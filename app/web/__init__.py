@@ -1,13 +1,13 @@
 """The Flask application: an application factory, the JSON API and the pages as blueprints."""
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 
 from app import config as config_module
 from app.bootstrap import build_context
 from app.services.context import ServiceContext
 
-from . import errors, ops
+from . import errors, input_safety, ops
 
 
 def create_app(settings: config_module.Settings | None = None, context: ServiceContext | None = None) -> Flask:
@@ -30,6 +30,12 @@ def create_app(settings: config_module.Settings | None = None, context: ServiceC
 
     from .api import api, build_openapi
     from .pages import pages
+
+    app.url_map.converters["int"] = input_safety.BoundedIntConverter  # before any route is bound
+
+    @app.before_request
+    def _refuse_unstorable_text():
+        input_safety.check_request_text(request.path, request.args)
 
     app.register_blueprint(api)
     app.register_blueprint(pages)

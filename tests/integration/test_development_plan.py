@@ -1,46 +1,20 @@
 """§2.2: the basic education development plan, from reviewing the mission to the schools' own plans."""
 from __future__ import annotations
 
-from app.services import audit
+from app.services import audit, tasks
 
-from ..stories import start
-
-DRAFTING = [("review_mission", "plan1"), ("swot", "plan1"), ("vision_mission", "plan2"), ("strategies", "plan1"),
-            ("outputs_kpis", "plan2"), ("midterm_targets", "plan1"), ("projects", "plan2")]
-
-
-def _draft_from(plan, first: str) -> None:
-    names = [name for name, _ in DRAFTING]
-    for name, who in DRAFTING[names.index(first):]:
-        plan.complete(name, who)
-
-
-def _through_hearing(plan, clock) -> None:
-    plan.complete("draft_review", "director", draft_review_decision="approve")
-    plan.complete("hearing_open", "plan1", hearing_closes_on="2026-12-10")
-    assert plan.open_steps() == [], "while the hearing is open nobody has a step"
-    clock.set(clock.current.replace(day=10, hour=9, minute=31))  # 16:31 Bangkok on the closing day
-    from app.services import timers
-    assert timers.fire_due_timers(plan.ctx)["fired"] == 1
-    plan.complete("hearing_summary", "plan1")
+from ..samples import fill
+from ..stories import draft_from, plan_at_school_step, start, through_hearing
 
 
 def test_the_plan_is_approved_first_time_and_published_and_every_school_makes_its_plan(ctx, people, clock):
-    plan = start(ctx, people, "development_plan", title="แผนพัฒนาการศึกษา พ.ศ. 2571-2575")
+    plan = plan_at_school_step(ctx, people, clock)
     assert plan.case["number"] == "2570/0001"
-    assert plan.open_steps() == ["review_mission"]
-    _draft_from(plan, "review_mission")
-    _through_hearing(plan, clock)
-    plan.complete("submit_to_committee", "office")
-    plan.complete("committee_decision", "secretary", decision="approve", meeting_number="3/2570")
-    plan.complete("publication", "plan1")
     school_steps = plan.refresh()["open_tasks"]
     assert sorted(t["group"] for t in school_steps) == sorted(
         f"school-104005000{i}" for i in range(1, 6)), "one step for each school in the register"
     for i in range(1, 6):
         step = next(t for t in plan.refresh()["open_tasks"] if t["group"] == f"school-104005000{i}")
-        from app.services import tasks
-        from ..samples import fill
         detail = tasks.get_task(ctx, people[f"school{i}"], step["id"])
         tasks.complete(ctx, people[f"school{i}"], step["id"], fill(detail["form"], attachment_id=plan.attachment()))
     final = plan.refresh()
@@ -49,15 +23,21 @@ def test_the_plan_is_approved_first_time_and_published_and_every_school_makes_it
     assert audit.verify_case(ctx, people["auditor"], plan.id).ok
 
 
+def test_the_first_step_is_reviewing_the_mission(ctx, people):
+    plan = start(ctx, people, "development_plan", title="แผนพัฒนาการศึกษา พ.ศ. 2571-2575")
+    assert plan.open_steps() == ["review_mission"]
+    assert plan.task_of("review_mission")["group"] == "plan_staff"
+
+
 def test_the_committee_sends_the_plan_back_twice_and_the_drafting_steps_open_again(ctx, people, clock):
     plan = start(ctx, people, "development_plan")
-    _draft_from(plan, "review_mission")
-    _through_hearing(plan, clock)
+    draft_from(plan, "review_mission")
+    through_hearing(plan, clock)
     for meeting in ("1/2570", "2/2570"):
         plan.complete("submit_to_committee", "office")
         plan.complete("committee_decision", "secretary", decision="revise", meeting_number=meeting)
         assert plan.open_steps() == ["vision_mission"], "the drafting steps open again"
-        _draft_from(plan, "vision_mission")
+        draft_from(plan, "vision_mission")
         plan.complete("draft_review", "director", draft_review_decision="approve")
         # The hearing was held once; a revised draft goes straight back to the office director.
     plan.complete("submit_to_committee", "office")
@@ -69,8 +49,8 @@ def test_the_committee_sends_the_plan_back_twice_and_the_drafting_steps_open_aga
 
 def test_the_committee_rejects_the_plan_and_the_case_ends(ctx, people, clock):
     plan = start(ctx, people, "development_plan")
-    _draft_from(plan, "review_mission")
-    _through_hearing(plan, clock)
+    draft_from(plan, "review_mission")
+    through_hearing(plan, clock)
     plan.complete("submit_to_committee", "office")
     plan.complete("committee_decision", "secretary", decision="reject", meeting_number="4/2570")
     final = plan.refresh()
@@ -80,7 +60,7 @@ def test_the_committee_rejects_the_plan_and_the_case_ends(ctx, people, clock):
 
 def test_the_group_director_returns_the_draft_to_the_swot_step(ctx, people, clock):
     plan = start(ctx, people, "development_plan")
-    _draft_from(plan, "review_mission")
+    draft_from(plan, "review_mission")
     plan.complete("draft_review", "director", draft_review_decision="return_swot",
                   draft_review_comments="ข้อมูล SWOT ไม่ครบถ้วน")
     assert plan.open_steps() == ["swot"]

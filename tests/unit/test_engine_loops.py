@@ -1,13 +1,13 @@
 """A plan sent back for revision again and again must still end correctly, or fail loudly — never stall."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app import engine
 
 LOOP = (Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "loop.bpmn")
-T0 = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 LOOP_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -42,7 +42,8 @@ def _revise(rounds: int, round_trip: bool):
         ready = engine.ready_human_tasks(workflow, process)
         assert len(ready) == 1, f"round {i}: expected the draft step to be open"
         decision = "revise" if i < rounds else "approve"
-        engine.complete(workflow, ready[0].engine_id, {"decision": decision}, T0 + timedelta(minutes=i), f"loop:{i + 2}")
+        at = T0 + timedelta(minutes=i)
+        engine.complete(workflow, ready[0].engine_id, {"decision": decision}, at, f"loop:{i + 2}")
         if round_trip:
             workflow = engine.attach(engine.load(process, engine.dump(workflow)))
     return process, workflow

@@ -9,7 +9,13 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from . import schemas
 from .table import ROUTES
 
-_RESPONSE_SCHEMAS = {"Case": schemas.CaseOut, "Task": schemas.TaskOut, "Event": schemas.EventOut}
+_RESPONSE_SCHEMAS = {"Task": schemas.TaskOut, "Case": schemas.CaseOut, "Event": schemas.EventOut}
+
+
+def _schema_name(schema) -> str:
+    """TaskOut -> Task, so a nested schema and its explicit registration are one component."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    return cls.__name__.removesuffix("Out")
 _PARAM = re.compile(r"<(?:(int):)?(\w+)>")
 
 
@@ -21,7 +27,7 @@ def _openapi_path(path: str) -> tuple[str, list[dict]]:
 
 
 def build() -> dict:
-    spec = APISpec(title="PlanFlow API", version="1.0.0", openapi_version="3.0.3", plugins=[MarshmallowPlugin()])
+    spec = APISpec(title="PlanFlow API", version="1.0.0", openapi_version="3.0.3", plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)])
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for name, schema in _RESPONSE_SCHEMAS.items():
         spec.components.schema(name, schema=schema)
@@ -48,7 +54,9 @@ def build() -> dict:
             ok_schema = {"type": "array", "items": ref} if info.many else ref
         elif info.many:
             ok_schema = {"type": "array", "items": {"type": "object"}}
-        operation["responses"][str(info.ok)] = {"description": "OK", "content": {"application/json": {"schema": ok_schema}}}
+        for status in (info.ok, *info.also_ok):
+            operation["responses"][str(status)] = {"description": "OK",
+                                                   "content": {"application/json": {"schema": ok_schema}}}
         for status in info.errors:
             operation["responses"][str(status)] = {"description": "Error", "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}

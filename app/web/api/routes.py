@@ -1,32 +1,42 @@
 """API.md's routes. Each parses the request, calls one use case, and returns its JSON."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask import Response, jsonify, request, send_file
 
-from app.services import attachments, audit, cases, processes, tasks, users
+from app.services import attachments, audit, cases, dashboard, messages, processes, tasks, users
 from app.services.errors import Invalid, TooLarge
 from app.thaidate import BANGKOK
 
 from ..auth import current_actor, services
-from .schemas import AssignBody, CompleteBody, ReasonBody, StartCaseBody, load_body
+from ..input_safety import check_json
+from .schemas import AssignBody, CompleteBody, MessageBody, ReasonBody, StartCaseBody, load_body
 from .table import route
 
 
 def _json_body() -> dict:
+    """The request's JSON, checked for text and numbers the database cannot hold (after authentication)."""
+    current_actor()  # 401 comes before any complaint about the body
     payload = request.get_json(silent=True)
     if payload is None:
         raise Invalid("the body must be JSON (Content-Type: application/json)", {"_body": ["not JSON"]})
+    check_json(payload)
     return payload
 
 
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,4}")
+
+
 def _int_arg(name: str) -> int | None:
+    """A small whole number from the query string (day counts); anything else is a 400."""
     value = request.args.get(name)
     if value in (None, ""):
         return None
-    if not value.isdigit() or len(value) > 6:
-        raise Invalid(f"{name} must be a whole number", {name: ["ต้องเป็นจำนวนเต็ม (whole number)"]})
+    if not _WHOLE_NUMBER.fullmatch(value):
+        raise Invalid(f"{name} must be a whole number from 0 to 9999",
+                      {name: ["ต้องเป็นจำนวนเต็ม 0–9999 (whole number from 0 to 9999)"]})
     return int(value)
 
 
@@ -37,8 +47,8 @@ def list_processes():
     return jsonify(processes.list_processes(services()))
 
 
-@route("POST", "/processes/<key>/versions", "Deploy a BPMN diagram as a new version", body_kind="xml-or-multipart",
-       ok=201, errors=(400, 401, 403, 409, 413))
+@route("POST", "/processes/<key>/versions", "Deploy a BPMN diagram as a new version (200: unchanged, not redeployed)",
+       body_kind="xml-or-multipart", ok=201, also_ok=(200,), errors=(400, 401, 403, 409, 413))
 def deploy_version(key: str):
     actor = current_actor()
     if request.mimetype.startswith("multipart/"):
@@ -107,6 +117,14 @@ def resume_case(case_id: int):
     return _status_change(case_id, "resume")
 
 
+@route("POST", "/cases/<int:case_id>/messages",
+       "Deliver a message the case waits for (e.g. OBEC's allocation notice)", body=MessageBody,
+       response="Case", errors=(400, 401, 403, 404, 409))
+def deliver_message(case_id: int):
+    body = load_body(MessageBody(), _json_body())
+    return jsonify(messages.deliver_message(services(), current_actor(), case_id, body["name"], body["data"]))
+
+
 @route("GET", "/tasks", "The caller's inbox", response="Task", many=True, errors=(400, 401, 403),
        query=(("scope", "string"),))
 def list_tasks():
@@ -149,7 +167,7 @@ def complete_task(task_id: int):
 def add_attachment(case_id: int):
     actor = current_actor()
     if request.content_length and request.content_length > services().max_upload_bytes + 64 * 1024:
-        raise TooLarge(f"the file is larger than {services().max_upload_bytes // (1024 * 1024)} MB")
+        raise TooLarge(f"the file is larger than {attachments.human_size(services().max_upload_bytes)}")
     upload = request.files.get("file")
     if upload is None:
         raise Invalid("send the file in the multipart field 'file'", {"file": ["required"]})
@@ -223,3 +241,44 @@ def search_events():
 @route("GET", "/audit/runs", "The latest verifications of every case", many=True, errors=(401, 403))
 def verification_runs():
     return jsonify(audit.latest_runs(services(), current_actor()))
+
+
+@route("GET", "/dashboard/open-cases", "Running cases by process and fiscal year", many=True, errors=(401, 403))
+def dashboard_open_cases():
+    return jsonify(dashboard.open_cases(services(), current_actor()))
+
+
+@route("GET", "/dashboard/overdue", "Open steps past their due date", many=True, errors=(401, 403))
+def dashboard_overdue():
+    return jsonify(dashboard.overdue_steps(services(), current_actor()))
+
+
+@route("GET", "/dashboard/stalled", "Cases with no event for N working days", many=True, errors=(400, 401, 403),
+       query=(("days", "integer"),))
+def dashboard_stalled():
+    days = _int_arg("days")
+    return jsonify(dashboard.stalled_cases(services(), current_actor(), 5 if days is None else days))
+
+
+@route("GET", "/dashboard/workload", "Open, overdue and done-this-month steps per person and group",
+       errors=(401, 403))
+def dashboard_workload():
+    return jsonify(dashboard.workload(services(), current_actor()))
+
+
+@route("GET", "/dashboard/missing-submissions", "Schools that have not submitted their step", many=True,
+       errors=(401, 403))
+def dashboard_missing():
+    return jsonify(dashboard.missing_submissions(services(), current_actor()))
+
+
+@route("GET", "/dashboard/wait-times/<key>", "How long each step of a process waits (p50, p90)", many=True,
+       errors=(401, 403))
+def dashboard_wait_times(key: str):
+    return jsonify(dashboard.wait_times(services(), current_actor(), key))
+
+
+@route("GET", "/dashboard/trend", "Steps completed per month", many=True, errors=(401, 403),
+       query=(("process_key", "string"),))
+def dashboard_trend():
+    return jsonify(dashboard.monthly_trend(services(), current_actor(), request.args.get("process_key") or None))

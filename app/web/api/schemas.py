@@ -1,7 +1,7 @@
 """Marshmallow schemas of the API's own request and response bodies (forms are JSON Schema, not these)."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from app.services.errors import Invalid
 
@@ -29,7 +29,19 @@ class CompleteBody(_Strict):
     data = fields.Dict(keys=fields.String(), load_default=dict)
 
 
-class TaskOut(Schema):
+class MessageBody(_Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class _Open(Schema):
+    """Response shapes: the fields API.md promises; answers may carry more (documented as allowed)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class TaskOut(_Open):
     id = fields.Integer()
     case_id = fields.Integer()
     name = fields.String()
@@ -42,7 +54,7 @@ class TaskOut(Schema):
     due_at = fields.DateTime(allow_none=True)
 
 
-class CaseOut(Schema):
+class CaseOut(_Open):
     id = fields.Integer()
     number = fields.String()
     process_key = fields.String()
@@ -54,7 +66,7 @@ class CaseOut(Schema):
     open_tasks = fields.List(fields.Nested(TaskOut))
 
 
-class EventOut(Schema):
+class EventOut(_Open):
     seq = fields.Integer()
     at = fields.DateTime()
     actor = fields.String(allow_none=True)
@@ -65,7 +77,7 @@ class EventOut(Schema):
     prev_hash = fields.String()
 
 
-class ErrorOut(Schema):
+class ErrorOut(_Open):
     error = fields.Dict()
 
 

@@ -18,6 +18,7 @@ class RouteInfo:
     body: type[Schema] | None = None
     body_kind: str = "json"  # json | xml-or-multipart | multipart | none
     ok: int = 200
+    also_ok: tuple[int, ...] = ()
     errors: tuple[int, ...] = (401, 403, 404)
     response: str | None = None  # name of the response schema
     many: bool = False

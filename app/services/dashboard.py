@@ -1,0 +1,188 @@
+"""What the group director needs at a glance: where work is stuck, who holds it, how long steps wait."""
+from __future__ import annotations
+
+import statistics
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy import case as sql_case
+
+from app.store.models import Case, Group, Task
+from app.thaidate import BANGKOK
+
+from . import access
+from .actors import Actor
+from .casework import OPEN_STATUSES
+from .context import ServiceContext
+from .errors import Forbidden
+from .working_days import subtract_working_days
+
+
+def _require(actor: Actor) -> None:
+    if not (actor.is_supervisor or actor.is_admin or actor.is_auditor):
+        raise Forbidden("the dashboard is for supervisors, group directors and auditors")
+
+
+def _task_scope(actor: Actor):
+    """Directors see their groups' steps; supervisors office-wide, administrators and auditors everything."""
+    if actor.is_admin or actor.is_auditor or "supervisor" in actor.roles:
+        return True
+    return Task.group_code.in_(actor.supervised_groups)
+
+
+def _case_scope(actor: Actor):
+    if actor.is_admin or actor.is_auditor or "supervisor" in actor.roles:
+        return access.visible_cases_clause(actor)
+    return and_(access.visible_cases_clause(actor), exists().where(
+        Task.case_id == Case.id, Task.group_code.in_(actor.supervised_groups)))
+
+
+def open_cases(ctx: ServiceContext, actor: Actor) -> list[dict[str, Any]]:
+    """Running cases counted by process and fiscal year."""
+    _require(actor)
+    query = (select(Case.process_key, Case.fiscal_year, func.count()).where(Case.status == "running", _case_scope(actor))
+             .group_by(Case.process_key, Case.fiscal_year).order_by(Case.fiscal_year.desc(), Case.process_key))
+    with ctx.read() as session:
+        return [{"process_key": k, "fiscal_year": y, "open": n} for k, y, n in session.execute(query)]
+
+
+def overdue_steps(ctx: ServiceContext, actor: Actor, limit: int = 500) -> list[dict[str, Any]]:
+    """Open steps past their due date, most overdue first, with who holds them."""
+    _require(actor)
+    now = ctx.now()
+    query = (select(Task, Case).join(Case, Case.id == Task.case_id)
+             .where(Task.status.in_(OPEN_STATUSES), Task.due_at < now, Case.status == "running", _task_scope(actor),
+                    access.visible_cases_clause(actor))
+             .order_by(Task.due_at).limit(limit))
+    with ctx.read() as session:
+        return [{"task_id": t.id, "case_id": c.id, "case_number": c.number, "case_title": c.title,
+                 "process_key": c.process_key, "step": t.name, "group": t.group_code, "assignee": t.assignee,
+                 "due_at": t.due_at.isoformat(), "days_overdue": (now - t.due_at).days}
+                for t, c in session.execute(query)]
+
+
+def stalled_cases(ctx: ServiceContext, actor: Actor, working_days: int = 5, limit: int = 500) -> list[dict[str, Any]]:
+    """Running cases with no event for `working_days` working days, with the steps they wait on."""
+    _require(actor)
+    cutoff = subtract_working_days(ctx.now(), max(working_days, 0))
+    query = (select(Case).where(Case.status == "running", Case.last_event_at < cutoff, _case_scope(actor))
+             .order_by(Case.last_event_at).limit(limit))
+    with ctx.read() as session:
+        found = session.scalars(query).all()
+        holders: dict[int, list[dict[str, Any]]] = {c.id: [] for c in found}
+        if found:
+            for t in session.scalars(select(Task).where(Task.case_id.in_(list(holders)),
+                                                        Task.status.in_(OPEN_STATUSES))):
+                holders[t.case_id].append({"task_id": t.id, "step": t.name, "group": t.group_code,
+                                           "assignee": t.assignee})
+        return [{"case_id": c.id, "case_number": c.number, "title": c.title, "process_key": c.process_key,
+                 "last_event_at": c.last_event_at.isoformat(), "waiting_on": holders[c.id]} for c in found]
+
+
+def _month_start(now: datetime) -> datetime:
+    local = now.astimezone(BANGKOK)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def workload(ctx: ServiceContext, actor: Actor) -> dict[str, list[dict[str, Any]]]:
+    """Per person and per group: steps open, overdue, and done this month."""
+    _require(actor)
+    now, month = ctx.now(), _month_start(ctx.now())
+    is_open = Task.status.in_(OPEN_STATUSES)
+    open_n = func.sum(sql_case((is_open, 1), else_=0))
+    overdue_n = func.sum(sql_case((and_(is_open, Task.due_at < now), 1), else_=0))
+    done_n = func.sum(sql_case((and_(Task.status == "completed", Task.completed_at >= month), 1), else_=0))
+    running = Task.case_id.in_(select(Case.id).where(Case.status.in_(("running", "completed"))))
+    scope = and_(_task_scope(actor), running)
+    with ctx.read() as session:
+        people = session.execute(
+            select(func.coalesce(Task.assignee, Task.completed_by), open_n, overdue_n, done_n)
+            .where(scope, func.coalesce(Task.assignee, Task.completed_by).is_not(None))
+            .group_by(func.coalesce(Task.assignee, Task.completed_by)).order_by(overdue_n.desc()))
+        groups = session.execute(select(Task.group_code, open_n, overdue_n, done_n).where(scope)
+                                 .group_by(Task.group_code).order_by(overdue_n.desc()))
+        return {
+            "people": [{"username": u, "open": o or 0, "overdue": d or 0, "done_this_month": m or 0}
+                       for u, o, d, m in people],
+            "groups": [{"group": g, "open": o or 0, "overdue": d or 0, "done_this_month": m or 0}
+                       for g, o, d, m in groups],
+        }
+
+
+def missing_submissions(ctx: ServiceContext, actor: Actor) -> list[dict[str, Any]]:
+    """For each per-school step still open, the schools that have not submitted."""
+    _require(actor)
+    query = (select(Task, Case, Group.name).join(Case, Case.id == Task.case_id)
+             .outerjoin(Group, Group.code == Task.group_code)
+             .where(Task.instance.is_not(None), Task.status.in_(OPEN_STATUSES), Case.status == "running",
+                    access.visible_cases_clause(actor))
+             .order_by(Case.id, Task.spec_id, Task.group_code))
+    grouped: dict[tuple[int, str], dict[str, Any]] = {}
+    with ctx.read() as session:
+        for task, case, school_name in session.execute(query):
+            entry = grouped.setdefault((case.id, task.spec_id), {
+                "case_id": case.id, "case_number": case.number, "title": case.title, "step": task.name,
+                "spec_id": task.spec_id, "due_at": task.due_at.isoformat() if task.due_at else None, "schools": []})
+            entry["schools"].append({"group": task.group_code, "name": school_name or task.group_code,
+                                     "task_id": task.id})
+    return list(grouped.values())
+
+
+def _percentiles(values: list[float]) -> tuple[float | None, float | None]:
+    if not values:
+        return None, None
+    if len(values) == 1:
+        return values[0], values[0]
+    cuts = statistics.quantiles(values, n=10, method="inclusive")
+    return statistics.median(values), cuts[8]
+
+
+def wait_times(ctx: ServiceContext, actor: Actor, process_key: str) -> list[dict[str, Any]]:
+    """For each step of a process: how long it waited to be claimed and was worked (hours, p50/p90), and
+    how many cases wait there now — the numbers behind the heatmap over the diagram."""
+    _require(actor)
+    now = ctx.now()
+    with ctx.read() as session:
+        rows = session.execute(
+            select(Task.spec_id, Task.name, Task.status, Task.created_at, Task.claimed_at, Task.completed_at)
+            .join(Case, Case.id == Task.case_id)
+            .where(Case.process_key == process_key, Task.status != "cancelled", _task_scope(actor)))
+        return _summarise(rows, now)
+
+
+def _summarise(rows, now: datetime) -> list[dict[str, Any]]:
+    steps: dict[str, dict[str, Any]] = {}
+    for spec_id, name, status, created, claimed, completed in rows:
+        step = steps.setdefault(spec_id, {"spec_id": spec_id, "name": name, "claim": [], "work": [], "waiting_now": 0})
+        if status in OPEN_STATUSES:
+            step["waiting_now"] += 1
+        if claimed is not None:
+            step["claim"].append((claimed - created).total_seconds() / 3600)
+            step["work"].append(((completed or now) - claimed).total_seconds() / 3600)
+        else:
+            step["claim"].append(((completed or now) - created).total_seconds() / 3600)
+    result = []
+    for step in steps.values():
+        claim50, claim90 = _percentiles(step.pop("claim"))
+        work50, work90 = _percentiles(step.pop("work"))
+        result.append({**step, "claim_p50_hours": claim50, "claim_p90_hours": claim90,
+                       "work_p50_hours": work50, "work_p90_hours": work90,
+                       "total_p50_hours": (claim50 or 0) + (work50 or 0)})
+    return sorted(result, key=lambda s: -(s["total_p50_hours"] or 0))
+
+
+def monthly_trend(ctx: ServiceContext, actor: Actor, process_key: str | None = None) -> list[dict[str, Any]]:
+    """Steps completed and their mean hours, per month (Bangkok time)."""
+    _require(actor)
+    query = select(Task.completed_at, Task.created_at).join(Case, Case.id == Task.case_id).where(
+        Task.status == "completed", _task_scope(actor))
+    if process_key:
+        query = query.where(Case.process_key == process_key)
+    months: dict[str, list[float]] = {}
+    with ctx.read() as session:
+        for completed, created in session.execute(query):
+            key = completed.astimezone(BANGKOK).strftime("%Y-%m")
+            months.setdefault(key, []).append((completed - created).total_seconds() / 3600)
+    return [{"month": m, "completed": len(v), "mean_hours": round(statistics.fmean(v), 2)}
+            for m, v in sorted(months.items())]
