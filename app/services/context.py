@@ -49,7 +49,15 @@ def _rollback(session: Session) -> None:
     try:
         session.rollback()
     except DBAPIError:  # the connection is gone, and with it the transaction
-        pass
+        session.invalidate()
+
+
+def _close(session: Session) -> None:
+    """Give the connection back; one that died meanwhile goes back marked dead, for the pool to replace."""
+    try:
+        session.close()
+    except DBAPIError:
+        session.invalidate()
 
 
 @dataclass
@@ -77,32 +85,37 @@ class ServiceContext:
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
         """One unit of work: commits if the block ends normally, rolls back otherwise."""
-        with self.db.writer() as session:
-            try:
-                yield session
-                session.commit()
-            except StaleDataError:
-                session.rollback()
-                raise Conflict(STALE_MESSAGE) from None
-            except DBAPIError as exc:
-                _rollback(session)
-                refusal = database_refusal(exc)
-                if refusal is None:
-                    raise
-                raise refusal from exc
-            except BaseException:
-                _rollback(session)
+        session = self.db.writer()
+        try:
+            yield session
+            session.commit()
+        except StaleDataError:
+            _rollback(session)
+            raise Conflict(STALE_MESSAGE) from None
+        except DBAPIError as exc:
+            _rollback(session)
+            refusal = database_refusal(exc)
+            if refusal is None:
                 raise
+            raise refusal from exc
+        except BaseException:
+            _rollback(session)
+            raise
+        finally:
+            _close(session)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
         # Closing (not rolling back) ends the transaction without expiring what was read, so objects
-        # loaded here stay readable after the block.
-        with self.db.reader() as session:
-            try:
-                yield session
-            except DBAPIError as exc:
-                refusal = database_refusal(exc)
-                if refusal is None:
-                    raise
-                raise refusal from exc
+        # loaded here stay readable after the block. A connection that died after the reading is done
+        # costs the caller nothing.
+        session = self.db.reader()
+        try:
+            yield session
+        except DBAPIError as exc:
+            refusal = database_refusal(exc)
+            if refusal is None:
+                raise
+            raise refusal from exc
+        finally:
+            _close(session)

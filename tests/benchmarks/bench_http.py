@@ -229,7 +229,8 @@ def main() -> int:
                         help="seconds of load before measuring (fills each worker's caches)")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at once")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker (>1: gthread workers)")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="threads per worker, as deploy/gunicorn.conf.py has them (1: sync workers)")
     parser.add_argument("--people", type=int, default=200)
     parser.add_argument("--groups", type=int, default=20)
     parser.add_argument("--cases-per-group", type=int, default=15)

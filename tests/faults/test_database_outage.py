@@ -113,7 +113,7 @@ def test_connections_cut_and_refused_for_a_while_then_service_resumes(live_ctx, 
             conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
 
     try:
-        with Gunicorn(live_ctx.db.url, tmp_path, workers=2) as server:
+        with Gunicorn(live_ctx.db.url, tmp_path, workers=2, threads=4) as server:
             workers = server.worker_pids()
             load = Load(server.url, token)
             began, back = load.run(outage)
@@ -155,7 +155,7 @@ def test_the_database_server_restarts_under_load_and_planflow_carries_on(private
             time.sleep(2)
             private_postgres.start()
 
-        with Gunicorn(url, tmp_path, workers=2) as server:
+        with Gunicorn(url, tmp_path, workers=2, threads=4) as server:
             workers = server.worker_pids()
             load = Load(server.url, token)
             began, back = load.run(restart)

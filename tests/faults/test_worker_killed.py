@@ -88,7 +88,7 @@ def test_workers_killed_at_random_under_load_leave_every_case_whole(live_ctx, pe
     errors: list[str] = []
     stop = threading.Event()
 
-    with Gunicorn(live_ctx.db.url, tmp_path, workers=2) as server:
+    with Gunicorn(live_ctx.db.url, tmp_path, workers=2, threads=4) as server:
         def client(case_id: int):
             with httpx.Client(base_url=server.url, headers=headers, timeout=30) as http:
                 while not stop.is_set():

@@ -50,6 +50,7 @@ def test_gunicorn_takes_its_settings_from_the_environment(monkeypatch, tmp_path)
             config.set(key, value)
     assert config.workers == 2 and config.bind == ["127.0.0.1:8123"]
     assert config.preload_app is False and config.timeout == 60
+    assert (config.threads, config.worker_class_str) == (4, "gthread")
     assert config.logger_class.__name__ == "JsonLogger"
     assert namespace["raw_env"] == [f"PROMETHEUS_MULTIPROC_DIR={tmp_path}"]
 
