@@ -85,6 +85,36 @@ def cmd_audit_verify(args) -> int:
     return 1 if bad else 0
 
 
+def cmd_backup(args) -> int:
+    from app.services import backup
+
+    result = backup.create_backup(_context(), Path(args.file))
+    manifest = result["manifest"]
+    for sha in manifest["missing_attachments"]:
+        print(f"warning: attachment {sha} is named by the database but missing from the disk", file=sys.stderr)
+    for sha in manifest["corrupt_attachments"]:
+        print(f"warning: attachment {sha} does not match its hash and was left out", file=sys.stderr)
+    removed = backup.prune(Path(result["path"]).parent, args.keep) if args.keep else []
+    print(json.dumps({"path": result["path"], "schema_revisions": manifest["schema_revisions"],
+                      "cases": sum(manifest["cases_by_status"].values()),
+                      "attachments": manifest["attachments"]["count"], "pruned": [str(p) for p in removed]}))
+    return 1 if manifest["missing_attachments"] or manifest["corrupt_attachments"] else 0
+
+
+def cmd_restore(args) -> int:
+    from app.services import backup
+
+    report = backup.restore_backup(build_context(config.from_environment(), migrate=False), Path(args.file),
+                                   verify=not args.no_verify)
+    failed = report.get("verified", {}).get("failed", [])
+    for verdict in failed:
+        print(f"case {verdict['case_id']} ({verdict['number']}): event {verdict['first_bad_seq']}: "
+              + "; ".join(verdict["problems"]), file=sys.stderr)
+    print(json.dumps({"tables": report["tables"], "attachments": report["attachments"],
+                      "verified_cases": report.get("verified", {}).get("cases"), "failed": len(failed)}))
+    return 1 if failed else 0
+
+
 def cmd_serve(args) -> int:
     from app.scheduler import start_in_background
     from app.web import create_app
@@ -101,7 +131,12 @@ def cmd_serve(args) -> int:
 
 
 def cmd_scheduler(args) -> int:
+    import os
+
+    from app import logs
     from app.scheduler import run_forever
+
+    logs.configure(os.environ.get("PLANFLOW_LOG_FORMAT", "text"))  # JSON lines in production (the env file)
 
     if args.until_idle:
         from app.services import ticks
@@ -153,6 +188,14 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("case_id", nargs="?")
     verify.add_argument("--all", action="store_true")
     verify.set_defaults(func=cmd_audit_verify)
+    backup = sub.add_parser("backup", help="copy the database and attachments into one tar.gz")
+    backup.add_argument("file", help="the archive to write, or a folder to write a dated one in")
+    backup.add_argument("--keep", type=int, default=0, help="then keep only the newest N dated backups there")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="load a backup into an empty database, then verify every case")
+    restore.add_argument("file")
+    restore.add_argument("--no-verify", action="store_true", help="skip replaying every case afterwards")
+    restore.set_defaults(func=cmd_restore)
     return parser
 
 

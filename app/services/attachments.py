@@ -1,6 +1,7 @@
 """Files attached to cases, stored once by content hash (two uploads of one file share one copy)."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -13,9 +14,10 @@ from app.store.models import Attachment
 from . import access, history
 from .actors import Actor
 from .context import ServiceContext
-from .errors import Invalid, NotFound, TooLarge
+from .errors import Invalid, NotFound, StorageFull, TooLarge
 
 CHUNK = 1024 * 1024
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 _UNSAFE = re.compile(r"[^\w.\- ()\u0E00-\u0E7F]")
 
 
@@ -43,6 +45,17 @@ def blob_path(root: Path, sha256: str) -> Path:
 
 
 def _store(root: Path, stream: IO[bytes], limit: int) -> tuple[str, int]:
+    """Write the upload to a temporary file, then move it under its hash; a full disk keeps nothing."""
+    try:
+        return _write_blob(root, stream, limit)
+    except OSError as exc:
+        if exc.errno in DISK_FULL:
+            raise StorageFull("the attachments disk is full; the file was not kept. Tell the administrator") \
+                from None
+        raise
+
+
+def _write_blob(root: Path, stream: IO[bytes], limit: int) -> tuple[str, int]:
     root.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
     fd, tmp_name = tempfile.mkstemp(dir=root, prefix=".upload-")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app import engine
 from app.store.models import Case, DueTimer, Event, Task
 
-from . import access, deadlines, history, processes
+from . import access, deadlines, history, hooks, processes
 from .context import ServiceContext
 from .errors import Conflict, Invalid
 
@@ -154,6 +154,7 @@ def run_step(ctx: ServiceContext, session: Session, case: Case, actor: str | Non
     open_tasks = project_tasks(session, case, process, workflow, now)
     event = history.append(session, case, previous, now, actor, kind, data=data, task_spec_id=task_spec_id,
                            task_engine_id=task_engine_id, state_digest=digest)
+    hooks.emit(hooks.step_applied, case=case, event=event)
     return StepResult(event, workflow, open_tasks)
 
 

@@ -55,3 +55,17 @@ class Conflict(ServiceError):
 class TooLarge(ServiceError):
     code = "too_large"
     status = 413
+
+
+class Unavailable(ServiceError):
+    """The database cannot be reached (connection lost, server restarting); the request changed nothing."""
+
+    code = "unavailable"
+    status = 503
+
+
+class StorageFull(ServiceError):
+    """The attachments disk is full; the upload was not kept."""
+
+    code = "insufficient_storage"
+    status = 507

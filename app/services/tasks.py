@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from app import engine
 from app.store.models import Attachment, Case, Group, Membership, Task, User
 
-from . import access, casework, forms, history
+from . import access, casework, forms, history, hooks
 from .actors import Actor
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, Invalid, NotFound
@@ -152,6 +152,7 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
         session.flush()
         result = case_dict(case, step.open_tasks)
     casework.remember(ctx, case, step.workflow)
+    hooks.emit(hooks.step_completed, case=result)
     return result
 
 

@@ -56,7 +56,10 @@ def connect(url: str) -> Database:
         reader_engine = _sqlite_engine(url, "BEGIN")
         writer_engine = _sqlite_engine(url, "BEGIN IMMEDIATE")
     else:
-        reader_engine = writer_engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        # Pre-ping replaces connections the server dropped (restart, failover, terminated backends);
+        # the timeouts make an unreachable server a quick 503 instead of a request that hangs.
+        reader_engine = writer_engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                                                      pool_timeout=10, connect_args={"connect_timeout": 5})
     return Database(
         url=url,
         reader=sessionmaker(bind=reader_engine, expire_on_commit=False),

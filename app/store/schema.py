@@ -40,3 +40,23 @@ def autogenerate(engine: Engine, message: str) -> None:
     """Write a new migration from the models' difference to the database (developers only)."""
     with engine.begin() as connection:
         command.revision(_config(connection), message=message, autogenerate=True)
+
+
+def current_revisions(connection) -> set[str]:
+    """The migration heads applied to the database (empty for a database without the schema)."""
+    return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def knows_revision(revision: str) -> bool:
+    """Whether this version of PlanFlow has the migration (a backup from a newer one may not)."""
+    try:
+        return ScriptDirectory.from_config(_config()).get_revision(revision) is not None
+    except Exception:  # noqa: BLE001 - alembic raises several kinds for an unknown id
+        return False
+
+
+def upgrade_to(engine: Engine, revisions: set[str]) -> None:
+    """Bring an empty database to exactly these revisions (a restore loads rows of that schema)."""
+    with engine.begin() as connection:
+        for revision in sorted(revisions):
+            command.upgrade(_config(connection), revision)

@@ -7,7 +7,7 @@ from app import config as config_module
 from app.bootstrap import build_context
 from app.services.context import ServiceContext
 
-from . import errors, input_safety
+from . import errors, input_safety, ops
 
 
 def create_app(settings: config_module.Settings | None = None, context: ServiceContext | None = None) -> Flask:
@@ -26,6 +26,7 @@ def create_app(settings: config_module.Settings | None = None, context: ServiceC
     app.json.sort_keys = False
     app.extensions["planflow"] = context or build_context(settings)
     app.extensions["planflow_settings"] = settings
+    ops.init_app(app)  # first, so every request gets its id and timing before any blueprint hook runs
 
     from .api import api, build_openapi
     from .pages import init_pages, pages
