@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import engine
-from app.store.models import Case, DueTimer, Event, Task
+from app.store.models import Case, DueTimer, Event, Group, Membership, Task, User
 
 from . import access, deadlines, history, hooks, processes
 from .context import ServiceContext
@@ -92,6 +92,7 @@ def project_tasks(session: Session, case: Case, process, workflow, now: datetime
         )
         opened.append(row)
         still_open.append(row)
+    _preassign(session, case, opened)
     session.add_all(opened)
     for engine_id, row in open_rows.items():
         if engine_id not in ready_ids:
@@ -100,6 +101,22 @@ def project_tasks(session: Session, case: Case, process, workflow, now: datetime
     # Due dates (working days, closures, urgency, dates from case data) and their reminders.
     deadlines.on_steps_opened(session, case, process, opened, now)
     return still_open
+
+
+def _preassign(session: Session, case: Case, opened: list[Task]) -> None:
+    """A step whose diagram names `assigneeField` goes straight to the member of its group that the
+    case's data names there (the director's instruction on a letter names who acts on it)."""
+    for row in opened:
+        info = processes.compiled(case.version).user_task(row.spec_id)
+        field = info.properties.get("assigneeField") if info else None
+        username = case.data.get(field) if field else None
+        if not isinstance(username, str) or not username or row.group_code is None:
+            continue
+        member = session.scalar(select(User.username).join(Membership, Membership.user_id == User.id)
+                                .join(Group, Group.id == Membership.group_id)
+                                .where(User.username == username, Group.code == row.group_code))
+        if member is not None:
+            row.assignee, row.status, row.claimed_at = member, "claimed", row.created_at
 
 
 def save_state(session: Session, case: Case, workflow, now: datetime) -> str:

@@ -13,6 +13,8 @@ Due date of a step (user task):
     - `very_urgent` (ด่วนมาก, act quickly): at most 1 working day;
     - `urgent` (ด่วน, faster than usual): half the period, rounded up, at least 1 working day;
     - `normal` or none: the diagram's period.
+  A step may name its own period per mark (`dueWorkingDaysUrgent`, `dueWorkingDaysVeryUrgent`,
+  `dueWorkingDaysMostUrgent`; 0 = the same working day), as the correspondence diagram does; those win.
   A date from `dueDateField` is an outside deadline and is never moved by urgency.
 
 Reminders, at 08:30 Bangkok (start of office hours) on working days, by default:
@@ -70,8 +72,16 @@ def closure_days(session: Session) -> frozenset[date]:
     return frozenset(session.scalars(select(Closure.day)))
 
 
-def period_for_urgency(days: int, urgency: Any) -> int:
+# A diagram may set the period for each urgency on a step itself; these win over the general rule.
+URGENCY_PROPERTIES = {"most_urgent": "dueWorkingDaysMostUrgent", "very_urgent": "dueWorkingDaysVeryUrgent",
+                      "urgent": "dueWorkingDaysUrgent"}
+
+
+def period_for_urgency(days: int, urgency: Any, properties: dict[str, str] | None = None) -> int:
     """The working-day period a step gets when its correspondence carries `urgency` (see the module doc)."""
+    explicit = (properties or {}).get(URGENCY_PROPERTIES.get(urgency, ""), "")
+    if str(explicit).strip().isdigit():
+        return min(days, int(str(explicit).strip()))
     if urgency == "most_urgent":
         return 0
     if urgency == "very_urgent":
@@ -104,7 +114,7 @@ def due_at(
         return None
     candidates = []
     if info.due_working_days is not None:
-        days = period_for_urgency(info.due_working_days, (case_data or {}).get("urgency"))
+        days = period_for_urgency(info.due_working_days, (case_data or {}).get("urgency"), info.properties)
         candidates.append(due_after_working_days(opened, days, closures))
     field = info.properties.get("dueDateField")
     if field:

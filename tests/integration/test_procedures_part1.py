@@ -85,6 +85,9 @@ def test_a_very_urgent_letter_is_registered_answered_signed_after_a_correction_a
     assert letter.open_steps() == ["assign"]
     _every_open_step_has_a_due_date(letter)
     letter.complete("assign", "director", instruction_type="act_and_reply", assigned_to="plan2")
+    act = letter.task_of("act")
+    assert (act["assignee"], act["status"]) == ("plan2", "claimed"), "the director's instruction names who acts"
+    assert act["due_at"] is not None
     letter.complete("act", "plan2")
     letter.complete("draft_reply", "plan2")
     letter.complete("sign_reply", "office", signature_decision="return", signature_comments="แก้ไขข้อมูลตารางที่ 2")

@@ -81,3 +81,11 @@ def test_calendar_lines_are_folded_at_75_octets_between_characters(summary):
     unfolded = document.replace("\r\n ", "")
     escaped = summary.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
     assert f"SUMMARY:{escaped}\r\n" in unfolded
+
+
+def test_a_step_may_set_its_own_period_for_each_urgency():
+    properties = {"dueWorkingDaysUrgent": "2", "dueWorkingDaysVeryUrgent": "1", "dueWorkingDaysMostUrgent": "0"}
+    assert deadlines.period_for_urgency(7, "urgent", properties) == 2
+    assert deadlines.period_for_urgency(7, "most_urgent", properties) == 0
+    assert deadlines.period_for_urgency(7, "normal", properties) == 7
+    assert deadlines.period_for_urgency(6, "urgent") == 3, "without its own, the general rule: half"
