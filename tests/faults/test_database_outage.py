@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from app.services import cases, demo, users
+from app.services import cases, demo, ticks, users
 from app.services.context import ServiceContext
 from app.store import db, schema
 
@@ -160,6 +160,7 @@ def test_the_database_server_restarts_under_load_and_planflow_carries_on(private
             began, back = load.run(restart)
             counts = load.check(began, back)
             assert server.worker_pids() == workers, "PlanFlow was restarted"
+            ticks.run_tick(ctx, "scheduler-1")  # production runs a scheduler beside the web workers
             assert httpx.get(f"{server.url}/readyz").status_code == 200
         print(f"answers during the restart test: {counts}")
         assert_every_case_whole(ctx)
