@@ -246,3 +246,6 @@ class VerificationRun(Base):
     cases: Mapped[int] = mapped_column(Integer)
     failed: Mapped[int] = mapped_column(Integer)
     failures: Mapped[list[Any]] = mapped_column(default=list)
+
+
+from app.store import editor_models  # noqa: E402,F401  (the diagram editor's tables, migration 0007_editor)
