@@ -103,7 +103,8 @@ CAMUNDA = """<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:sequenceFlow id="Flow_3" sourceRef="Event_wait" targetRef="Activity_approve" />
     <bpmn:sequenceFlow id="Flow_4" sourceRef="Activity_approve" targetRef="Gateway_decision" />
     <bpmn:sequenceFlow id="Flow_approved" name="อนุมัติ" sourceRef="Gateway_decision" targetRef="Activity_record">
-      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">${director_decision == 'approve' &amp;&amp; amount &gt; 0}</bpmn:conditionExpression>
+      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">
+        ${director_decision == 'approve' &amp;&amp; amount &gt; 0}</bpmn:conditionExpression>
     </bpmn:sequenceFlow>
     <bpmn:sequenceFlow id="Flow_rejected" sourceRef="Gateway_decision" targetRef="Event_rejected" />
     <bpmn:sequenceFlow id="Flow_5" sourceRef="Activity_record" targetRef="Event_done" />

@@ -31,7 +31,8 @@ from .elements import diff as element_diff  # noqa: E402
 from .imports import Converted, adapt_spiff_arena, arena_forms, convert_camunda  # noqa: E402
 from .lint import HumanStep, check_timers, human_steps  # noqa: E402
 from .migration import Blocker, MigrationRefused, migrate, migration_blockers  # noqa: E402
-from .xml import MAX_DIAGRAM_BYTES, parse as parse_xml  # noqa: E402
+from .xml import MAX_DIAGRAM_BYTES  # noqa: E402
+from .xml import parse as parse_xml  # noqa: E402
 
 __all__ += [
     "element_diff", "Converted", "adapt_spiff_arena", "arena_forms", "convert_camunda", "HumanStep",

@@ -276,8 +276,9 @@ def arena_forms(data: bytes) -> dict[str, tuple[str | None, str | None]]:
         if not isinstance(element.tag, str) or not element.get("id"):
             continue
         props = lint.spiff_properties(element)
-        if props.get(lint.FORM_PROPERTY) or props.get("formUiSchemaFilename"):
-            found[element.get("id")] = (props.get(lint.FORM_PROPERTY) or None, props.get("formUiSchemaFilename") or None)
+        form, ui_form = props.get(lint.FORM_PROPERTY) or None, props.get("formUiSchemaFilename") or None
+        if form or ui_form:
+            found[element.get("id")] = (form, ui_form)
     return found
 
 

@@ -94,7 +94,7 @@ def _migrate_one(ctx: ServiceContext, actor: Actor, key: str, case_id: int, targ
         blockers = engine.migration_blockers(workflow, target)
         if blockers or dry_run:
             if blockers:
-                result["reason"] = "; ".join(b.describe() for b in blockers)
+                result["reason"] = _reason(blockers, case.version, target_row)
             ctx.workflow_cache.put(case.id, case.lock_version, workflow)  # unchanged: still good
             result["ok"] = not blockers
             return result
@@ -108,6 +108,37 @@ def _migrate_one(ctx: ServiceContext, actor: Actor, key: str, case_id: int, targ
         result["ok"] = True
     casework.remember(ctx, case, workflow)
     return result
+
+
+def _reason(blockers: list[engine.Blocker], source: ProcessVersion, target: ProcessVersion) -> str:
+    """Each blocking step, with what the element diff says changed in it (names and values, not just fields)."""
+    changed = {e["element_id"]: e["changes"] for e in _element_diff(source, target)["changed"]}
+    reasons = []
+    for blocker in blockers:
+        detail = "; ".join(f"{c['field']}: {_short(c['before'])} → {_short(c['after'])}"
+                           for c in changed.get(blocker.element_id, []))
+        reasons.append(blocker.describe() + (f" [{detail}]" if detail else ""))
+    return "; ".join(reasons)
+
+
+def _short(value: str | None, limit: int = 80) -> str:
+    if value is None:
+        return "none"
+    return repr(value if len(value) <= limit else value[: limit - 1] + "…")
+
+
+_diffs: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def _element_diff(source: ProcessVersion, target: ProcessVersion) -> dict[str, Any]:
+    """The element diff of two versions, computed once per pair (a batch of cases shares it)."""
+    found = _diffs.get((source.sha256, target.sha256))
+    if found is None:
+        found = engine.element_diff(source.xml.encode("utf-8"), target.xml.encode("utf-8"))
+        if len(_diffs) > 64:
+            _diffs.clear()
+        _diffs[(source.sha256, target.sha256)] = found
+    return found
 
 
 def _move(session: Session, case: Case, process, workflow, target_row: ProcessVersion,

@@ -104,8 +104,8 @@ def test_imports_over_http(api, own_forms):
     camunda = owner.post("/processes/camunda_transfer/import/camunda", data=CAMUNDA, **XML)
     assert camunda.status_code == 201, camunda.get_json()
     assert camunda.get_json()["version"] == 1 and camunda.get_json()["warnings"]
-    arena = owner.post("/processes/room_booking/import/spiff-arena",
-                       data={"file": (io.BytesIO(arena_model()), "room-booking.zip")}, content_type="multipart/form-data")
+    arena = owner.post("/processes/room_booking/import/spiff-arena", content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(arena_model()), "room-booking.zip")})
     assert arena.status_code == 201, arena.get_json()
     assert arena.get_json()["forms"] == ["room_booking__request-schema.json", "room_booking__review-schema.json"]
     evil = zipped({"../evil.json": b"{}"})

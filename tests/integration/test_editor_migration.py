@@ -64,6 +64,7 @@ def test_a_case_moves_only_when_no_step_it_passed_changed_and_still_verifies(ctx
                                                           (past_analysis.id, False)]
     reason = preview[2]["reason"]
     assert "analysis" in reason and "completed" in reason and "name" in reason, reason
+    assert ANALYSIS_V2 in reason, "the element diff says what the name became"
     assert {i: _version_id(ctx, i) for i in ids} == version_ids, "a dry run moves nothing"
     assert {i: len(cases.case_history(ctx, people["admin"], i)) for i in ids} == histories
 

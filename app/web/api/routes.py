@@ -6,15 +6,27 @@ from datetime import datetime
 
 from flask import Response, jsonify, request, send_file
 
-from app.services import attachments, audit, cases, dashboard, messages, processes, tasks, users
-from app.services import case_migration, diagram_check, diagram_drafts, imports, versions
+from app.services import (
+    attachments,
+    audit,
+    case_migration,
+    cases,
+    dashboard,
+    diagram_check,
+    diagram_drafts,
+    imports,
+    messages,
+    processes,
+    tasks,
+    users,
+    versions,
+)
 from app.services.errors import Invalid, TooLarge
 from app.thaidate import BANGKOK
 
 from ..auth import current_actor, services
 from ..input_safety import check_json
-from .schemas import AssignBody, CompleteBody, MessageBody, ReasonBody, StartCaseBody, load_body
-from .schemas import MigrateBody
+from .schemas import AssignBody, CompleteBody, MessageBody, MigrateBody, ReasonBody, StartCaseBody, load_body
 from .table import route
 
 
