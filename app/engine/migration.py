@@ -108,7 +108,7 @@ def _dropped_by_reset(task) -> bool:
     return False
 
 
-def _blockers_of(diff, workflow) -> list[Blocker]:
+def _blockers_of(diff) -> list[Blocker]:
     found: list[Blocker] = []
     for task in diff.removed:
         if not _dropped_by_reset(task):
@@ -152,7 +152,7 @@ def migration_blockers(workflow: BpmnWorkflow, target: CompiledProcess) -> list[
         if diff is None or new_spec is None:
             found.append(Blocker(None, f"the called process {sub.spec.name}", "in progress", "removed"))
             continue
-        found += _blockers_of(diff, sub)
+        found += _blockers_of(diff)
     return found
 
 

@@ -34,6 +34,7 @@ MAX_ZIP_BYTES = 10 * 1024 * 1024
 MAX_ZIP_ENTRIES = 64
 MAX_UNPACKED_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 4
+MAX_SCHEMA_DEPTH = 32
 _SAFE_PART = re.compile(r"[^A-Za-z0-9_.\-]")
 _WIDGETS = {"textarea": "textarea", "TextareaWidget": "textarea"}
 
@@ -134,6 +135,27 @@ def _json(name: str, content: bytes) -> Any:
         raise Invalid(f"{name} is not valid JSON: {exc}", {"file": [f"{name}: not JSON"]}) from None
 
 
+def _check_form_shape(name: str, schema: Any) -> None:
+    """An imported form must be a JSON object of sensible depth whose references stay inside it: the
+    validator would otherwise recurse without bound or try to fetch a remote schema when a step is completed."""
+    if not isinstance(schema, dict):
+        raise Invalid(f"{name} must be a JSON Schema object", {"file": [f"{name}: not an object"]})
+    todo: list[tuple[Any, int]] = [(schema, 0)]
+    while todo:
+        value, depth = todo.pop()
+        if depth > MAX_SCHEMA_DEPTH:
+            raise Invalid(f"{name} is nested deeper than {MAX_SCHEMA_DEPTH} levels", {"file": [f"{name}: too deep"]})
+        if isinstance(value, dict):
+            for keyword in ("$ref", "$dynamicRef"):
+                ref = value.get(keyword)
+                if ref is not None and not (isinstance(ref, str) and ref.startswith("#")):
+                    raise Invalid(f"{name} refers to another document ({keyword} {ref!r}); only references "
+                                  "inside the form (#/...) are allowed", {"file": [f"{name}: external $ref"]})
+            todo += [(v, depth + 1) for v in value.values()]
+        elif isinstance(value, list):
+            todo += [(v, depth + 1) for v in value]
+
+
 def _primary_bpmn(files: dict[str, bytes]) -> tuple[str, bytes]:
     diagrams = sorted(name for name in files if name.endswith(".bpmn"))
     if len(diagrams) == 1:
@@ -193,9 +215,8 @@ def _arena_forms(key: str, bpmn: bytes, files: dict[str, bytes]) -> tuple[dict[s
             missing.append({"element_id": element_id, "message": f"form {form} is not in the zip"})
             continue
         schema = _json(form, files[form])
+        _check_form_shape(form, schema)
         ui = _json(ui_form, files[ui_form]) if ui_form and ui_form in files else None
-        if not isinstance(schema, dict):
-            raise Invalid(f"{form} must be a JSON Schema object", {"file": [f"{form}: not an object"]})
         new_name = imported_form_name(key, form)
         renamed[form] = new_name
         schemas[new_name] = _with_ui_hints(schema, ui)

@@ -126,6 +126,21 @@ def test_hostile_zips_are_refused(ctx, people, forms_dir):
     assert not list(forms_dir.glob("room_booking__*"))
 
 
+@pytest.mark.parametrize("schema, complaint", [
+    ({"type": "object", "properties": {"x": {"$ref": "https://example.org/evil.json"}}}, "another document"),
+    ({"type": "object", "properties": {"x": {"$ref": "file:///etc/passwd"}}}, "another document"),
+    (json.loads("[" * 200 + "]" * 200), "JSON Schema object"),
+    ({"type": "object", "properties": {"x": json.loads('{"a":' * 100 + "1" + "}" * 100)}}, "nested deeper"),
+])
+def test_an_imported_form_that_reaches_outside_itself_or_nests_without_end_is_refused(ctx, people, forms_dir,
+                                                                                       schema, complaint):
+    files = {"m/room-booking.bpmn": ARENA_BPMN, "m/request-schema.json": json.dumps(schema).encode(),
+             "m/review-schema.json": json.dumps(ARENA_FORMS["review-schema.json"]).encode()}
+    with pytest.raises(Invalid, match=complaint):
+        imports.import_spiff_arena(ctx, people["owner"], "room_booking", io.BytesIO(zipped(files)))
+    assert not list(forms_dir.glob("room_booking__*"))
+
+
 def test_only_process_owners_and_administrators_import(ctx, people, forms_dir):
     with pytest.raises(Forbidden):
         imports.import_camunda(ctx, people["plan1"], "camunda_transfer", CAMUNDA)
