@@ -6,11 +6,14 @@ import io
 import shutil
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.services import imports
 
 from ..editor_samples import BUDGET_TRANSFER, CAMUNDA, arena_model, budget_transfer_v2, without_lane, zipped
 from .conftest import PREFIX, assert_error
+from .test_api_fuzz import FUZZ, check_answer, objects, send, text, transfer, values  # noqa: F401 (fixture)
 
 XML = {"content_type": "application/xml"}
 
@@ -124,3 +127,27 @@ def test_the_openapi_document_describes_the_editor_routes(client):
                          ("/api/v1/processes/{key}/migrate", "post"),
                          ("/api/v1/processes/{key}/import/spiff-arena", "post")):
         assert method in paths[path], path
+
+
+# Whatever a script sends to the editor's routes, the answer is below 500 and a refused move changes nothing.
+
+@FUZZ
+@given(body=objects("case_ids", "to_version", "dry_run")
+       | st.fixed_dictionaries({"case_ids": st.lists(st.integers(-5, 2**64) | text, max_size=3),
+                                "to_version": st.integers(-2, 2**64) | values}, optional={"dry_run": values}))
+def test_asking_to_move_cases_with_any_body(api, transfer, body):
+    before = transfer.snapshot()
+    check_answer(send(api.as_("owner"), "POST", "/processes/budget_transfer/migrate", body))
+    assert transfer.snapshot() == before, "version 1 is the only one: nothing can move"
+
+
+@FUZZ
+@given(data=st.binary(max_size=300) | st.builds(lambda cut: BUDGET_TRANSFER[:cut], st.integers(0, 4000)),
+       key=st.sampled_from(["budget_transfer", "x", "Bad-Key", "a" * 90]))
+def test_checking_and_drafting_any_bytes(api, data, key):
+    owner = api.as_("owner")
+    check_answer(owner.post(f"/processes/{key}/check", data=data, **XML))
+    check_answer(owner._call("PUT", f"/processes/{key}/draft", data=data, **XML))
+    check_answer(owner.post(f"/processes/{key}/import/camunda", data=data, **XML))
+    check_answer(owner.post(f"/processes/{key}/import/spiff-arena", data={"file": (io.BytesIO(data), "m.zip")},
+                            content_type="multipart/form-data"))
