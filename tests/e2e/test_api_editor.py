@@ -13,7 +13,7 @@ from app.services import imports
 
 from ..editor_samples import BUDGET_TRANSFER, CAMUNDA, arena_model, budget_transfer_v2, without_lane, zipped
 from .conftest import PREFIX, assert_error
-from .test_api_fuzz import FUZZ, check_answer, objects, send, text, transfer, values  # noqa: F401 (fixture)
+from .test_api_fuzz import FUZZ, Case, check_answer, objects, send, text, values
 
 XML = {"content_type": "application/xml"}
 
@@ -131,14 +131,19 @@ def test_the_openapi_document_describes_the_editor_routes(client):
 
 # Whatever a script sends to the editor's routes, the answer is below 500 and a refused move changes nothing.
 
+@pytest.fixture
+def waiting_transfer(api) -> Case:
+    return Case(api, "budget_transfer")
+
+
 @FUZZ
 @given(body=objects("case_ids", "to_version", "dry_run")
        | st.fixed_dictionaries({"case_ids": st.lists(st.integers(-5, 2**64) | text, max_size=3),
                                 "to_version": st.integers(-2, 2**64) | values}, optional={"dry_run": values}))
-def test_asking_to_move_cases_with_any_body(api, transfer, body):
-    before = transfer.snapshot()
+def test_asking_to_move_cases_with_any_body(api, waiting_transfer, body):
+    before = waiting_transfer.snapshot()
     check_answer(send(api.as_("owner"), "POST", "/processes/budget_transfer/migrate", body))
-    assert transfer.snapshot() == before, "version 1 is the only one: nothing can move"
+    assert waiting_transfer.snapshot() == before, "version 1 is the only one: nothing can move"
 
 
 @FUZZ
