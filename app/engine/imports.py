@@ -285,7 +285,7 @@ def arena_forms(data: bytes) -> dict[str, tuple[str | None, str | None]]:
 def adapt_spiff_arena(data: bytes, key: str, renamed_forms: Mapping[str, str]) -> Converted:
     """A spiff-arena diagram with its process named after the key and its forms under their imported names
     (the UI schema is merged into the form, so its reference goes)."""
-    root = xml.parse(data)
+    root = _with_spiff_namespace(xml.parse(data))
     process = _main_process(root, key)
     _rename_process(root, process, key)
     warnings: list[Problem] = []
