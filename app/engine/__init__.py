@@ -26,3 +26,17 @@ __all__ = [
     "is_completed", "next_timer_at", "path_of", "ready_human_tasks", "start", "waiting_messages", "STATE_FORMAT",
     "digest", "dump", "json_safe", "load", "upgrade_state", "StartSchedule", "schedule_of",
 ]
+
+# The diagram editor: the check's extra rules, element diffs, case migration and imports.
+from .elements import diff as element_diff  # noqa: E402
+from .imports import Converted, adapt_spiff_arena, arena_forms, convert_camunda  # noqa: E402
+from .lint import HumanStep, check_timers, human_steps  # noqa: E402
+from .migration import Blocker, MigrationRefused, migrate, migration_blockers  # noqa: E402
+from .xml import MAX_DIAGRAM_BYTES  # noqa: E402
+from .xml import parse as parse_xml  # noqa: E402
+
+__all__ += [
+    "element_diff", "Converted", "adapt_spiff_arena", "arena_forms", "convert_camunda", "HumanStep",
+    "check_timers", "human_steps", "Blocker", "MigrationRefused", "migrate", "migration_blockers", "MAX_DIAGRAM_BYTES",
+    "parse_xml",
+]

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app import engine
 from app.store.models import Case, Event, VerificationRun
 
-from . import access, casework, history, processes
+from . import access, case_migration, casework, history, processes
 from .actors import Actor
 from .context import ServiceContext
 from .errors import Forbidden
@@ -78,6 +78,8 @@ def _apply(process, workflow, case: Case, event: Event):
         engine.deliver_message(workflow, event.data["name"], event.data.get("data") or {}, event.at, seed)
     elif event.kind == "case_cancelled":
         engine.cancel(workflow, event.at, seed)
+    elif event.kind == case_migration.KIND:
+        engine.migrate(workflow, process, event.at, seed)  # `process` is already the version moved to
     return workflow
 
 
@@ -86,9 +88,11 @@ def _replayed(case: Case, events: list[Event]):
 
     Raises engine.EngineError when an event cannot be applied (its step was not open, say).
     """
-    process = processes.compiled(case.version)
+    process = processes.compiled(case_migration.starting_version(case, events))
     workflow, digest = None, None
     for event in events:
+        if event.kind == case_migration.KIND:
+            process = case_migration.version_moved_to(case, event)
         if event.kind in history.ENGINE_KINDS:
             workflow = _apply(process, workflow, case, event)
             digest = engine.digest(engine.dump(workflow))
@@ -162,10 +166,13 @@ def replay_case(ctx: ServiceContext, actor: Actor, case_id: int) -> dict[str, An
         case = access.get_visible_case(session, actor, case_id)
         events = list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq)))
         steps, data = [], {}
+        version = _first_version_number(case, events)
         try:
             for event, workflow, digest in _replayed(case, events):
                 after = engine.case_data(workflow) if workflow is not None else {}
-                steps.append({**history.event_dict(event), "changes": _changes(data, after),
+                if event.kind == case_migration.KIND:
+                    version = event.data.get("to_version", version)
+                steps.append({**history.event_dict(event), "version": version, "changes": _changes(data, after),
                               "case_data": after, "path": engine.path_of(workflow) if workflow else {},
                               "state_matches": event.state_digest in (None, digest)})
                 data = after
@@ -173,6 +180,12 @@ def replay_case(ctx: ServiceContext, actor: Actor, case_id: int) -> dict[str, An
             steps.append({"error": f"the replay stopped: {exc}"})
         return {"case_id": case.id, "number": case.number, "process_key": case.process_key,
                 "version": case.version.version, "steps": steps}
+
+
+def _first_version_number(case: Case, events: list[Event]) -> int:
+    """The version a case started on, as recorded (the diagram each replayed step is drawn on)."""
+    moves = [e for e in events if e.kind == case_migration.KIND]
+    return moves[0].data.get("from_version", case.version.version) if moves else case.version.version
 
 
 def record_run(ctx: ServiceContext, verdicts: list[Verdict], started_at) -> dict[str, Any]:

@@ -14,7 +14,9 @@ from app.store.models import Case, Event
 GENESIS = "0" * 64
 
 # Kinds that change the workflow; replay re-runs exactly these.
-ENGINE_KINDS = ("case_started", "task_completed", "timers_fired", "message_received", "case_cancelled")
+# "case_migrated": the case moved to a newer version of its process (services/case_migration.py).
+ENGINE_KINDS = ("case_started", "task_completed", "timers_fired", "message_received", "case_cancelled",
+                "case_migrated")
 
 
 def canonical_time(at: datetime) -> str:

@@ -214,3 +214,10 @@ def _in_call_order(paths: list[Path]) -> list[Path]:
         # A cycle of calls cannot be ordered; deploying then names the call that is missing.
         ordered.append(ready[0] if ready else next(k for k in by_key if k not in ordered))
     return [by_key[k] for k in ordered]
+
+
+def check_diagram(ctx: ServiceContext, actor: Actor, key: str, xml: bytes) -> list[dict[str, Any]]:
+    """The editor's check of a diagram, without deploying it: every problem by element id (see diagram_check)."""
+    from . import diagram_check  # late: it builds on this module
+
+    return diagram_check.check_diagram(ctx, actor, key, xml)

@@ -6,13 +6,27 @@ from datetime import datetime
 
 from flask import Response, jsonify, request, send_file
 
-from app.services import attachments, audit, cases, dashboard, messages, processes, tasks, users
+from app.services import (
+    attachments,
+    audit,
+    case_migration,
+    cases,
+    dashboard,
+    diagram_check,
+    diagram_drafts,
+    imports,
+    messages,
+    processes,
+    tasks,
+    users,
+    versions,
+)
 from app.services.errors import Invalid, TooLarge
 from app.thaidate import BANGKOK
 
 from ..auth import current_actor, services
 from ..input_safety import check_json
-from .schemas import AssignBody, CompleteBody, MessageBody, ReasonBody, StartCaseBody, load_body
+from .schemas import AssignBody, CompleteBody, MessageBody, MigrateBody, ReasonBody, StartCaseBody, load_body
 from .table import route
 
 
@@ -282,3 +296,115 @@ def dashboard_wait_times(key: str):
        query=(("process_key", "string"),))
 def dashboard_trend():
     return jsonify(dashboard.monthly_trend(services(), current_actor(), request.args.get("process_key") or None))
+
+
+# The diagram editor (issue 7): check, drafts, versions and their differences, moving running cases to a
+# newer version, and imports from Camunda Modeler and spiff-arena. Process owners and administrators only,
+# except reading versions and differences, which every signed-in user may.
+
+def _uploaded_diagram() -> bytes:
+    """The diagram in the body (application/xml) or in the multipart field `file`, after authentication."""
+    current_actor()
+    if request.mimetype.startswith("multipart/"):
+        upload = request.files.get("file")
+        if upload is None:
+            raise Invalid("send the diagram in the multipart field 'file'", {"file": ["required"]})
+        xml = upload.read()
+    else:
+        xml = request.get_data(cache=False)
+    if not xml:
+        raise Invalid("the body is empty: send the BPMN XML", {"file": ["required"]})
+    return xml
+
+
+@route("POST", "/processes/<key>/check", "Check a diagram without deploying it: every problem by element id",
+       body_kind="xml-or-multipart", errors=(400, 401, 403, 413))
+def check_diagram(key: str):
+    problems = processes.check_diagram(services(), current_actor(), key, _uploaded_diagram())
+    return jsonify({"ok": not problems, "problems": problems})
+
+
+@route("GET", "/editor/options", "The groups a lane may name and the forms a step may use", errors=(401, 403))
+def editor_options():
+    return jsonify(diagram_check.editor_options(services(), current_actor()))
+
+
+@route("GET", "/drafts", "The caller's diagram drafts", many=True, errors=(401, 403))
+def list_drafts():
+    return jsonify(diagram_drafts.list_drafts(services(), current_actor()))
+
+
+@route("GET", "/processes/<key>/draft", "The caller's draft of a diagram, with its XML", errors=(401, 403, 404))
+def load_draft(key: str):
+    return jsonify(diagram_drafts.load_draft(services(), current_actor(), key))
+
+
+@route("PUT", "/processes/<key>/draft", "Save the caller's draft of a diagram (replaces the previous one)",
+       body_kind="xml-or-multipart", errors=(400, 401, 403, 409, 413), query=(("base_version", "integer"),))
+def save_draft(key: str):
+    xml = _uploaded_diagram()
+    base = request.args.get("base_version")
+    if base not in (None, "") and not _WHOLE_NUMBER.fullmatch(base):
+        raise Invalid("base_version must be a version number", {"base_version": ["whole number expected"]})
+    return jsonify(diagram_drafts.save_draft(services(), current_actor(), key, xml, int(base) if base else None))
+
+
+@route("DELETE", "/processes/<key>/draft", "Throw away the caller's draft of a diagram", body_kind="none",
+       errors=(401, 403, 404))
+def delete_draft(key: str):
+    return jsonify(diagram_drafts.delete_draft(services(), current_actor(), key))
+
+
+@route("POST", "/processes/<key>/draft/deploy", "Check the caller's draft and deploy it as the next version",
+       body_kind="none", ok=201, also_ok=(200,), errors=(400, 401, 403, 404, 409))
+def deploy_draft(key: str):
+    version, created = diagram_drafts.deploy_draft(services(), current_actor(), key)
+    return jsonify(version), 201 if created else 200
+
+
+@route("GET", "/processes/<key>/versions", "Every deployed version: who, when, digest, running cases", many=True,
+       errors=(401, 404))
+def list_versions(key: str):
+    return jsonify(versions.list_versions(services(), current_actor(), key))
+
+
+@route("GET", "/processes/<key>/diff", "Elements added, removed and changed between two versions",
+       errors=(400, 401, 404), query=(("from", "integer"), ("to", "integer")))
+def diff_versions(key: str):
+    actor = current_actor()
+    numbers = {}
+    for name in ("from", "to"):
+        value = _int_arg(name)
+        if value is None or value < 1:
+            raise Invalid(f"{name} must be a version number", {name: ["เลขรุ่น (version number) required"]})
+        numbers[name] = value
+    return jsonify(versions.diff_versions(services(), actor, key, numbers["from"], numbers["to"]))
+
+
+@route("POST", "/processes/<key>/migrate", "Move running cases to a newer version where safe (dry_run: only say)",
+       body=MigrateBody, many=True, errors=(400, 401, 403, 404))
+def migrate_cases(key: str):
+    body = load_body(MigrateBody(), _json_body())
+    return jsonify(case_migration.migrate_cases(services(), current_actor(), key, body["case_ids"],
+                                                body["to_version"], body["dry_run"]))
+
+
+@route("POST", "/processes/<key>/import/camunda", "Import a Camunda Modeler diagram as the next version",
+       body_kind="xml-or-multipart", ok=201, also_ok=(200,), errors=(400, 401, 403, 409, 413))
+def import_camunda(key: str):
+    version, created = imports.import_camunda(services(), current_actor(), key, _uploaded_diagram())
+    return jsonify(version), 201 if created else 200
+
+
+@route("POST", "/processes/<key>/import/spiff-arena",
+       "Import a spiff-arena process model (zip of the .bpmn and its JSON Schema forms) as the next version",
+       body_kind="multipart", ok=201, also_ok=(200,), errors=(400, 401, 403, 409, 413))
+def import_spiff_arena(key: str):
+    actor = current_actor()
+    if request.content_length and request.content_length > imports.MAX_ZIP_BYTES + 64 * 1024:
+        raise TooLarge(f"the zip is larger than {attachments.human_size(imports.MAX_ZIP_BYTES)}")
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid("send the zip in the multipart field 'file'", {"file": ["required"]})
+    version, created = imports.import_spiff_arena(services(), actor, key, upload.stream)
+    return jsonify(version), 201 if created else 200

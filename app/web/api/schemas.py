@@ -34,6 +34,13 @@ class MessageBody(_Strict):
     data = fields.Dict(keys=fields.String(), load_default=dict)
 
 
+class MigrateBody(_Strict):
+    case_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=2**63 - 1)),
+                           required=True, validate=validate.Length(min=1, max=200))
+    to_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1_000_000))
+    dry_run = fields.Boolean(load_default=False)
+
+
 class _Open(Schema):
     """Response shapes: the fields API.md promises; answers may carry more (documented as allowed)."""
 

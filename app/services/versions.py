@@ -1,0 +1,49 @@
+"""A process's deployed versions and what changed between any two of them (the editor's versions page)."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app import engine
+from app.store.models import Case, ProcessVersion
+
+from .actors import Actor
+from .context import ServiceContext
+from .errors import Invalid, NotFound
+
+
+def list_versions(ctx: ServiceContext, actor: Actor, key: str) -> list[dict[str, Any]]:
+    """Every version of the process, newest first: who deployed it, when, its digest, and how many cases
+    run on it."""
+    with ctx.read() as session:
+        rows = session.scalars(select(ProcessVersion).where(ProcessVersion.key == key)
+                               .order_by(ProcessVersion.version.desc())).all()
+        if not rows:
+            raise NotFound(f"no process {key}")
+        counts = dict(session.execute(
+            select(Case.process_version_id, func.count()).where(Case.process_key == key, Case.status == "running")
+            .group_by(Case.process_version_id)).all())
+        return [{
+            "key": r.key, "version": r.version, "name": r.name, "sha256": r.sha256, "deployed_by": r.deployed_by,
+            "deployed_at": r.deployed_at.isoformat(), "manual_section": r.manual_section,
+            "calls": r.metadata_json.get("calls") or {}, "running_cases": counts.get(r.id, 0),
+        } for r in rows]
+
+
+def _version(session, key: str, number: int) -> ProcessVersion:
+    row = session.scalar(select(ProcessVersion).where(ProcessVersion.key == key, ProcessVersion.version == number))
+    if row is None:
+        raise NotFound(f"no version {number} of process {key}")
+    return row
+
+
+def diff_versions(ctx: ServiceContext, actor: Actor, key: str, from_version: int, to_version: int) -> dict[str, Any]:
+    """Elements added, removed and changed from one version to another, by element id (either direction)."""
+    if from_version == to_version:
+        raise Invalid("choose two different versions", {"to": ["same as from"]})
+    with ctx.read() as session:
+        before, after = _version(session, key, from_version), _version(session, key, to_version)
+        result = engine.element_diff(before.xml.encode("utf-8"), after.xml.encode("utf-8"))
+        return {"key": key, "from": from_version, "to": to_version, "from_sha256": before.sha256,
+                "to_sha256": after.sha256, **result}

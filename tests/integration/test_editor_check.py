@@ -1,0 +1,117 @@
+"""A process owner checks a diagram before deploying it, and keeps drafts while editing."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.services import diagram_check, diagram_drafts, processes
+from app.services.errors import Forbidden, InvalidDiagramError, NotFound, TooLarge
+from app.store.models import ProcessVersion
+
+from ..editor_samples import BUDGET_TRANSFER, budget_transfer_v2, without_lane
+
+
+def _versions(ctx, key="budget_transfer") -> int:
+    with ctx.read() as session:
+        return session.scalar(select(func.count()).select_from(ProcessVersion).where(ProcessVersion.key == key))
+
+
+def test_the_check_flags_a_step_without_a_lane_then_passes_once_it_is_in_one(ctx, people):
+    owner = people["owner"]
+    before = _versions(ctx)
+    problems = processes.check_diagram(ctx, owner, "budget_transfer", without_lane(BUDGET_TRANSFER, "analysis"))
+    assert [p["element_id"] for p in problems] == ["analysis"]
+    assert "no lane" in problems[0]["message"]
+    assert processes.check_diagram(ctx, owner, "budget_transfer", BUDGET_TRANSFER) == []
+    assert _versions(ctx) == before, "checking deploys nothing"
+
+
+def test_the_check_names_every_problem_by_element(ctx, people):
+    xml = BUDGET_TRANSFER.replace(b'<bpmn:lane id="Lane_office_director" name="office_director">',
+                                  b'<bpmn:lane id="Lane_office_director" name="finance_team">', 1)
+    xml = xml.replace(b"budget_transfer_record.json", b"no_such_form.json", 1)
+    xml = xml.replace(b"within_office_authority</bpmn:conditionExpression>",
+                      b"__import__('os')</bpmn:conditionExpression>", 1)
+    problems = processes.check_diagram(ctx, people["owner"], "budget_transfer", xml)
+    by_element = {}
+    for problem in problems:
+        by_element.setdefault(problem["element_id"], []).append(problem["message"])
+    assert "f_within" in by_element and "__import__" in by_element["f_within"][0]
+    assert any("no_such_form.json does not exist" in m for m in by_element["record_transfer"])
+    for step in ("director_approval", "submit_to_committee"):
+        assert any("finance_team" in m for m in by_element[step]), by_element
+
+
+def test_a_step_without_a_form_and_a_timer_that_does_not_parse_are_problems(ctx, people):
+    xml = BUDGET_TRANSFER.replace(
+        b'<spiffworkflow:property name="formJsonSchemaFilename" value="budget_transfer_record.json" />', b"", 1)
+    xml = xml.replace(b'<bpmn:endEvent id="end_committee_rejected" name="', (
+        b'<bpmn:intermediateCatchEvent id="wait_a_while"><bpmn:timerEventDefinition><bpmn:timeDuration>'
+        b'"P5X"</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'
+        b'<bpmn:endEvent id="end_committee_rejected" name="'), 1)
+    problems = processes.check_diagram(ctx, people["owner"], "budget_transfer", xml)
+    assert {"element_id": "record_transfer",
+            "message": "the step names no form: set its form (spiffworkflow property formJsonSchemaFilename)"} \
+        in problems
+    timer = [p for p in problems if p["element_id"] == "wait_a_while"]
+    assert any("'P5X' is not an ISO 8601 duration" in p["message"] for p in timer), problems
+
+
+def test_hostile_xml_gets_the_same_refusal_as_an_upload(ctx, people):
+    xml = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + \
+        BUDGET_TRANSFER.split(b"?>", 1)[1]
+    problems = processes.check_diagram(ctx, people["owner"], "budget_transfer", xml)
+    assert problems and "entity" in problems[0]["message"]
+
+
+def test_only_process_owners_and_administrators_check(ctx, people):
+    with pytest.raises(Forbidden):
+        processes.check_diagram(ctx, people["plan1"], "budget_transfer", BUDGET_TRANSFER)
+    assert processes.check_diagram(ctx, people["admin"], "budget_transfer", BUDGET_TRANSFER) == []
+
+
+def test_an_owner_keeps_a_draft_reopens_it_and_deploys_it_once_it_passes_the_check(ctx, people, clock):
+    owner = people["owner"]
+    broken = without_lane(budget_transfer_v2(), "notify_requester")
+    saved = diagram_drafts.save_draft(ctx, owner, "budget_transfer", broken, base_version=1)
+    assert saved["base_version"] == 1 and saved["size"] == len(broken)
+    assert [d["key"] for d in diagram_drafts.list_drafts(ctx, owner)] == ["budget_transfer"]
+    assert diagram_drafts.list_drafts(ctx, people["admin"]) == [], "drafts are each owner's own"
+    assert diagram_drafts.load_draft(ctx, owner, "budget_transfer")["xml"].encode() == broken
+
+    with pytest.raises(InvalidDiagramError) as refused:
+        diagram_drafts.deploy_draft(ctx, owner, "budget_transfer")
+    assert [d["element_id"] for d in refused.value.details] == ["notify_requester"]
+    assert _versions(ctx) == 1
+
+    clock.advance(minutes=5)
+    diagram_drafts.save_draft(ctx, owner, "budget_transfer", budget_transfer_v2())
+    assert diagram_drafts.load_draft(ctx, owner, "budget_transfer")["base_version"] == 1, "kept from the first save"
+    version, created = diagram_drafts.deploy_draft(ctx, owner, "budget_transfer")
+    assert created and version["version"] == 2
+    assert diagram_drafts.list_drafts(ctx, owner) == [], "a deployed draft goes"
+
+
+def test_drafts_are_capped_checked_for_safety_and_deleted_on_request(ctx, people):
+    owner = people["owner"]
+    huge = BUDGET_TRANSFER.replace(b"</bpmn:definitions>", b"<!--" + b"x" * (3 * 1024 * 1024) + b"-->"
+                                   b"</bpmn:definitions>")
+    with pytest.raises(TooLarge):
+        diagram_drafts.save_draft(ctx, owner, "budget_transfer", huge)
+    with pytest.raises(InvalidDiagramError):
+        diagram_drafts.save_draft(ctx, owner, "budget_transfer", b"<html>not a diagram</html>")
+    with pytest.raises(Forbidden):
+        diagram_drafts.save_draft(ctx, people["plan1"], "budget_transfer", BUDGET_TRANSFER)
+    diagram_drafts.save_draft(ctx, owner, "new_process", BUDGET_TRANSFER)
+    assert diagram_drafts.delete_draft(ctx, owner, "new_process") == {"key": "new_process", "deleted": True}
+    with pytest.raises(NotFound):
+        diagram_drafts.load_draft(ctx, owner, "new_process")
+
+
+def test_the_editor_offers_the_offices_groups_and_forms(ctx, people):
+    options = diagram_check.editor_options(ctx, people["owner"])
+    codes = {lane["code"] for lane in options["lanes"]}
+    assert {"plan_staff", "group_director", "office_director", "committee_secretary", "school"} <= codes
+    assert "budget_transfer_request.json" in {f["name"] for f in options["forms"]}
+    with pytest.raises(Forbidden):
+        diagram_check.editor_options(ctx, people["plan1"])
