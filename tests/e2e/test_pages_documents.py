@@ -17,6 +17,14 @@ def _pdf_text(body: bytes) -> str:
     return "\n".join(page.extract_text() or "" for page in reader.pages)
 
 
+def _pdf_fonts(body: bytes) -> set[str]:
+    fonts = set()
+    for page in PdfReader(io.BytesIO(body)).pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
+    return fonts
+
+
 def test_a_published_plan_is_on_the_public_page_without_sign_in(ctx, people, clock, visitor):
     plan = plan_at_school_step(ctx, people, clock)
     case = plan.refresh()
@@ -46,6 +54,7 @@ def test_the_published_plan_pdf_is_a_valid_pdf_with_thai_text_and_the_case_numbe
     assert number in text
     assert "แผนพัฒนาการศึกษา" in text and "วิสัยทัศน์" in text, text[:500]
     assert "ขอนแก่น" in text
+    assert "Sarabun" in _pdf_fonts(answer.data), "the Thai typeface from the font package is embedded"
 
 
 def test_an_unpublished_case_is_not_public_and_its_document_is_404_for_anonymous_visitors(ctx, people, visitor,
@@ -88,3 +97,17 @@ def test_the_annual_action_plan_calendar_shows_its_months_in_thai(ctx, people, a
     assert "3,000,000.00 บาท" in html and "ปีงบประมาณ พ.ศ. 2570" in html
     pdf = staff.get(f"/cases/{plan.id}/document.pdf")
     assert pdf.status_code == 200 and "ตุลาคม" in _pdf_text(pdf.data)
+
+
+def test_the_case_page_links_its_document_and_the_page_uses_the_thai_typeface(ctx, people, as_user):
+    plan = start(ctx, people, "development_plan")
+    staff = as_user("plan1")
+    staff.get(f"/cases/{plan.id}")
+    assert f"/cases/{plan.id}/document" in staff.text()
+    staff.get(f"/cases/{plan.id}/document")
+    assert "/vendor/sarabun/sarabun.css" in staff.text()
+    css = staff.get("/vendor/sarabun/sarabun.css")
+    assert css.status_code == 200 and "Sarabun_400Regular.ttf" in css.get_data(as_text=True)
+    font = staff.get("/vendor/sarabun/Sarabun_400Regular.ttf")
+    assert font.status_code == 200 and len(font.data) > 10_000
+    assert staff.get("/vendor/sarabun/..%2Fpackage.json").status_code == 404

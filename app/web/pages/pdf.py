@@ -25,23 +25,42 @@ def _font_face(url_of) -> str:
                      f'src: url("{url_of(name)}") format("truetype"); }}' for weight, name in FACES.items())
 
 
-def _fetch_fonts_only(url: str, *args, **kwargs):
-    """The PDF may read the Sarabun files and nothing else: no address in a case's data is ever fetched."""
-    from weasyprint import default_url_fetcher
+def _allowed(url: str) -> bool:
+    return url.startswith(SARABUN.as_uri() + "/") or url.startswith(SARABUN.as_posix().replace("@", "%40") + "/")
 
-    if url.startswith(SARABUN.as_uri() + "/"):
-        return default_url_fetcher(url, *args, **kwargs)
-    raise ValueError(f"not fetched: {url[:80]}")
+
+def _font_fetcher():
+    """A fetcher that reads the Sarabun files and nothing else: no address in a case's data is ever
+    fetched. WeasyPrint 68+ takes a URLFetcher object, earlier releases a function."""
+    from weasyprint import urls
+
+    if hasattr(urls, "URLFetcher"):
+        class FontsOnly(urls.URLFetcher):
+            def fetch(self, url, headers=None):
+                if not _allowed(url):
+                    raise ValueError(f"not fetched: {url[:80]}")
+                return super().fetch(url, headers)
+        return FontsOnly(allowed_protocols=("file",))
+
+    def fetch(url: str, *args, **kwargs):
+        if not _allowed(url):
+            raise ValueError(f"not fetched: {url[:80]}")
+        return urls.default_url_fetcher(url, *args, **kwargs)
+    return fetch
 
 
 def render_pdf(html: str) -> bytes:
     from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
 
-    stylesheets = [CSS(filename=str(STATIC / "documents.css")), CSS(filename=str(STATIC / "documents-print.css"))]
+    fetcher = _font_fetcher()
+    fonts = FontConfiguration()  # @font-face rules only take effect through a shared font configuration
+    stylesheets = [CSS(filename=str(STATIC / name), font_config=fonts)
+                   for name in ("documents.css", "documents-print.css")]
     if font_available():
         stylesheets.insert(0, CSS(string=_font_face(lambda name: (SARABUN / name).as_uri()),
-                                  url_fetcher=_fetch_fonts_only))
-    return HTML(string=html, url_fetcher=_fetch_fonts_only).write_pdf(stylesheets=stylesheets)
+                                  url_fetcher=fetcher, font_config=fonts))
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=stylesheets, font_config=fonts)
 
 
 def register(app: Flask) -> None:
