@@ -80,3 +80,19 @@ def test_month_labels_follow_the_fiscal_year():
     assert publication.month_label("oct", 2570) == "ตุลาคม 2569"
     assert publication.month_label("sep", 2570) == "กันยายน 2570"
     assert publication.baht(1234567) == "1,234,567.00 บาท"
+
+
+def test_the_annual_report_is_public_once_published_and_not_before(ctx, people, clock):
+    from .test_procedures_part2 import _reporting, _rest_of_reporting
+
+    report = _reporting(ctx, people)
+    report.complete("obec_reports", "plan1")
+    slug = publication.slug_of(report.case["number"])
+    with pytest.raises(NotFound):
+        publication.public_document(ctx, slug)
+    draft = publication.case_document(ctx, people["plan1"], report.id)
+    assert draft["kind"] == "reporting" and draft["published"] is False
+    _rest_of_reporting(report)
+    doc = publication.public_document(ctx, slug)
+    assert doc["kind_name"] == "รายงานผลการดำเนินงานประจำปี" and doc["body"]["highlights"]
+    assert [d["kind"] for d in publication.published_documents(ctx)] == ["reporting"]
