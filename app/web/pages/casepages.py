@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from app.services import attachments, casefile, cases, comments
+from app.services import attachments, casefile, cases, comments, publication
 from app.services.errors import Invalid, TooLarge
 
 from ..auth import current_actor, services
@@ -17,7 +17,8 @@ from .session import signed_in
 @signed_in
 def case(case_id: int):
     view = casefile.case_view(services(), current_actor(), case_id)
-    return render_template("case.html", view=view, case=view["case"], diagram=vendor.available())
+    return render_template("case.html", view=view, case=view["case"], diagram=vendor.available(),
+                           has_document=view["process"]["key"] in publication.DOCUMENTS)
 
 
 @pages.get("/cases/new")

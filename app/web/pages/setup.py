@@ -17,7 +17,7 @@ from app.services.errors import Invalid, ServiceError
 
 from ..auth import current_actor, services
 from ..errors import service_error_response, wants_json
-from . import display, vendor
+from . import display, pdf, vendor
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 LANGUAGES = ("th", "en")
@@ -78,6 +78,7 @@ def init_pages(app: Flask) -> None:
     babel.init_app(app, locale_selector=locale)
     display.register(app)
     vendor.register(app)
+    pdf.register(app)
 
     @app.context_processor
     def _navigation():
