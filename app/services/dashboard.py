@@ -5,7 +5,7 @@ import statistics
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy import case as sql_case
 
 from app.store.models import Case, Group, Task
@@ -15,7 +15,7 @@ from . import access
 from .actors import Actor
 from .casework import OPEN_STATUSES
 from .context import ServiceContext
-from .errors import Forbidden
+from .errors import Forbidden, Invalid
 from .working_days import subtract_working_days
 
 
@@ -186,3 +186,54 @@ def monthly_trend(ctx: ServiceContext, actor: Actor, process_key: str | None = N
             months.setdefault(key, []).append((completed - created).total_seconds() / 3600)
     return [{"month": m, "completed": len(v), "mean_hours": round(statistics.fmean(v), 2)}
             for m, v in sorted(months.items())]
+
+
+def remind_missing(ctx: ServiceContext, actor: Actor, case_id: int, spec_id: str) -> dict[str, Any]:
+    """One click from the dashboard: remind every school that has not yet submitted a per-school step.
+
+    Each school's users get an in-app notification and the case's history records one `reminder_sent`
+    event per school, exactly as the scheduler's reminders do (a reminder is not progress: the case's
+    last_event_at stays, so it can still show as stalled)."""
+    from types import SimpleNamespace
+
+    from . import history, notifications
+    from .reminders import _People  # the scheduler's recipients, reused
+
+    _require(actor)
+    now = ctx.now()
+    with ctx.write() as session:
+        case = access.get_visible_case(session, actor, case_id)
+        steps = session.scalars(select(Task).where(
+            Task.case_id == case.id, Task.spec_id == spec_id, Task.instance.is_not(None),
+            Task.status.in_(OPEN_STATUSES)).order_by(Task.group_code)).all()
+        if not steps:
+            raise Invalid("every school has submitted this step", {"spec_id": ["ไม่มีโรงเรียนที่ยังไม่ส่ง"]})
+        if case.status != "running":
+            raise Invalid("the case is not running", {"case_id": ["เรื่องนี้ไม่ได้อยู่ระหว่างดำเนินการ"]})
+        if not (actor.is_admin or "supervisor" in actor.roles
+                or any(actor.supervises(t.group_code) for t in session.scalars(
+                    select(Task).where(Task.case_id == case.id)))):
+            raise Forbidden("only supervisors of the case's groups and administrators send reminders")
+        people = _People(session, steps, escalations=False)
+        previous = history.last_event(session, case.id)
+        stand_in = SimpleNamespace(id=case.id, number=case.number, last_event_at=None)
+        reminded = []
+        for step in steps:
+            recipients = people.for_step(step, escalation=False)
+            title = f"โปรดส่งงาน: {step.name} ({case.number})"
+            body = (f"ขั้นตอน «{step.name}» ของเรื่องเลขที่ {case.number} ({case.title}) "
+                    f"ยังไม่ได้รับงานจากหน่วยงานของท่าน โปรดดำเนินการและส่งงาน")
+            for person in recipients:
+                notifications.add(session, user_id=person.user_id, kind="reminder", title=title, body=body,
+                                  link=f"/tasks/{step.id}", case_id=case.id, task_id=step.id, job_key=None,
+                                  now=now)
+            previous = history.append(
+                session, stand_in, previous, now, actor.username, "reminder_sent",
+                data={"stage": "manual", "group": step.group_code, "to": [p.username for p in recipients],
+                      "due_at": step.due_at.isoformat() if step.due_at else None},
+                task_spec_id=step.spec_id, task_engine_id=step.engine_id)
+            reminded.append({"group": step.group_code, "task_id": step.id,
+                             "to": [p.username for p in recipients]})
+        session.execute(update(Case.__table__).where(Case.__table__.c.id == case.id)
+                        .values(lock_version=Case.__table__.c.lock_version + 1))
+        return {"case_id": case.id, "spec_id": spec_id, "schools": reminded}
