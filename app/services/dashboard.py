@@ -51,29 +51,33 @@ def overdue_steps(ctx: ServiceContext, actor: Actor, limit: int = 500) -> list[d
     """Open steps past their due date, most overdue first, with who holds them."""
     _require(actor)
     now = ctx.now()
-    query = (select(Task, Case).join(Case, Case.id == Task.case_id)
+    # Columns, not entities: a Case row brings its process version (XML and forms) and its data along.
+    query = (select(Task.id, Task.case_id, Task.name, Task.group_code, Task.assignee, Task.due_at,
+                    Case.number, Case.title, Case.process_key).join(Case, Case.id == Task.case_id)
              .where(Task.status.in_(OPEN_STATUSES), Task.due_at < now, Case.status == "running", _task_scope(actor),
                     access.visible_cases_clause(actor))
              .order_by(Task.due_at).limit(limit))
     with ctx.read() as session:
-        return [{"task_id": t.id, "case_id": c.id, "case_number": c.number, "case_title": c.title,
-                 "process_key": c.process_key, "step": t.name, "group": t.group_code, "assignee": t.assignee,
-                 "due_at": t.due_at.isoformat(), "days_overdue": (now - t.due_at).days}
-                for t, c in session.execute(query)]
+        return [{"task_id": r.id, "case_id": r.case_id, "case_number": r.number, "case_title": r.title,
+                 "process_key": r.process_key, "step": r.name, "group": r.group_code, "assignee": r.assignee,
+                 "due_at": r.due_at.isoformat(), "days_overdue": (now - r.due_at).days}
+                for r in session.execute(query)]
 
 
 def stalled_cases(ctx: ServiceContext, actor: Actor, working_days: int = 5, limit: int = 500) -> list[dict[str, Any]]:
     """Running cases with no event for `working_days` working days, with the steps they wait on."""
     _require(actor)
     cutoff = subtract_working_days(ctx.now(), max(working_days, 0))
-    query = (select(Case).where(Case.status == "running", Case.last_event_at < cutoff, _case_scope(actor))
+    query = (select(Case.id, Case.number, Case.title, Case.process_key, Case.last_event_at)
+             .where(Case.status == "running", Case.last_event_at < cutoff, _case_scope(actor))
              .order_by(Case.last_event_at).limit(limit))
     with ctx.read() as session:
-        found = session.scalars(query).all()
+        found = session.execute(query).all()
         holders: dict[int, list[dict[str, Any]]] = {c.id: [] for c in found}
         if found:
-            for t in session.scalars(select(Task).where(Task.case_id.in_(list(holders)),
-                                                        Task.status.in_(OPEN_STATUSES))):
+            for t in session.execute(select(Task.id, Task.case_id, Task.name, Task.group_code, Task.assignee)
+                                     .where(Task.case_id.in_(list(holders)), Task.status.in_(OPEN_STATUSES))
+                                     .order_by(Task.id)):
                 holders[t.case_id].append({"task_id": t.id, "step": t.name, "group": t.group_code,
                                            "assignee": t.assignee})
         return [{"case_id": c.id, "case_number": c.number, "title": c.title, "process_key": c.process_key,
@@ -113,19 +117,21 @@ def workload(ctx: ServiceContext, actor: Actor) -> dict[str, list[dict[str, Any]
 def missing_submissions(ctx: ServiceContext, actor: Actor) -> list[dict[str, Any]]:
     """For each per-school step still open, the schools that have not submitted."""
     _require(actor)
-    query = (select(Task, Case, Group.name).join(Case, Case.id == Task.case_id)
+    query = (select(Task.id, Task.spec_id, Task.name, Task.group_code, Task.due_at, Case.id.label("case_id"),
+                    Case.number, Case.title, Group.name.label("school_name"))
+             .join(Case, Case.id == Task.case_id)
              .outerjoin(Group, Group.code == Task.group_code)
              .where(Task.instance.is_not(None), Task.status.in_(OPEN_STATUSES), Case.status == "running",
                     access.visible_cases_clause(actor))
              .order_by(Case.id, Task.spec_id, Task.group_code))
     grouped: dict[tuple[int, str], dict[str, Any]] = {}
     with ctx.read() as session:
-        for task, case, school_name in session.execute(query):
-            entry = grouped.setdefault((case.id, task.spec_id), {
-                "case_id": case.id, "case_number": case.number, "title": case.title, "step": task.name,
-                "spec_id": task.spec_id, "due_at": task.due_at.isoformat() if task.due_at else None, "schools": []})
-            entry["schools"].append({"group": task.group_code, "name": school_name or task.group_code,
-                                     "task_id": task.id})
+        for r in session.execute(query):
+            entry = grouped.setdefault((r.case_id, r.spec_id), {
+                "case_id": r.case_id, "case_number": r.number, "title": r.title, "step": r.name,
+                "spec_id": r.spec_id, "due_at": r.due_at.isoformat() if r.due_at else None, "schools": []})
+            entry["schools"].append({"group": r.group_code, "name": r.school_name or r.group_code,
+                                     "task_id": r.id})
     return list(grouped.values())
 
 
