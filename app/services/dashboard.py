@@ -5,7 +5,7 @@ import statistics
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import DateTime, and_, exists, func, literal, select, update
 from sqlalchemy import case as sql_case
 
 from app.store.models import Case, Group, Task
@@ -149,12 +149,35 @@ def wait_times(ctx: ServiceContext, actor: Actor, process_key: str) -> list[dict
     how many cases wait there now — the numbers behind the heatmap over the diagram."""
     _require(actor)
     now = ctx.now()
+    where = (Case.process_key == process_key, Task.status != "cancelled", _task_scope(actor))
     with ctx.read() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            return _summarise_in_sql(session, where, now)
         rows = session.execute(
             select(Task.spec_id, Task.name, Task.status, Task.created_at, Task.claimed_at, Task.completed_at)
-            .join(Case, Case.id == Task.case_id)
-            .where(Case.process_key == process_key, Task.status != "cancelled", _task_scope(actor)))
+            .join(Case, Case.id == Task.case_id).where(*where))
         return _summarise(rows, now)
+
+
+def _summarise_in_sql(session, where, now: datetime) -> list[dict[str, Any]]:
+    """PostgreSQL computes the same percentiles (percentile_cont interpolates as the Python fallback's
+    inclusive quantiles do), so only one row per step comes back."""
+    at_now = literal(now, DateTime(timezone=True))
+    claim = func.extract("epoch", func.coalesce(Task.claimed_at, Task.completed_at, at_now) - Task.created_at) / 3600
+    work = sql_case((Task.claimed_at.is_not(None),
+                     func.extract("epoch", func.coalesce(Task.completed_at, at_now) - Task.claimed_at) / 3600))
+    query = (select(Task.spec_id, func.min(Task.name),
+                    func.sum(sql_case((Task.status.in_(OPEN_STATUSES), 1), else_=0)),
+                    func.percentile_cont(0.5).within_group(claim), func.percentile_cont(0.9).within_group(claim),
+                    func.percentile_cont(0.5).within_group(work), func.percentile_cont(0.9).within_group(work))
+             .join(Case, Case.id == Task.case_id).where(*where).group_by(Task.spec_id))
+    result = []
+    for spec_id, name, waiting, c50, c90, w50, w90 in session.execute(query):
+        c50, c90, w50, w90 = (None if v is None else float(v) for v in (c50, c90, w50, w90))
+        result.append({"spec_id": spec_id, "name": name, "waiting_now": int(waiting or 0),
+                       "claim_p50_hours": c50, "claim_p90_hours": c90, "work_p50_hours": w50, "work_p90_hours": w90,
+                       "total_p50_hours": (c50 or 0) + (w50 or 0)})
+    return sorted(result, key=lambda s: -(s["total_p50_hours"] or 0))
 
 
 def _summarise(rows, now: datetime) -> list[dict[str, Any]]:
@@ -187,6 +210,13 @@ def monthly_trend(ctx: ServiceContext, actor: Actor, process_key: str | None = N
         query = query.where(Case.process_key == process_key)
     months: dict[str, list[float]] = {}
     with ctx.read() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # Counted and averaged by the database: no row per completed step travels to Python.
+            month = func.to_char(func.timezone("Asia/Bangkok", Task.completed_at), "YYYY-MM")
+            hours = func.avg(func.extract("epoch", Task.completed_at - Task.created_at)) / 3600
+            summary = query.with_only_columns(month, func.count(), hours).group_by(month).order_by(month)
+            return [{"month": m, "completed": n, "mean_hours": round(float(h), 2)}
+                    for m, n, h in session.execute(summary)]
         for completed, created in session.execute(query):
             key = completed.astimezone(BANGKOK).strftime("%Y-%m")
             months.setdefault(key, []).append((completed - created).total_seconds() / 3600)
