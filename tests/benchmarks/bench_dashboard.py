@@ -53,14 +53,17 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
+    parser.add_argument("--existing", metavar="NAME",
+                        help="time a database kept by an earlier --keep run (migrated to the latest first)")
     args = parser.parse_args()
     users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # setup speed only
 
     base = make_url(_pg_url())
-    name = f"planflow_bench_dash_{uuid.uuid4().hex[:8]}"
+    name = args.existing or f"planflow_bench_dash_{uuid.uuid4().hex[:8]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    if not args.existing:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = base.set(database=name).render_as_string(hide_password=False)
     folder = Path(tempfile.mkdtemp(prefix="planflow-bench-"))
     database = db.connect(url)
@@ -68,11 +71,12 @@ def main() -> int:
         schema.upgrade(database.writer.kw["bind"])
         ctx = ServiceContext(db=database, attachments_dir=folder / "attachments", forms_dir=ROOT / "forms",
                              processes_dir=ROOT / "processes")
-        demo.create_demo(ctx)
         started = time.perf_counter()
         written = {"cases": 0, "events": 0, "tasks": 0}
         chunk = 5000
-        for offset in range(0, args.cases, chunk):  # in chunks, each with its own seed, to show progress
+        if not args.existing:
+            demo.create_demo(ctx)
+        for offset in range(0, 0 if args.existing else args.cases, chunk):  # in chunks, each with its own seed, to show progress
             part = generator.generate_cases(ctx, min(chunk, args.cases - offset), rng_seed=2570 + offset)
             for key in written:
                 written[key] += part[key]
@@ -125,7 +129,7 @@ def main() -> int:
                          ensure_ascii=False))
     finally:
         database.dispose()
-        if not args.keep:
+        if not args.keep and not args.existing:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
