@@ -91,6 +91,7 @@ def main() -> int:
                        "tasks": session.scalar(select(func.count()).select_from(Task))}
             busiest = session.execute(select(Case.process_key, func.count()).group_by(Case.process_key)
                                       .order_by(func.count().desc()).limit(1)).one()[0]
+        print(f"database {name}")
         print(f"filled {counted['cases']} cases, {counted['events']} events, {counted['tasks']} steps "
               f"in {fill_s:.0f} s; ANALYZE done")
 
