@@ -5,7 +5,7 @@ import statistics
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import DateTime, and_, exists, func, literal, select, update
 from sqlalchemy import case as sql_case
 
 from app.store.models import Case, Group, Task
@@ -15,7 +15,7 @@ from . import access
 from .actors import Actor
 from .casework import OPEN_STATUSES
 from .context import ServiceContext
-from .errors import Forbidden
+from .errors import Forbidden, Invalid
 from .working_days import subtract_working_days
 
 
@@ -51,29 +51,33 @@ def overdue_steps(ctx: ServiceContext, actor: Actor, limit: int = 500) -> list[d
     """Open steps past their due date, most overdue first, with who holds them."""
     _require(actor)
     now = ctx.now()
-    query = (select(Task, Case).join(Case, Case.id == Task.case_id)
+    # Columns, not entities: a Case row brings its process version (XML and forms) and its data along.
+    query = (select(Task.id, Task.case_id, Task.name, Task.group_code, Task.assignee, Task.due_at,
+                    Case.number, Case.title, Case.process_key).join(Case, Case.id == Task.case_id)
              .where(Task.status.in_(OPEN_STATUSES), Task.due_at < now, Case.status == "running", _task_scope(actor),
                     access.visible_cases_clause(actor))
              .order_by(Task.due_at).limit(limit))
     with ctx.read() as session:
-        return [{"task_id": t.id, "case_id": c.id, "case_number": c.number, "case_title": c.title,
-                 "process_key": c.process_key, "step": t.name, "group": t.group_code, "assignee": t.assignee,
-                 "due_at": t.due_at.isoformat(), "days_overdue": (now - t.due_at).days}
-                for t, c in session.execute(query)]
+        return [{"task_id": r.id, "case_id": r.case_id, "case_number": r.number, "case_title": r.title,
+                 "process_key": r.process_key, "step": r.name, "group": r.group_code, "assignee": r.assignee,
+                 "due_at": r.due_at.isoformat(), "days_overdue": (now - r.due_at).days}
+                for r in session.execute(query)]
 
 
 def stalled_cases(ctx: ServiceContext, actor: Actor, working_days: int = 5, limit: int = 500) -> list[dict[str, Any]]:
     """Running cases with no event for `working_days` working days, with the steps they wait on."""
     _require(actor)
     cutoff = subtract_working_days(ctx.now(), max(working_days, 0))
-    query = (select(Case).where(Case.status == "running", Case.last_event_at < cutoff, _case_scope(actor))
+    query = (select(Case.id, Case.number, Case.title, Case.process_key, Case.last_event_at)
+             .where(Case.status == "running", Case.last_event_at < cutoff, _case_scope(actor))
              .order_by(Case.last_event_at).limit(limit))
     with ctx.read() as session:
-        found = session.scalars(query).all()
+        found = session.execute(query).all()
         holders: dict[int, list[dict[str, Any]]] = {c.id: [] for c in found}
         if found:
-            for t in session.scalars(select(Task).where(Task.case_id.in_(list(holders)),
-                                                        Task.status.in_(OPEN_STATUSES))):
+            for t in session.execute(select(Task.id, Task.case_id, Task.name, Task.group_code, Task.assignee)
+                                     .where(Task.case_id.in_(list(holders)), Task.status.in_(OPEN_STATUSES))
+                                     .order_by(Task.id)):
                 holders[t.case_id].append({"task_id": t.id, "step": t.name, "group": t.group_code,
                                            "assignee": t.assignee})
         return [{"case_id": c.id, "case_number": c.number, "title": c.title, "process_key": c.process_key,
@@ -113,19 +117,21 @@ def workload(ctx: ServiceContext, actor: Actor) -> dict[str, list[dict[str, Any]
 def missing_submissions(ctx: ServiceContext, actor: Actor) -> list[dict[str, Any]]:
     """For each per-school step still open, the schools that have not submitted."""
     _require(actor)
-    query = (select(Task, Case, Group.name).join(Case, Case.id == Task.case_id)
+    query = (select(Task.id, Task.spec_id, Task.name, Task.group_code, Task.due_at, Case.id.label("case_id"),
+                    Case.number, Case.title, Group.name.label("school_name"))
+             .join(Case, Case.id == Task.case_id)
              .outerjoin(Group, Group.code == Task.group_code)
              .where(Task.instance.is_not(None), Task.status.in_(OPEN_STATUSES), Case.status == "running",
                     access.visible_cases_clause(actor))
              .order_by(Case.id, Task.spec_id, Task.group_code))
     grouped: dict[tuple[int, str], dict[str, Any]] = {}
     with ctx.read() as session:
-        for task, case, school_name in session.execute(query):
-            entry = grouped.setdefault((case.id, task.spec_id), {
-                "case_id": case.id, "case_number": case.number, "title": case.title, "step": task.name,
-                "spec_id": task.spec_id, "due_at": task.due_at.isoformat() if task.due_at else None, "schools": []})
-            entry["schools"].append({"group": task.group_code, "name": school_name or task.group_code,
-                                     "task_id": task.id})
+        for r in session.execute(query):
+            entry = grouped.setdefault((r.case_id, r.spec_id), {
+                "case_id": r.case_id, "case_number": r.number, "title": r.title, "step": r.name,
+                "spec_id": r.spec_id, "due_at": r.due_at.isoformat() if r.due_at else None, "schools": []})
+            entry["schools"].append({"group": r.group_code, "name": r.school_name or r.group_code,
+                                     "task_id": r.id})
     return list(grouped.values())
 
 
@@ -143,12 +149,35 @@ def wait_times(ctx: ServiceContext, actor: Actor, process_key: str) -> list[dict
     how many cases wait there now — the numbers behind the heatmap over the diagram."""
     _require(actor)
     now = ctx.now()
+    where = (Case.process_key == process_key, Task.status != "cancelled", _task_scope(actor))
     with ctx.read() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            return _summarise_in_sql(session, where, now)
         rows = session.execute(
             select(Task.spec_id, Task.name, Task.status, Task.created_at, Task.claimed_at, Task.completed_at)
-            .join(Case, Case.id == Task.case_id)
-            .where(Case.process_key == process_key, Task.status != "cancelled", _task_scope(actor)))
+            .join(Case, Case.id == Task.case_id).where(*where))
         return _summarise(rows, now)
+
+
+def _summarise_in_sql(session, where, now: datetime) -> list[dict[str, Any]]:
+    """PostgreSQL computes the same percentiles (percentile_cont interpolates as the Python fallback's
+    inclusive quantiles do), so only one row per step comes back."""
+    at_now = literal(now, DateTime(timezone=True))
+    claim = func.extract("epoch", func.coalesce(Task.claimed_at, Task.completed_at, at_now) - Task.created_at) / 3600
+    work = sql_case((Task.claimed_at.is_not(None),
+                     func.extract("epoch", func.coalesce(Task.completed_at, at_now) - Task.claimed_at) / 3600))
+    query = (select(Task.spec_id, func.min(Task.name),
+                    func.sum(sql_case((Task.status.in_(OPEN_STATUSES), 1), else_=0)),
+                    func.percentile_cont(0.5).within_group(claim), func.percentile_cont(0.9).within_group(claim),
+                    func.percentile_cont(0.5).within_group(work), func.percentile_cont(0.9).within_group(work))
+             .join(Case, Case.id == Task.case_id).where(*where).group_by(Task.spec_id))
+    result = []
+    for spec_id, name, waiting, c50, c90, w50, w90 in session.execute(query):
+        c50, c90, w50, w90 = (None if v is None else float(v) for v in (c50, c90, w50, w90))
+        result.append({"spec_id": spec_id, "name": name, "waiting_now": int(waiting or 0),
+                       "claim_p50_hours": c50, "claim_p90_hours": c90, "work_p50_hours": w50, "work_p90_hours": w90,
+                       "total_p50_hours": (c50 or 0) + (w50 or 0)})
+    return sorted(result, key=lambda s: -(s["total_p50_hours"] or 0))
 
 
 def _summarise(rows, now: datetime) -> list[dict[str, Any]]:
@@ -181,8 +210,66 @@ def monthly_trend(ctx: ServiceContext, actor: Actor, process_key: str | None = N
         query = query.where(Case.process_key == process_key)
     months: dict[str, list[float]] = {}
     with ctx.read() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # Counted and averaged by the database: no row per completed step travels to Python.
+            month = func.to_char(func.timezone("Asia/Bangkok", Task.completed_at), "YYYY-MM")
+            hours = func.avg(func.extract("epoch", Task.completed_at - Task.created_at)) / 3600
+            summary = query.with_only_columns(month, func.count(), hours).group_by(month).order_by(month)
+            return [{"month": m, "completed": n, "mean_hours": round(float(h), 2)}
+                    for m, n, h in session.execute(summary)]
         for completed, created in session.execute(query):
             key = completed.astimezone(BANGKOK).strftime("%Y-%m")
             months.setdefault(key, []).append((completed - created).total_seconds() / 3600)
     return [{"month": m, "completed": len(v), "mean_hours": round(statistics.fmean(v), 2)}
             for m, v in sorted(months.items())]
+
+
+def remind_missing(ctx: ServiceContext, actor: Actor, case_id: int, spec_id: str) -> dict[str, Any]:
+    """One click from the dashboard: remind every school that has not yet submitted a per-school step.
+
+    Each school's users get an in-app notification and the case's history records one `reminder_sent`
+    event per school, exactly as the scheduler's reminders do (a reminder is not progress: the case's
+    last_event_at stays, so it can still show as stalled)."""
+    from types import SimpleNamespace
+
+    from . import history, notifications
+    from .reminders import _People  # the scheduler's recipients, reused
+
+    _require(actor)
+    now = ctx.now()
+    with ctx.write() as session:
+        case = access.get_visible_case(session, actor, case_id)
+        steps = session.scalars(select(Task).where(
+            Task.case_id == case.id, Task.spec_id == spec_id, Task.instance.is_not(None),
+            Task.status.in_(OPEN_STATUSES)).order_by(Task.group_code)).all()
+        if not steps:
+            raise Invalid("every school has submitted this step", {"spec_id": ["ไม่มีโรงเรียนที่ยังไม่ส่ง"]})
+        if case.status != "running":
+            raise Invalid("the case is not running", {"case_id": ["เรื่องนี้ไม่ได้อยู่ระหว่างดำเนินการ"]})
+        if not (actor.is_admin or "supervisor" in actor.roles
+                or any(actor.supervises(t.group_code) for t in session.scalars(
+                    select(Task).where(Task.case_id == case.id)))):
+            raise Forbidden("only supervisors of the case's groups and administrators send reminders")
+        people = _People(session, steps, escalations=False)
+        previous = history.last_event(session, case.id)
+        stand_in = SimpleNamespace(id=case.id, number=case.number, last_event_at=None)
+        reminded = []
+        for step in steps:
+            recipients = people.for_step(step, escalation=False)
+            title = f"โปรดส่งงาน: {step.name} ({case.number})"
+            body = (f"ขั้นตอน «{step.name}» ของเรื่องเลขที่ {case.number} ({case.title}) "
+                    f"ยังไม่ได้รับงานจากหน่วยงานของท่าน โปรดดำเนินการและส่งงาน")
+            for person in recipients:
+                notifications.add(session, user_id=person.user_id, kind="reminder", title=title, body=body,
+                                  link=f"/tasks/{step.id}", case_id=case.id, task_id=step.id, job_key=None,
+                                  now=now)
+            previous = history.append(
+                session, stand_in, previous, now, actor.username, "reminder_sent",
+                data={"stage": "manual", "group": step.group_code, "to": [p.username for p in recipients],
+                      "due_at": step.due_at.isoformat() if step.due_at else None},
+                task_spec_id=step.spec_id, task_engine_id=step.engine_id)
+            reminded.append({"group": step.group_code, "task_id": step.id,
+                             "to": [p.username for p in recipients]})
+        session.execute(update(Case.__table__).where(Case.__table__.c.id == case.id)
+                        .values(lock_version=Case.__table__.c.lock_version + 1))
+        return {"case_id": case.id, "spec_id": spec_id, "schools": reminded}

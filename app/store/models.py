@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -174,6 +175,10 @@ class Task(Base):
         Index("ix_tasks_status_due", "status", "due_at"),
         Index("ix_tasks_completed_by_at", "completed_by", "completed_at"),
         Index("ix_tasks_spec_status", "spec_id", "status"),
+        Index("ix_tasks_case_status", "case_id", "status"),
+        Index("ix_tasks_open_instances", "case_id", "spec_id", "group_code",
+              postgresql_where=text("instance IS NOT NULL AND status IN ('open', 'claimed')"),
+              sqlite_where=text("instance IS NOT NULL AND status IN ('open', 'claimed')")),
     )
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
