@@ -5,6 +5,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -12,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from app import engine
 from app.store.models import Case, Event, VerificationRun
+from app.thaidate import BANGKOK
 
-from . import access, casework, history, processes
+from . import access, casework, history, jobs, processes
 from .actors import Actor
 from .context import ServiceContext
 from .errors import Forbidden
@@ -131,7 +133,7 @@ def verify_case_in_session(session: Session, case: Case) -> Verdict:
 
 def verify_case(ctx: ServiceContext, actor: Actor, case_id: int) -> Verdict:
     with ctx.read() as session:
-        case = access.get_visible_case(session, actor, case_id)
+        case, _ = access.get_audit_case(session, actor, case_id)
         return verify_case_in_session(session, case)
 
 
@@ -159,20 +161,39 @@ def _changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, An
 def replay_case(ctx: ServiceContext, actor: Actor, case_id: int) -> dict[str, Any]:
     """The case step by step: each event with the data it changed and the diagram path up to it."""
     with ctx.read() as session:
-        case = access.get_visible_case(session, actor, case_id)
+        case, masked = access.get_audit_case(session, actor, case_id)
         events = list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq)))
         steps, data = [], {}
         try:
             for event, workflow, digest in _replayed(case, events):
                 after = engine.case_data(workflow) if workflow is not None else {}
-                steps.append({**history.event_dict(event), "changes": _changes(data, after),
-                              "case_data": after, "path": engine.path_of(workflow) if workflow else {},
-                              "state_matches": event.state_digest in (None, digest)})
+                step = {**history.event_dict(event), "changes": _changes(data, after),
+                        "case_data": after, "path": engine.path_of(workflow) if workflow else {},
+                        "state_matches": event.state_digest in (None, digest)}
+                steps.append(_masked_event(step) if masked else step)
                 data = after
         except engine.EngineError as exc:
             steps.append({"error": f"the replay stopped: {exc}"})
         return {"case_id": case.id, "number": case.number, "process_key": case.process_key,
-                "version": case.version.version, "steps": steps}
+                "version": case.version.version, "masked": masked, "case": case_metadata(case, masked),
+                "final_digest": events[-1].hash if events else history.GENESIS, "steps": steps}
+
+
+# What an auditor without the clearance may know of a secret case's events: when, what kind, and the chain.
+_METADATA_FIELDS = ("seq", "at", "kind", "state_digest", "hash", "prev_hash", "path", "state_matches")
+
+
+def _masked_event(step: dict[str, Any]) -> dict[str, Any]:
+    return {**{k: step[k] for k in _METADATA_FIELDS if k in step}, "actor": None, "task_spec_id": None,
+            "task_id": None, "data": None, "changes": [], "case_data": {}, "masked": True}
+
+
+def case_metadata(case: Case, masked: bool) -> dict[str, Any]:
+    """The case as the audit pages show it; a masked case keeps its number, process, status and dates."""
+    iso = lambda moment: moment.isoformat() if moment else None  # noqa: E731
+    return {"id": case.id, "number": case.number, "process_key": case.process_key, "status": case.status,
+            "started_at": iso(case.started_at), "completed_at": iso(case.completed_at),
+            "title": None if masked else case.title, "secrecy": case.secrecy, "masked": masked}
 
 
 def record_run(ctx: ServiceContext, verdicts: list[Verdict], started_at) -> dict[str, Any]:
@@ -203,7 +224,7 @@ def search_events(ctx: ServiceContext, actor: Actor, username: str | None = None
                   process_key: str | None = None, kind: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
     """Events across the cases the actor may see, filtered by who, when, which process and what kind."""
     query = (select(Event, Case).join(Case, Case.id == Event.case_id)
-             .where(access.visible_cases_clause(actor)))
+             .where(access.audit_cases_clause(actor)))
     if username:
         query = query.where(Event.actor == username)
     if date_from is not None:
@@ -216,8 +237,14 @@ def search_events(ctx: ServiceContext, actor: Actor, username: str | None = None
         query = query.where(Event.kind == kind)
     query = query.order_by(Event.at.desc(), Event.id.desc()).limit(min(max(limit, 1), 10000))
     with ctx.read() as session:
-        return [{**history.event_dict(e), "case_id": c.id, "case_number": c.number, "process_key": c.process_key}
-                for e, c in session.execute(query)]
+        found = []
+        for e, c in session.execute(query):
+            row = {**history.event_dict(e), "case_id": c.id, "case_number": c.number, "process_key": c.process_key,
+                   "masked": False}
+            if access.masked_for(actor, c) and actor.is_auditor:
+                row.update(actor=None, task_spec_id=None, task_id=None, data=None, masked=True)
+            found.append(row)
+        return found
 
 
 CSV_COLUMNS = ("seq", "at", "actor", "kind", "task_spec_id", "data", "state_digest", "prev_hash", "hash")
@@ -226,7 +253,7 @@ CSV_COLUMNS = ("seq", "at", "actor", "kind", "task_spec_id", "data", "state_dige
 def history_csv(ctx: ServiceContext, actor: Actor, case_id: int) -> str:
     """The case's events as CSV (UTF-8 with BOM so spreadsheet programs show Thai), chain digest last."""
     with ctx.read() as session:
-        case = access.get_visible_case(session, actor, case_id)
+        case, masked = access.get_audit_case(session, actor, case_id)
         events = list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq)))
         out = io.StringIO()
         out.write("\ufeff")
@@ -235,6 +262,44 @@ def history_csv(ctx: ServiceContext, actor: Actor, case_id: int) -> str:
         for event in events:
             row = history.event_dict(event)
             row["data"] = json.dumps(row["data"], ensure_ascii=False, sort_keys=True)
+            if masked:
+                row.update(actor="", task_spec_id="", data="")
             writer.writerow([row[c] for c in CSV_COLUMNS])
         writer.writerow(["final_digest", events[-1].hash if events else history.GENESIS])
         return out.getvalue()
+
+
+# --- The nightly verification: one due job per night, planned by every scheduler tick. ---
+
+NIGHTLY_KIND = "audit_verify"
+NIGHTLY_AT = time(1, 0)  # 01:00 Bangkok, when nobody is at work
+
+
+def plan_nightly(ctx: ServiceContext) -> int:
+    """Plan tonight's verification once it is due; the job's key names the night, so any number of
+    schedulers planning it leave one job, and the claim makes one of them run it."""
+    now = ctx.now()
+    night = now.astimezone(BANGKOK).date()
+    due = datetime.combine(night, NIGHTLY_AT, tzinfo=BANGKOK).astimezone(UTC)
+    if now < due:
+        return 0
+    with ctx.write() as session:
+        jobs.enqueue(session, [{"key": f"{NIGHTLY_KIND}:{night.isoformat()}", "kind": NIGHTLY_KIND,
+                                "due_at": due, "payload": {"night": night.isoformat()}}], now)
+    return 1
+
+
+@jobs.handles(NIGHTLY_KIND)
+def _run_nightly(ctx: ServiceContext, session: Session, batch: list, now) -> dict[int, jobs.Outcome]:
+    """Verify every case and record the run in the job's own transaction (done exactly once)."""
+    outcomes = {}
+    for job in batch:
+        verdicts = [verify_case_in_session(session, case)
+                    for case in session.scalars(select(Case).order_by(Case.id))]
+        failed = [v.as_dict() for v in verdicts if not v.ok]
+        run = VerificationRun(started_at=now, finished_at=ctx.now(), cases=len(verdicts), failed=len(failed),
+                              failures=failed[:200])
+        session.add(run)
+        session.flush()
+        outcomes[job.id] = jobs.Outcome("done", {"run_id": run.id, "cases": len(verdicts), "failed": len(failed)})
+    return outcomes

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.store.deadline_models import SchedulerHeartbeat
 
-from . import jobs, mail, reminders, schedules, timers  # noqa: F401  (reminders, schedules: job handlers)
+from . import audit, jobs, mail, reminders, schedules, timers  # noqa: F401  (audit, reminders, schedules: job handlers)
 from .context import ServiceContext
 
 log = logging.getLogger("planflow.scheduler")
@@ -42,6 +42,7 @@ def run_tick(ctx: ServiceContext, worker: str, budget_seconds: float = TICK_BUDG
     errors: list[str] = []
     parts = (
         ("timers", lambda: _fire_timers(ctx, deadline)),
+        ("nightly", lambda: {"planned": audit.plan_nightly(ctx)}),
         ("jobs", lambda: _run_jobs(ctx, worker, deadline)),
         ("mail", lambda: _send_mail(ctx, worker, deadline)),
     )
