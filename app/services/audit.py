@@ -9,13 +9,14 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app import engine
 from app.store.models import Case, Event, VerificationRun
 from app.thaidate import BANGKOK
 
-from . import access, casework, history, jobs, processes
+from . import access, casework, history, processes
 from .actors import Actor
 from .context import ServiceContext
 from .errors import Forbidden
@@ -209,7 +210,8 @@ def record_run(ctx: ServiceContext, verdicts: list[Verdict], started_at) -> dict
 
 def verification_run_dict(run: VerificationRun) -> dict[str, Any]:
     return {"id": run.id, "started_at": run.started_at.isoformat(), "finished_at": run.finished_at.isoformat(),
-            "cases": run.cases, "failed": run.failed, "failures": run.failures}
+            "cases": run.cases, "failed": run.failed, "failures": run.failures,
+            "night": run.night.isoformat() if run.night else None}
 
 
 def latest_runs(ctx: ServiceContext, actor: Actor, limit: int = 10) -> list[dict[str, Any]]:
@@ -269,37 +271,35 @@ def history_csv(ctx: ServiceContext, actor: Actor, case_id: int) -> str:
         return out.getvalue()
 
 
-# --- The nightly verification: one due job per night, planned by every scheduler tick. ---
+# --- The nightly verification: once per Bangkok night, from whichever scheduler ticks first. ---
 
-NIGHTLY_KIND = "audit_verify"
 NIGHTLY_AT = time(1, 0)  # 01:00 Bangkok, when nobody is at work
 
 
-def plan_nightly(ctx: ServiceContext) -> int:
-    """Plan tonight's verification once it is due; the job's key names the night, so any number of
-    schedulers planning it leave one job, and the claim makes one of them run it."""
+def run_nightly(ctx: ServiceContext) -> dict[str, Any] | None:
+    """Verify every case once tonight is due and no run has claimed it; None when there is nothing to do.
+
+    Exactly once, the way due jobs are: the run's row is keyed by its night (a unique index) and
+    inserted with ON CONFLICT DO NOTHING, so of any number of schedulers one inserts it; the
+    verification and its result are written in that same transaction, so a crash leaves no claim.
+    """
     now = ctx.now()
     night = now.astimezone(BANGKOK).date()
-    due = datetime.combine(night, NIGHTLY_AT, tzinfo=BANGKOK).astimezone(UTC)
-    if now < due:
-        return 0
+    if now < datetime.combine(night, NIGHTLY_AT, tzinfo=BANGKOK).astimezone(UTC):
+        return None
+    with ctx.read() as session:
+        if session.scalar(select(VerificationRun.id).where(VerificationRun.night == night)) is not None:
+            return None
     with ctx.write() as session:
-        jobs.enqueue(session, [{"key": f"{NIGHTLY_KIND}:{night.isoformat()}", "kind": NIGHTLY_KIND,
-                                "due_at": due, "payload": {"night": night.isoformat()}}], now)
-    return 1
-
-
-@jobs.handles(NIGHTLY_KIND)
-def _run_nightly(ctx: ServiceContext, session: Session, batch: list, now) -> dict[int, jobs.Outcome]:
-    """Verify every case and record the run in the job's own transaction (done exactly once)."""
-    outcomes = {}
-    for job in batch:
-        verdicts = [verify_case_in_session(session, case)
-                    for case in session.scalars(select(Case).order_by(Case.id))]
+        dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+        claimed = session.execute(dialect.insert(VerificationRun).values(
+            started_at=now, finished_at=now, cases=0, failed=0, failures=[], night=night,
+        ).on_conflict_do_nothing(index_elements=["night"]))
+        if claimed.rowcount != 1:
+            return None
+        run = session.scalar(select(VerificationRun).where(VerificationRun.night == night))
+        verdicts = [verify_case_in_session(session, case) for case in session.scalars(select(Case).order_by(Case.id))]
         failed = [v.as_dict() for v in verdicts if not v.ok]
-        run = VerificationRun(started_at=now, finished_at=ctx.now(), cases=len(verdicts), failed=len(failed),
-                              failures=failed[:200])
-        session.add(run)
+        run.cases, run.failed, run.failures, run.finished_at = len(verdicts), len(failed), failed[:200], ctx.now()
         session.flush()
-        outcomes[job.id] = jobs.Outcome("done", {"run_id": run.id, "cases": len(verdicts), "failed": len(failed)})
-    return outcomes
+        return verification_run_dict(run)
