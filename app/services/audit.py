@@ -303,3 +303,15 @@ def run_nightly(ctx: ServiceContext) -> dict[str, Any] | None:
         run.cases, run.failed, run.failures, run.finished_at = len(verdicts), len(failed), failed[:200], ctx.now()
         session.flush()
         return verification_run_dict(run)
+
+
+def audit_cases(ctx: ServiceContext, actor: Actor, process_key: str | None = None, limit: int = 500) -> list[dict]:
+    """Every case an auditor may look into, newest first; secret correspondence masked for the uncleared."""
+    if not (actor.is_auditor or actor.is_supervisor or actor.is_admin):
+        raise Forbidden("auditors, supervisors and administrators see the audit lists")
+    query = select(Case).where(access.audit_cases_clause(actor))
+    if process_key:
+        query = query.where(Case.process_key == process_key)
+    with ctx.read() as session:
+        rows = session.scalars(query.order_by(Case.id.desc()).limit(min(max(limit, 1), 5000)))
+        return [case_metadata(c, actor.is_auditor and access.masked_for(actor, c)) for c in rows]

@@ -140,11 +140,15 @@ def test_an_uncleared_auditor_sees_a_secret_case_as_metadata_only(as_user, ctx, 
     assert "register_number" not in csv_text and "plan1" not in csv_text and "final_digest" in csv_text
     html = page.text(page.get(f"/audit/events?process=correspondence"))
     assert number in html and "(ลับ)" in html
+    html = page.text(page.get("/audit/cases"))
+    assert f'data-case="{number}"' in html and "หนังสือลับ: ไม่แสดงเนื้อหา" in html
+    assert "การสอบสวนวินัย" not in html
     assert page.get(f"/cases/{letter.id}/attachments/1").status_code == 404
     assert page.get(f"/api/v1/cases/{letter.id}").status_code == 404
     cleared = as_user("auditor2")
     html = cleared.text(cleared.get(f"/cases/{letter.id}/history"))
     assert "การสอบสวนวินัย" in html and "register_number" in html
+    assert "การสอบสวนวินัย" in cleared.text(cleared.get("/audit/cases"))
 
 
 def test_an_auditor_reaches_no_write_route(app, as_user, transfer, ctx, people):

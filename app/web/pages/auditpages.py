@@ -117,3 +117,11 @@ def plain(value) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+@pages.get("/audit/cases")
+@signed_in
+def audit_cases():
+    process = request.args.get("process", "").strip()
+    return render_template("audit/cases.html", cases=audit.audit_cases(services(), current_actor(), process or None),
+                           process=process)
