@@ -292,12 +292,13 @@ def run_nightly(ctx: ServiceContext) -> dict[str, Any] | None:
             return None
     with ctx.write() as session:
         dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-        claimed = session.execute(dialect.insert(VerificationRun).values(
+        table = VerificationRun.__table__
+        claimed = session.execute(dialect.insert(table).values(
             started_at=now, finished_at=now, cases=0, failed=0, failures=[], night=night,
-        ).on_conflict_do_nothing(index_elements=["night"]))
-        if claimed.rowcount != 1:
+        ).on_conflict_do_nothing(index_elements=["night"]).returning(table.c.id)).scalar()
+        if claimed is None:
             return None
-        run = session.scalar(select(VerificationRun).where(VerificationRun.night == night))
+        run = session.get(VerificationRun, claimed)
         verdicts = [verify_case_in_session(session, case) for case in session.scalars(select(Case).order_by(Case.id))]
         failed = [v.as_dict() for v in verdicts if not v.ok]
         run.cases, run.failed, run.failures, run.finished_at = len(verdicts), len(failed), failed[:200], ctx.now()
