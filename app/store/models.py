@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
-    Date,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,

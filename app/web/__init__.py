@@ -9,7 +9,6 @@ from app.services.context import ServiceContext
 
 from . import errors, input_safety, ops
 
-
 # Signing in and out and choosing the language change no case; auditors use them like everyone.
 SESSION_ENDPOINTS = frozenset({"pages.login", "pages.logout", "pages.language", "static"})
 

@@ -9,7 +9,7 @@ def _marks(person: Person, marker: str) -> set[str]:
     return set(person.page.eval_on_selector_all(f".djs-element.{marker}", "els => els.map(e => e.dataset.elementId)"))
 
 
-def test_the_replay_stepper_moves_the_diagrams_marks(server, browser, ctx, people):
+def test_the_replay_stepper_moves_the_diagrams_marks(server, browser, ctx, people):  # noqa: F811
     transfer = start(ctx, people, "budget_transfer", title="โอนงบตรวจสอบ")
     transfer.complete("request", "plan1", category_from="operating", category_to="other", amount=50000)
     transfer.complete("analysis", "plan2")

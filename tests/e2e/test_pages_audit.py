@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from app.services import audit, ticks
-from app.store.models import Case, Event
+from app.store.models import Event
 
 from ..stories import start
 
@@ -138,7 +138,7 @@ def test_an_uncleared_auditor_sees_a_secret_case_as_metadata_only(as_user, ctx, 
     assert "การสอบสวนวินัย" not in html and 'data-field=' not in html
     csv_text = page.text(page.get(f"/cases/{letter.id}/history.csv"))
     assert "register_number" not in csv_text and "plan1" not in csv_text and "final_digest" in csv_text
-    html = page.text(page.get(f"/audit/events?process=correspondence"))
+    html = page.text(page.get("/audit/events?process=correspondence"))
     assert number in html and "(ลับ)" in html
     html = page.text(page.get("/audit/cases"))
     assert f'data-case="{number}"' in html and "หนังสือลับ: ไม่แสดงเนื้อหา" in html
