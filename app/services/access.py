@@ -118,3 +118,42 @@ def inbox_branches(actor: Actor, scope: str) -> list:
 def inbox_clause(actor: Actor, scope: str):
     """The inbox's steps (see inbox_branches) as one condition."""
     return or_(*inbox_branches(actor, scope))
+
+
+# --- Auditors: read-only over every case; secret correspondence as metadata only unless cleared. ---
+
+def is_read_only(actor: Actor) -> bool:
+    """Auditors look and never act (an auditor who is also an administrator keeps the admin's hands)."""
+    return actor.is_auditor and not actor.is_admin
+
+
+def require_may_write(actor: Actor) -> None:
+    if is_read_only(actor):
+        raise Forbidden("auditors may read cases but not change them")
+
+
+def audit_cases_clause(actor: Actor):
+    """Cases the audit pages list: every case for auditors, the usual visible cases for everyone else."""
+    if actor.is_auditor:
+        return true()
+    return visible_cases_clause(actor)
+
+
+def masked_for(actor: Actor, case: Case) -> bool:
+    """True when the actor may know the case exists but not its content: secret correspondence shown to an
+    auditor without the clearance (number, process, status and dates only)."""
+    return case.secrecy is not None and CLEARED_ROLE not in actor.roles
+
+
+def get_audit_case(session: Session, actor: Actor, case_id: int) -> tuple[Case, bool]:
+    """The case for the audit pages and whether its content must be masked; NotFound as get_visible_case."""
+    if not actor.is_auditor:
+        return get_visible_case(session, actor, case_id), False
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    # An auditor sees a secret case whole only with the clearance, or when it was given to them.
+    if masked_for(actor, case) and session.scalar(
+            select(Case.id).where(Case.id == case_id, visible_cases_clause(actor))) is not None:
+        return case, False
+    return case, masked_for(actor, case)

@@ -5,13 +5,16 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app import engine
 from app.store.models import Case, Event, VerificationRun
+from app.thaidate import BANGKOK
 
 from . import access, case_migration, casework, history, processes
 from .actors import Actor
@@ -135,7 +138,7 @@ def verify_case_in_session(session: Session, case: Case) -> Verdict:
 
 def verify_case(ctx: ServiceContext, actor: Actor, case_id: int) -> Verdict:
     with ctx.read() as session:
-        case = access.get_visible_case(session, actor, case_id)
+        case, _ = access.get_audit_case(session, actor, case_id)
         return verify_case_in_session(session, case)
 
 
@@ -163,7 +166,7 @@ def _changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, An
 def replay_case(ctx: ServiceContext, actor: Actor, case_id: int) -> dict[str, Any]:
     """The case step by step: each event with the data it changed and the diagram path up to it."""
     with ctx.read() as session:
-        case = access.get_visible_case(session, actor, case_id)
+        case, masked = access.get_audit_case(session, actor, case_id)
         events = list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq)))
         steps, data = [], {}
         version = _first_version_number(case, events)
@@ -172,14 +175,33 @@ def replay_case(ctx: ServiceContext, actor: Actor, case_id: int) -> dict[str, An
                 after = engine.case_data(workflow) if workflow is not None else {}
                 if event.kind == case_migration.KIND:
                     version = event.data.get("to_version", version)
-                steps.append({**history.event_dict(event), "version": version, "changes": _changes(data, after),
-                              "case_data": after, "path": engine.path_of(workflow) if workflow else {},
-                              "state_matches": event.state_digest in (None, digest)})
+                step = {**history.event_dict(event), "version": version, "changes": _changes(data, after),
+                        "case_data": after, "path": engine.path_of(workflow) if workflow else {},
+                        "state_matches": event.state_digest in (None, digest)}
+                steps.append(_masked_event(step) if masked else step)
                 data = after
         except engine.EngineError as exc:
             steps.append({"error": f"the replay stopped: {exc}"})
         return {"case_id": case.id, "number": case.number, "process_key": case.process_key,
-                "version": case.version.version, "steps": steps}
+                "version": case.version.version, "masked": masked, "case": case_metadata(case, masked),
+                "final_digest": events[-1].hash if events else history.GENESIS, "steps": steps}
+
+
+# What an auditor without the clearance may know of a secret case's events: when, what kind, and the chain.
+_METADATA_FIELDS = ("seq", "at", "kind", "state_digest", "hash", "prev_hash", "path", "state_matches")
+
+
+def _masked_event(step: dict[str, Any]) -> dict[str, Any]:
+    return {**{k: step[k] for k in _METADATA_FIELDS if k in step}, "actor": None, "task_spec_id": None,
+            "task_id": None, "data": None, "changes": [], "case_data": {}, "masked": True}
+
+
+def case_metadata(case: Case, masked: bool) -> dict[str, Any]:
+    """The case as the audit pages show it; a masked case keeps its number, process, status and dates."""
+    iso = lambda moment: moment.isoformat() if moment else None  # noqa: E731
+    return {"id": case.id, "number": case.number, "process_key": case.process_key, "status": case.status,
+            "started_at": iso(case.started_at), "completed_at": iso(case.completed_at),
+            "title": None if masked else case.title, "secrecy": case.secrecy, "masked": masked}
 
 
 def _first_version_number(case: Case, events: list[Event]) -> int:
@@ -201,7 +223,8 @@ def record_run(ctx: ServiceContext, verdicts: list[Verdict], started_at) -> dict
 
 def verification_run_dict(run: VerificationRun) -> dict[str, Any]:
     return {"id": run.id, "started_at": run.started_at.isoformat(), "finished_at": run.finished_at.isoformat(),
-            "cases": run.cases, "failed": run.failed, "failures": run.failures}
+            "cases": run.cases, "failed": run.failed, "failures": run.failures,
+            "night": run.night.isoformat() if run.night else None}
 
 
 def latest_runs(ctx: ServiceContext, actor: Actor, limit: int = 10) -> list[dict[str, Any]]:
@@ -216,7 +239,7 @@ def search_events(ctx: ServiceContext, actor: Actor, username: str | None = None
                   process_key: str | None = None, kind: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
     """Events across the cases the actor may see, filtered by who, when, which process and what kind."""
     query = (select(Event, Case).join(Case, Case.id == Event.case_id)
-             .where(access.visible_cases_clause(actor)))
+             .where(access.audit_cases_clause(actor)))
     if username:
         query = query.where(Event.actor == username)
     if date_from is not None:
@@ -229,8 +252,14 @@ def search_events(ctx: ServiceContext, actor: Actor, username: str | None = None
         query = query.where(Event.kind == kind)
     query = query.order_by(Event.at.desc(), Event.id.desc()).limit(min(max(limit, 1), 10000))
     with ctx.read() as session:
-        return [{**history.event_dict(e), "case_id": c.id, "case_number": c.number, "process_key": c.process_key}
-                for e, c in session.execute(query)]
+        found = []
+        for e, c in session.execute(query):
+            row = {**history.event_dict(e), "case_id": c.id, "case_number": c.number, "process_key": c.process_key,
+                   "masked": False}
+            if access.masked_for(actor, c) and actor.is_auditor:
+                row.update(actor=None, task_spec_id=None, task_id=None, data=None, masked=True)
+            found.append(row)
+        return found
 
 
 CSV_COLUMNS = ("seq", "at", "actor", "kind", "task_spec_id", "data", "state_digest", "prev_hash", "hash")
@@ -239,7 +268,7 @@ CSV_COLUMNS = ("seq", "at", "actor", "kind", "task_spec_id", "data", "state_dige
 def history_csv(ctx: ServiceContext, actor: Actor, case_id: int) -> str:
     """The case's events as CSV (UTF-8 with BOM so spreadsheet programs show Thai), chain digest last."""
     with ctx.read() as session:
-        case = access.get_visible_case(session, actor, case_id)
+        case, masked = access.get_audit_case(session, actor, case_id)
         events = list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq)))
         out = io.StringIO()
         out.write("\ufeff")
@@ -248,6 +277,55 @@ def history_csv(ctx: ServiceContext, actor: Actor, case_id: int) -> str:
         for event in events:
             row = history.event_dict(event)
             row["data"] = json.dumps(row["data"], ensure_ascii=False, sort_keys=True)
+            if masked:
+                row.update(actor="", task_spec_id="", data="")
             writer.writerow([row[c] for c in CSV_COLUMNS])
         writer.writerow(["final_digest", events[-1].hash if events else history.GENESIS])
         return out.getvalue()
+
+
+# --- The nightly verification: once per Bangkok night, from whichever scheduler ticks first. ---
+
+NIGHTLY_AT = time(1, 0)  # 01:00 Bangkok, when nobody is at work
+
+
+def run_nightly(ctx: ServiceContext) -> dict[str, Any] | None:
+    """Verify every case once tonight is due and no run has claimed it; None when there is nothing to do.
+
+    Exactly once, the way due jobs are: the run's row is keyed by its night (a unique index) and
+    inserted with ON CONFLICT DO NOTHING, so of any number of schedulers one inserts it; the
+    verification and its result are written in that same transaction, so a crash leaves no claim.
+    """
+    now = ctx.now()
+    night = now.astimezone(BANGKOK).date()
+    if now < datetime.combine(night, NIGHTLY_AT, tzinfo=BANGKOK).astimezone(UTC):
+        return None
+    with ctx.read() as session:
+        if session.scalar(select(VerificationRun.id).where(VerificationRun.night == night)) is not None:
+            return None
+    with ctx.write() as session:
+        dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+        table = VerificationRun.__table__
+        claimed = session.execute(dialect.insert(table).values(
+            started_at=now, finished_at=now, cases=0, failed=0, failures=[], night=night,
+        ).on_conflict_do_nothing(index_elements=["night"]).returning(table.c.id)).scalar()
+        if claimed is None:
+            return None
+        run = session.get(VerificationRun, claimed)
+        verdicts = [verify_case_in_session(session, case) for case in session.scalars(select(Case).order_by(Case.id))]
+        failed = [v.as_dict() for v in verdicts if not v.ok]
+        run.cases, run.failed, run.failures, run.finished_at = len(verdicts), len(failed), failed[:200], ctx.now()
+        session.flush()
+        return verification_run_dict(run)
+
+
+def audit_cases(ctx: ServiceContext, actor: Actor, process_key: str | None = None, limit: int = 500) -> list[dict]:
+    """Every case an auditor may look into, newest first; secret correspondence masked for the uncleared."""
+    if not (actor.is_auditor or actor.is_supervisor or actor.is_admin):
+        raise Forbidden("auditors, supervisors and administrators see the audit lists")
+    query = select(Case).where(access.audit_cases_clause(actor))
+    if process_key:
+        query = query.where(Case.process_key == process_key)
+    with ctx.read() as session:
+        rows = session.scalars(query.order_by(Case.id.desc()).limit(min(max(limit, 1), 5000)))
+        return [case_metadata(c, actor.is_auditor and access.masked_for(actor, c)) for c in rows]

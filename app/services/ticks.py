@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.store.deadline_models import SchedulerHeartbeat
 
-from . import jobs, mail, reminders, schedules, timers  # noqa: F401  (reminders, schedules: job handlers)
+from . import audit, jobs, mail, reminders, schedules, timers  # noqa: F401  (reminders, schedules: job handlers)
 from .context import ServiceContext
 
 log = logging.getLogger("planflow.scheduler")
@@ -43,6 +43,7 @@ def run_tick(ctx: ServiceContext, worker: str, budget_seconds: float = TICK_BUDG
     parts = (
         ("timers", lambda: _fire_timers(ctx, deadline)),
         ("jobs", lambda: _run_jobs(ctx, worker, deadline)),
+        ("verification", lambda: _verify_nightly(ctx)),
         ("mail", lambda: _send_mail(ctx, worker, deadline)),
     )
     for name, part in parts:
@@ -68,6 +69,11 @@ def _fire_timers(ctx: ServiceContext, deadline: float) -> dict[str, int]:
         # Fewer than a full round, or only cases someone else holds: the rest waits for the next tick.
         if sum(batch.values()) < TIMERS_PER_ROUND or not batch["fired"] or time.monotonic() > deadline:
             return total
+
+
+def _verify_nightly(ctx: ServiceContext) -> dict[str, int]:
+    run = audit.run_nightly(ctx)
+    return {"runs": 1 if run else 0, "failed": run["failed"] if run else 0}
 
 
 def _send_mail(ctx: ServiceContext, worker: str, deadline: float) -> dict[str, int]:

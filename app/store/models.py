@@ -1,13 +1,14 @@
 """The database tables, as SQLAlchemy 2 typed models. Changes go through Alembic migrations."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -251,6 +252,10 @@ class VerificationRun(Base):
     cases: Mapped[int] = mapped_column(Integer)
     failed: Mapped[int] = mapped_column(Integer)
     failures: Mapped[list[Any]] = mapped_column(default=list)
+    # The Bangkok night of a scheduled run: unique, so one run per night however many schedulers tick.
+    night: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    __table_args__ = (Index("ix_verification_runs_night", "night", unique=True),)
 
 
 # Feature modules' tables, imported here so that the metadata (and Alembic) sees every table.

@@ -1,13 +1,16 @@
 """The Flask application: an application factory, the JSON API and the pages as blueprints."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 
 from app import config as config_module
 from app.bootstrap import build_context
 from app.services.context import ServiceContext
 
 from . import errors, input_safety, ops
+
+# Signing in and out and choosing the language change no case; auditors use them like everyone.
+SESSION_ENDPOINTS = frozenset({"pages.login", "pages.logout", "pages.language", "static"})
 
 
 def create_app(settings: config_module.Settings | None = None, context: ServiceContext | None = None) -> Flask:
@@ -36,6 +39,27 @@ def create_app(settings: config_module.Settings | None = None, context: ServiceC
     @app.before_request
     def _refuse_unstorable_text():
         input_safety.check_request_text(request.path, request.args)
+
+    @app.before_request
+    def _auditors_only_read():
+        # Auditors read every case and change none: every write route refuses them, whatever it is.
+        if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint in SESSION_ENDPOINTS:
+            return None
+        from app.services import access
+        from app.services.errors import Forbidden
+
+        from .auth import current_actor
+
+        try:
+            actor = current_actor(required=False)
+        except Exception:  # noqa: BLE001 - a bad token is answered by the route's own check
+            return None
+        if actor is None:
+            g.pop("actor", None)  # let the route ask again, and refuse the request as it does
+            return None
+        if access.is_read_only(actor):
+            raise Forbidden("auditors may read cases but not change them")
+        return None
 
     app.register_blueprint(api)
     app.register_blueprint(pages)

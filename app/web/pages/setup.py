@@ -77,6 +77,17 @@ def init_pages(app: Flask) -> None:
     csrf.exempt(api)  # bearer-token JSON only: no form posts, and the session cookie is SameSite
     babel.init_app(app, locale_selector=locale)
     display.register(app)
+
+    def read_only() -> bool:
+        """Whether the signed-in person only reads (auditors): the pages then offer no action."""
+        from app.services import access
+        try:
+            actor = current_actor(required=False)
+        except ServiceError:
+            return False
+        return actor is not None and access.is_read_only(actor)
+
+    app.jinja_env.globals["read_only"] = read_only
     vendor.register(app)
     pdf.register(app)
 
