@@ -1,13 +1,18 @@
 """The Flask application: an application factory, the JSON API and the pages as blueprints."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+import os
+from datetime import timedelta
+
+from flask import Flask, jsonify, request, session
 
 from app import config as config_module
 from app.bootstrap import build_context
 from app.services.context import ServiceContext
 
 from . import errors, input_safety, ops
+
+SESSION_IDLE = timedelta(hours=8)
 
 
 def create_app(settings: config_module.Settings | None = None, context: ServiceContext | None = None) -> Flask:
@@ -19,6 +24,9 @@ def create_app(settings: config_module.Settings | None = None, context: ServiceC
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 256 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Behind HTTPS (PLANFLOW_HTTPS=1) the cookie is never sent over plain HTTP.
+        SESSION_COOKIE_SECURE=os.environ.get("PLANFLOW_HTTPS", "") == "1",
+        PERMANENT_SESSION_LIFETIME=SESSION_IDLE,  # idle sessions end after 8 hours
         JSON_AS_ASCII=False,
         TESTING=settings.testing,
     )
@@ -36,6 +44,23 @@ def create_app(settings: config_module.Settings | None = None, context: ServiceC
     @app.before_request
     def _refuse_unstorable_text():
         input_safety.check_request_text(request.path, request.args)
+
+    @app.before_request
+    def _sliding_session():
+        if session.get("username"):  # every request of a signed-in browser renews the 8-hour idle limit
+            session.permanent = True
+            session.modified = True
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.is_secure or app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.path.startswith("/api/"):
+            response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+        return response
 
     app.register_blueprint(api)
     app.register_blueprint(pages)
