@@ -4,7 +4,8 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-from flask import Flask, jsonify, request, session
+from flask import Flask, has_request_context, jsonify, request, session
+from flask.sessions import SecureCookieSessionInterface
 
 from app import config as config_module
 from app.bootstrap import build_context
@@ -13,6 +14,14 @@ from app.services.context import ServiceContext
 from . import errors, input_safety, ops
 
 SESSION_IDLE = timedelta(hours=8)
+
+
+class _Sessions(SecureCookieSessionInterface):
+    """The session cookie is Secure when configured so, and whenever the request came over HTTPS
+    (seen through the proxy's X-Forwarded-Proto in production)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
 
 
 def create_app(settings: config_module.Settings | None = None, context: ServiceContext | None = None) -> Flask:
@@ -30,6 +39,7 @@ def create_app(settings: config_module.Settings | None = None, context: ServiceC
         JSON_AS_ASCII=False,
         TESTING=settings.testing,
     )
+    app.session_interface = _Sessions()
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["planflow"] = context or build_context(settings)

@@ -108,3 +108,13 @@ def test_a_pdf_sent_as_html_is_refused(api, start):
         f"/cases/{case.id}/attachments", content_type="multipart/form-data",
         data={"file": (io.BytesIO(b"<script>"), "a.pdf", "text/html")})
     assert_error(answer, 400)
+
+
+def test_the_session_cookie_is_secure_when_the_request_came_over_https(app):
+    client = app.test_client()
+    login = client.get("/login", base_url="https://planflow.test")
+    token = login.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    answer = client.post("/login", base_url="https://planflow.test", headers={"Referer": "https://planflow.test/login"},
+                         data={"username": "plan1", "password": "planflow-demo", "csrf_token": token})
+    assert answer.status_code == 302
+    assert "Secure" in answer.headers["Set-Cookie"]
