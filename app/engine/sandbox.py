@@ -6,7 +6,7 @@ could run `__import__('os').system(...)`. Everything a diagram evaluates goes th
 * RestrictedPython compiles the source, refusing names and attributes that start with `_`;
 * our node policy also refuses imports, `while`, function and class definitions, so the only loops
   are `for` loops and comprehensions, and those draw on an iteration budget: evaluation ends;
-* operators that can allocate without bound (`*`, `**`, `<<`, `%`) and the few string methods that
+* operators that can allocate without bound (`*`, `**`, `<<`, `%`, and `+` on sequences) and the few string methods that
   pad to a requested width are checked against size caps before they run;
 * a wall-clock deadline is checked on every iteration.
 
@@ -57,7 +57,7 @@ _FORBIDDEN_NODES: dict[type, str] = {
     ast.SetComp: "sets are not allowed (use a list)",
 }
 
-_CHECKED_OPERATORS = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%"}
+_CHECKED_OPERATORS = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%", ast.Add: "+"}
 
 
 class _OfficePolicy(RestrictingNodeTransformer):
@@ -139,6 +139,11 @@ def _size_of(value: Any) -> int | None:
 
 
 def _checked_binop(symbol: str, left: Any, right: Any) -> Any:
+    if symbol == "+":  # a list or string doubled in a loop grows as fast as a power
+        left_size, right_size = _size_of(left), _size_of(right)
+        if left_size is not None and right_size is not None and left_size + right_size > MAX_SEQUENCE_LENGTH:
+            raise SandboxError("result would be too large")
+        return left + right
     if symbol == "*":
         for seq, count in ((left, right), (right, left)):
             size = _size_of(seq)
@@ -184,7 +189,7 @@ def _guarded_write(obj: Any) -> Any:
 
 
 def _inplace(op: str, left: Any, right: Any) -> Any:
-    if op in ("*=", "**=", "<<=", "%="):
+    if op in ("*=", "**=", "<<=", "%=", "+="):
         return _checked_binop(op[:-1], left, right)
     return {
         "+=": lambda a, b: a + b, "-=": lambda a, b: a - b, "/=": lambda a, b: a / b,

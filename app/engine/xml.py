@@ -10,6 +10,7 @@ MAX_NESTING = 64
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 
 
@@ -32,6 +33,8 @@ def parse(data: bytes) -> etree._Element:
     if root.getroottree().docinfo.doctype:
         raise InvalidDiagram([Problem(None, "DOCTYPE and entity declarations are not allowed in a diagram")])
     _check_depth(root)
+    if any(isinstance(e.tag, str) and etree.QName(e).namespace == XINCLUDE_NS for e in root.iter()):
+        raise InvalidDiagram([Problem(None, "XInclude is not allowed in a diagram")])
     if etree.QName(root).namespace != BPMN_NS or etree.QName(root).localname != "definitions":
         raise InvalidDiagram([Problem(None, "the document is not BPMN 2.0 (bpmn:definitions expected)")])
     return root

@@ -21,6 +21,26 @@ DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 _UNSAFE = re.compile(r"[^\w.\- ()\u0E00-\u0E7F]")
 
 
+# What may be attached: PDF, office documents, images, CSV and text, ZIP. Checked on the file's name;
+# a browser-renderable type (HTML, SVG, scripts) is refused whatever the name says.
+ALLOWED_EXTENSIONS = frozenset({
+    "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "odp", "rtf",
+    "png", "jpg", "jpeg", "gif", "webp", "tif", "tiff", "bmp", "csv", "txt", "zip",
+})
+_REFUSED_TYPES = ("text/html", "application/xhtml", "image/svg", "application/javascript", "text/javascript",
+                  "application/x-sh", "application/x-msdownload", "application/xml", "text/xml")
+
+
+def check_file_type(filename: str, content_type: str | None) -> None:
+    """Invalid unless the file's extension is on the allow-list and its declared type is not a page or script."""
+    extension = (filename or "").rsplit(".", 1)[-1].lower() if "." in (filename or "") else ""
+    declared = (content_type or "").split(";")[0].strip().lower()
+    if extension not in ALLOWED_EXTENSIONS or declared.startswith(_REFUSED_TYPES):
+        allowed = ", ".join(sorted(ALLOWED_EXTENSIONS))
+        raise Invalid(f"this kind of file cannot be attached; allowed: {allowed}",
+                      {"file": [f"ชนิดไฟล์ไม่อนุญาต (allowed: {allowed})"]})
+
+
 def human_size(size: int) -> str:
     """1.5 MB, 300 KB, 12 bytes: the way people read file sizes."""
     if size >= 1024 * 1024:
@@ -84,6 +104,7 @@ def attach_file(ctx: ServiceContext, actor: Actor, case_id: int, filename: str, 
     now = ctx.now()
     with ctx.read() as session:
         access.get_visible_case(session, actor, case_id)
+    check_file_type(safe_filename(filename), content_type)
     sha256, size = _store(ctx.attachments_dir, stream, ctx.max_upload_bytes)
     if size == 0:
         raise Invalid("the file is empty", {"file": ["ไฟล์ว่าง (empty file)"]})

@@ -68,3 +68,16 @@ def _record(ctx: ServiceContext, username: str, address: str, succeeded: bool) -
     with ctx.write() as session:
         session.add(LoginAttempt(username=username, address=address, at=now, succeeded=succeeded))
         session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - KEEP))
+
+
+def recent(ctx: ServiceContext, username: str | None = None, failed_only: bool = False,
+           limit: int = 200) -> list[dict]:
+    """The latest sign-ins and failed sign-ins (kept 30 days), newest first, for administrators."""
+    query = select(LoginAttempt).order_by(LoginAttempt.at.desc(), LoginAttempt.id.desc()).limit(limit)
+    if username:
+        query = query.where(LoginAttempt.username == _normal(username))
+    if failed_only:
+        query = query.where(LoginAttempt.succeeded.is_(False))
+    with ctx.read() as session:
+        return [{"username": row.username, "address": row.address, "at": row.at.isoformat(),
+                 "succeeded": row.succeeded} for row in session.scalars(query)]

@@ -16,7 +16,28 @@ from .context import ServiceContext
 from .errors import Conflict, Invalid, NotFound, Unauthenticated
 
 _hasher = PasswordHasher()
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 10
+# Passwords people pick first; refused whatever their length (compared without case).
+COMMON_PASSWORDS = frozenset({
+    "1234567890", "12345678910", "0123456789", "1111111111", "0000000000", "1234512345", "9876543210",
+    "qwertyuiop", "password12", "password123", "password1234", "passw0rd123", "iloveyou12", "abc1234567",
+    "qwerty1234", "qwerty12345", "1q2w3e4r5t", "1qaz2wsx3edc", "aaaaaaaaaa", "abcdefghij", "administrator",
+    "admin12345", "welcome123", "letmein123", "changeme123", "planflow123", "planflow1234", "sunshine12",
+    "football12", "princess12", "dragon1234", "monkey1234", "superman12", "khonkaen123", "thailand123",
+})
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """Why a new password is refused, or None: at least MIN_PASSWORD_LENGTH characters, not the
+    username (nor containing it), not a common password."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"the password needs at least {MIN_PASSWORD_LENGTH} characters"
+    lowered, name = password.lower(), (username or "").strip().lower()
+    if name and (lowered == name or name in lowered and len(name) >= len(lowered) - 3):
+        return "the password must not be the username"
+    if lowered in COMMON_PASSWORDS:
+        return "the password is too common; choose another"
+    return None
 
 
 def actor_of(user: User) -> Actor:
@@ -53,9 +74,9 @@ def create_user(ctx: ServiceContext, username: str, password: str | None, groups
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise Invalid(f"unknown roles: {', '.join(unknown)}", {"roles": [f"choose from {', '.join(ROLES)}"]})
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"the password needs at least {MIN_PASSWORD_LENGTH} characters",
-                      {"password": ["too short"]})
+    problem = password_problem(password, username) if password is not None else None
+    if problem:
+        raise Invalid(problem, {"password": [problem]})
     with ctx.write() as session:
         if session.scalar(select(User).where(User.username == username)):
             raise Conflict(f"user {username} already exists")
@@ -94,13 +115,62 @@ def _token_digest(token: str) -> str:
 
 def create_token(ctx: ServiceContext, username: str, name: str = "") -> str:
     """A new API token for the user; only its digest is stored, so this is the one time it is shown."""
+    return issue_token(ctx, username, name)["token"]
+
+
+def issue_token(ctx: ServiceContext, username: str, name: str = "") -> dict:
+    """A new token with its id, name and date; the token text is in the answer this once only."""
     token = "pf_" + secrets.token_urlsafe(32)
     with ctx.write() as session:
+        user = _user_named(session, username)
+        row = ApiToken(user_id=user.id, token_sha256=_token_digest(token), name=(name or "")[:100],
+                       created_at=ctx.now())
+        session.add(row)
+        session.flush()
+        return {**_token_dict(row), "token": token}
+
+
+def change_password(ctx: ServiceContext, username: str, current: str, new: str) -> None:
+    """Replace the user's password after checking the current one; the new one follows the rules."""
+    authenticate(ctx, username, current)
+    problem = password_problem(new, username)
+    if problem:
+        raise Invalid(problem, {"new_password": [problem]})
+    with ctx.write() as session:
         user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise NotFound(f"no user {username}")
-        session.add(ApiToken(user_id=user.id, token_sha256=_token_digest(token), name=name, created_at=ctx.now()))
-    return token
+        user.password_hash = _hasher.hash(new)
+
+
+def _token_dict(row: ApiToken) -> dict:
+    return {"id": row.id, "name": row.name, "created_at": row.created_at.isoformat(),
+            "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None}
+
+
+def _user_named(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user {username}")
+    return user
+
+
+def list_tokens(ctx: ServiceContext, username: str) -> list[dict]:
+    """The user's API tokens (names and dates; never the token itself), newest first."""
+    with ctx.read() as session:
+        user = _user_named(session, username)
+        rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc()))
+        return [_token_dict(r) for r in rows]
+
+
+def revoke_token(ctx: ServiceContext, username: str, token_id: int) -> dict:
+    """Revoke one of the user's tokens (already revoked: unchanged); NotFound for another user's token."""
+    with ctx.write() as session:
+        user = _user_named(session, username)
+        row = session.get(ApiToken, token_id)
+        if row is None or row.user_id != user.id:
+            raise NotFound(f"no token {token_id} of {username}")
+        if row.revoked_at is None:
+            row.revoked_at = ctx.now()
+        return _token_dict(row)
 
 
 def actor_for_token(ctx: ServiceContext, token: str) -> Actor:

@@ -1,7 +1,11 @@
 """The Flask application: an application factory, the JSON API and the pages as blueprints."""
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, request
+import os
+from datetime import timedelta
+
+from flask import Flask, g, has_request_context, jsonify, request, session
+from flask.sessions import SecureCookieSessionInterface
 
 from app import config as config_module
 from app.bootstrap import build_context
@@ -10,7 +14,22 @@ from app.services.context import ServiceContext
 from . import errors, input_safety, ops
 
 # Signing in and out and choosing the language change no case; auditors use them like everyone.
-SESSION_ENDPOINTS = frozenset({"pages.login", "pages.logout", "pages.language", "static"})
+SESSION_ENDPOINTS = frozenset({
+    "pages.login", "pages.logout", "pages.language", "static",
+    # One's own account (password, tokens, notifications, settings) is no case either.
+    "pages.change_password", "pages.create_token", "pages.revoke_token", "api.new_token", "api.revoke_my_token",
+    "api.change_my_settings", "api.my_calendar", "api.read_notification", "api.read_all_notifications",
+})
+
+SESSION_IDLE = timedelta(hours=8)
+
+
+class _Sessions(SecureCookieSessionInterface):
+    """The session cookie is Secure when configured so, and whenever the request came over HTTPS
+    (seen through the proxy's X-Forwarded-Proto in production)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
 
 
 def create_app(settings: config_module.Settings | None = None, context: ServiceContext | None = None) -> Flask:
@@ -22,9 +41,13 @@ def create_app(settings: config_module.Settings | None = None, context: ServiceC
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 256 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Behind HTTPS (PLANFLOW_HTTPS=1) the cookie is never sent over plain HTTP.
+        SESSION_COOKIE_SECURE=os.environ.get("PLANFLOW_HTTPS", "") == "1",
+        PERMANENT_SESSION_LIFETIME=SESSION_IDLE,  # idle sessions end after 8 hours
         JSON_AS_ASCII=False,
         TESTING=settings.testing,
     )
+    app.session_interface = _Sessions()
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["planflow"] = context or build_context(settings)
@@ -60,6 +83,23 @@ def create_app(settings: config_module.Settings | None = None, context: ServiceC
         if access.is_read_only(actor):
             raise Forbidden("auditors may read cases but not change them")
         return None
+
+    @app.before_request
+    def _sliding_session():
+        if session.get("username"):  # every request of a signed-in browser renews the 8-hour idle limit
+            session.permanent = True
+            session.modified = True
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.is_secure or app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.path.startswith("/api/"):
+            response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+        return response
 
     app.register_blueprint(api)
     app.register_blueprint(pages)

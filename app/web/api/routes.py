@@ -21,7 +21,7 @@ from app.services import (
     users,
     versions,
 )
-from app.services.errors import Invalid, TooLarge
+from app.services.errors import Invalid, NotFound, TooLarge
 from app.thaidate import BANGKOK
 
 from ..auth import current_actor, services
@@ -82,6 +82,8 @@ def deploy_version(key: str):
        errors=(401, 404))
 def version_bpmn(key: str, version: int):
     current_actor()
+    if version > 2**31 - 1:  # the column holds 32-bit numbers; no such version
+        raise NotFound(f"no version {version} of {key}")
     return Response(processes.version_xml(services(), key, version), mimetype="application/xml")
 
 

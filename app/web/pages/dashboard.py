@@ -12,7 +12,8 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from app.services import cases, dashboard, inbox as inbox_service, processes, tasks
+from app.services import cases, dashboard, tasks
+from app.services import inbox as inbox_service
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 from ..auth import current_actor, services

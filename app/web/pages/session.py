@@ -44,6 +44,7 @@ def login():
     lang = session.get("lang")
     session.clear()  # a fresh session on sign-in: nothing from before carries over
     session["username"] = actor.username
+    session.permanent = True  # ends after PERMANENT_SESSION_LIFETIME without a request
     if lang in ("th", "en") and lang != actor.language:
         users.set_language(services(), actor, lang)
     return redirect(target)
