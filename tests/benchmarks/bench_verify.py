@@ -1,0 +1,123 @@
+"""How long an auditor waits for `verify`: one long case, and many cases at once.
+
+1. A 500-event case: a revise loop (draft → count → again?) completed 499 times through the service
+   layer on SQLite, then `audit.verify_case` (hash chain + deterministic replay) timed several times.
+   Target ≤ 1 s. Raw SpiffWorkflow running the same 500 steps in memory is timed beside it.
+2. Many events across cases: `--cases N` generated cases (app.services.generator, realistic, every
+   state) verified with `audit.verify_all`; events per second extrapolate to 1M events.
+
+Run: .venv/bin/python tests/benchmarks/bench_verify.py [--cases 2000]. The last line is one JSON object.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from app import engine  # noqa: E402
+from app.services import audit, cases, demo, generator, processes, tasks, users  # noqa: E402
+from app.services.actors import SYSTEM  # noqa: E402
+from app.services.context import ServiceContext  # noqa: E402
+from app.store import db, schema  # noqa: E402
+from tests.unit.test_engine_loops import LOOP_XML  # noqa: E402
+
+
+class Clock:
+    def __init__(self):
+        self.now = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
+
+    def __call__(self):
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+DECISION_FORM = {"type": "object", "properties": {"decision": {"type": "string", "enum": ["revise", "approve"]}},
+                 "required": ["decision"], "additionalProperties": False}
+REVISE_XML = LOOP_XML.replace(
+    b'<bpmn:userTask id="draft" name="Draft">',
+    b'<bpmn:userTask id="draft" name="Draft"><bpmn:extensionElements><spiffworkflow:properties>'
+    b'<spiffworkflow:property name="formJsonSchemaFilename" value="revise_decision.json"/>'
+    b'</spiffworkflow:properties></bpmn:extensionElements>').replace(
+    b'xmlns:xsi=', b'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" xmlns:xsi=')
+
+
+def _context(folder: Path) -> ServiceContext:
+    forms = folder / "forms"
+    shutil.copytree(ROOT / "forms", forms)
+    (forms / "revise_decision.json").write_text(json.dumps(DECISION_FORM))
+    ctx = ServiceContext(db=db.connect(f"sqlite:///{folder / 'bench.db'}"), attachments_dir=folder / "files",
+                         forms_dir=forms, processes_dir=ROOT / "processes", clock=Clock())
+    schema.upgrade(ctx.db.writer.kw["bind"])
+    users._hasher = users.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    demo.create_demo(ctx)
+    return ctx
+
+
+def long_case(ctx: ServiceContext, steps: int) -> tuple[int, int]:
+    processes.deploy_version(ctx, SYSTEM, "revise", REVISE_XML)
+    admin = users.actor_for_username(ctx, "admin")
+    case = cases.start_case(ctx, admin, "revise", "ร่างที่แก้ไขหลายรอบ")
+    for i in range(steps):
+        task = cases.get_case(ctx, admin, case["id"])["open_tasks"][0]
+        tasks.complete(ctx, admin, task["id"], {"decision": "revise" if i < steps - 1 else "approve"})
+    return case["id"], steps + 1
+
+
+def raw_steps(steps: int) -> float:
+    process = engine.compile_diagram(LOOP_XML, "revise")
+    at = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
+    began = time.perf_counter()
+    workflow = engine.start(process, {}, at, "raw:1")
+    for i in range(steps):
+        ready = engine.ready_human_tasks(workflow, process)[0]
+        engine.complete(workflow, ready.engine_id, {"decision": "revise" if i < steps - 1 else "approve"},
+                        at + timedelta(seconds=i + 1), f"raw:{i + 2}")
+    return time.perf_counter() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=499)
+    parser.add_argument("--cases", type=int, default=2000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx = _context(Path(tmp))
+        case_id, events = long_case(ctx, args.steps)
+        timings = []
+        for _ in range(5):
+            began = time.perf_counter()
+            verdict = audit.verify_case(ctx, SYSTEM, case_id)
+            timings.append(time.perf_counter() - began)
+            assert verdict.ok, verdict.problems
+        raw = raw_steps(args.steps)
+        print(f"verify a case of {verdict.events} events: p50 {statistics.median(timings):.3f} s "
+              f"(raw SpiffWorkflow running the same {args.steps} steps in memory: {raw:.3f} s)")
+        written = generator.generate_cases(ctx, args.cases)
+        began = time.perf_counter()
+        verdicts = audit.verify_all(ctx)
+        many = time.perf_counter() - began
+        total_events = written["events"] + verdict.events
+        per_second = total_events / many
+        assert all(v.ok for v in verdicts)
+        print(f"verify {len(verdicts)} cases, {total_events} events: {many:.1f} s, {per_second:.0f} events/s; "
+              f"1M events would take about {1_000_000 / per_second / 60:.1f} min on one core")
+        ctx.db.dispose()
+    print(json.dumps({
+        "long_case_events": verdict.events, "verify_long_case_p50_s": round(statistics.median(timings), 3),
+        "raw_same_steps_in_memory_s": round(raw, 3), "ratio_verify_vs_raw": round(statistics.median(timings) / raw, 2),
+        "target_long_case_s": 1.0, "cases": len(verdicts), "events": total_events,
+        "verify_all_s": round(many, 2), "events_per_s": round(per_second), "est_1m_events_min":
+        round(1_000_000 / per_second / 60, 1)}))
+
+
+if __name__ == "__main__":
+    main()
