@@ -64,17 +64,8 @@ def list_processes():
 @route("POST", "/processes/<key>/versions", "Deploy a BPMN diagram as a new version (200: unchanged, not redeployed)",
        body_kind="xml-or-multipart", ok=201, also_ok=(200,), errors=(400, 401, 403, 409, 413))
 def deploy_version(key: str):
-    actor = current_actor()
-    if request.mimetype.startswith("multipart/"):
-        upload = request.files.get("file")
-        if upload is None:
-            raise Invalid("send the diagram in the multipart field 'file'", {"file": ["required"]})
-        xml = upload.read()
-    else:
-        xml = request.get_data(cache=False)
-    if not xml:
-        raise Invalid("the body is empty: send the BPMN XML", {"file": ["required"]})
-    version, created = processes.deploy_version(services(), actor, key, xml)
+    xml = _uploaded_diagram()
+    version, created = processes.deploy_version(services(), current_actor(), key, xml)
     return jsonify(version), 201 if created else 200
 
 
