@@ -92,7 +92,7 @@ def project_tasks(session: Session, case: Case, process, workflow, now: datetime
         )
         opened.append(row)
         still_open.append(row)
-    _preassign(session, case, opened)
+    _preassign(session, case, process, opened)
     session.add_all(opened)
     for engine_id, row in open_rows.items():
         if engine_id not in ready_ids:
@@ -103,11 +103,11 @@ def project_tasks(session: Session, case: Case, process, workflow, now: datetime
     return still_open
 
 
-def _preassign(session: Session, case: Case, opened: list[Task]) -> None:
+def _preassign(session: Session, case: Case, process, opened: list[Task]) -> None:
     """A step whose diagram names `assigneeField` goes straight to the member of its group that the
     case's data names there (the director's instruction on a letter names who acts on it)."""
     for row in opened:
-        info = processes.compiled(case.version).user_task(row.spec_id)
+        info = process.user_task(row.spec_id)
         field = info.properties.get("assigneeField") if info else None
         username = case.data.get(field) if field else None
         if not isinstance(username, str) or not username or row.group_code is None:
