@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any
 
+from sqlalchemy import select
+
 from app.store.models import Attachment
 
 from . import access, history
@@ -137,8 +139,6 @@ def open_attachment(ctx: ServiceContext, actor: Actor, case_id: int, attachment_
 
 
 def list_attachments(ctx: ServiceContext, actor: Actor, case_id: int) -> list[dict[str, Any]]:
-    from sqlalchemy import select
-
     with ctx.read() as session:
         access.get_visible_case(session, actor, case_id)
         rows = session.scalars(select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id))
