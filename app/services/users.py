@@ -173,19 +173,22 @@ def revoke_token(ctx: ServiceContext, username: str, token_id: int) -> dict:
         return _token_dict(row)
 
 
-def actor_for_token(ctx: ServiceContext, token: str) -> Actor:
-    with ctx.read() as session:
-        row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _token_digest(token),
-                                                    ApiToken.revoked_at.is_(None)))
-        user = session.get(User, row.user_id) if row else None
-        if user is None or not user.active:
-            raise Unauthenticated("the token is not valid")
-        return actor_of(user)
-
-
 # What an Actor needs and no more: a group's own member list (loaded eagerly by default) is not.
 _ACTOR_LOADING = (selectinload(User.roles),
                   selectinload(User.memberships).joinedload(Membership.group).lazyload(Group.members))
+
+
+def actor_for_token(ctx: ServiceContext, token: str) -> Actor:
+    """The actor of a script's bearer token: one statement for the token and its user, one per
+    collection the Actor needs (asked on every API call, so nothing is loaded lazily)."""
+    with ctx.read() as session:
+        user = session.scalar(select(User).options(*_ACTOR_LOADING)
+                              .join(ApiToken, ApiToken.user_id == User.id)
+                              .where(ApiToken.token_sha256 == _token_digest(token),
+                                     ApiToken.revoked_at.is_(None), User.active.is_(True)))
+        if user is None:
+            raise Unauthenticated("the token is not valid")
+        return actor_of(user)
 
 
 def actor_for_username(ctx: ServiceContext, username: str) -> Actor:
