@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from app import engine
 from app.services import cases, processes
 
 from ..editor_samples import BUDGET_TRANSFER, without_lane
@@ -17,6 +18,8 @@ from .test_browser import Person, backend, browser, server  # noqa: F401  (the b
 
 KEY = "budget_transfer"
 NEW_LABEL = "บันทึกคำขอโอนงบประมาณ (ฉบับปรับปรุง)"
+INSTRUCTIONS = "ตรวจสอบยอดคงเหลือและผลกระทบต่อเป้าหมายผลผลิต"
+NEW_REFERENCE = "หนังสือสำนักงบประมาณ ที่ นร 0704/ว 00 — Budget Bureau circular"
 
 
 def _center(page, element_id: str, dx: float = 0) -> tuple[float, float]:
@@ -85,6 +88,22 @@ def test_the_owner_edits_checks_and_deploys_a_diagram_and_moves_an_old_case(serv
     assert _check(page) == []
     assert "ไม่พบปัญหา" in page.locator("#problems-summary").inner_text()
 
+    # The analysis step's reminders, escalation and instructions; a legal reference for the process.
+    page.fill("#p-remind-before", "5,2")
+    page.press("#p-remind-before", "Tab")
+    page.select_option("#p-remind-due-day", "false")
+    page.fill("#p-escalate", "2")
+    page.press("#p-escalate", "Tab")
+    page.fill("#p-instructions", INSTRUCTIONS)
+    page.press("#p-instructions", "Tab")
+    pool = page.locator(".djs-element[data-element-id='Participant_budget_transfer']").first.bounding_box()
+    page.mouse.click(pool["x"] + 8, pool["y"] + pool["height"] / 2)
+    page.wait_for_selector("#props-id:text-is('Participant_budget_transfer')")
+    legal = page.input_value("#p-legal")
+    assert "ระเบียบว่าด้วยการบริหารงบประมาณ" in legal
+    page.fill("#p-legal", legal + "\n" + NEW_REFERENCE)
+    page.press("#p-legal", "Tab")
+
     page.click("#save-draft")
     page.wait_for_selector("#editor-status.editor-status-ok")
     page.click("#deploy")
@@ -95,8 +114,15 @@ def test_the_owner_edits_checks_and_deploys_a_diagram_and_moves_an_old_case(serv
     v2 = processes.version_xml(ctx, KEY, 2)
     assert NEW_LABEL in v2 and re.search(r'name="dueWorkingDays" value="7"', v2)
     v1 = processes.version_xml(ctx, KEY, 1)
-    for tag in ("<spiffworkflow:property ", "<spiffworkflow:instructionsForEndUser>", "<bpmn:flowNodeRef>"):
-        assert v2.count(tag) == v1.count(tag), f"{tag} did not survive the editor"
+    assert v2.count("<bpmn:flowNodeRef>") == v1.count("<bpmn:flowNodeRef>")
+    analysis = engine.human_steps(engine.parse_xml(v2.encode()))
+    assert [(s.lane, s.form) for s in analysis if s.element_id == "analysis"] == [
+        ("plan_staff", "budget_transfer_analysis.json")]
+    for expected in ('name="reminderWorkingDaysBefore" value="5,2"', 'name="reminderOnDueDay" value="false"',
+                     'name="escalateAfterWorkingDays" value="2"', INSTRUCTIONS, NEW_REFERENCE):
+        assert expected in v2, expected
+    assert NEW_REFERENCE in [p for p in processes.list_processes(ctx) if p["key"] == KEY][0]["legal_references"]
+    assert v2.count("<spiffworkflow:property ") == v1.count("<spiffworkflow:property ") + 4
 
     after = start(ctx, people, KEY, title="โอนงบ หลังแก้ไขแผนภาพ")
     assert after.case["version"] == 2
@@ -108,3 +134,43 @@ def test_the_owner_edits_checks_and_deploys_a_diagram_and_moves_an_old_case(serv
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json()[0]["ok"], answer.get_json()
     assert cases.get_case(ctx, people["admin"], before.id)["version"] == 2
+
+
+def _semantics(xml: str) -> list[tuple]:
+    """Every BPMN and spiffworkflow element (not the drawing) with the id of the element it belongs to, its
+    attributes and its text: what the engine reads."""
+    from collections import Counter
+
+    from lxml import etree
+
+    spiff = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
+    bpmn = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+    found = Counter()
+    for node in etree.fromstring(xml.encode("utf-8")).iter(f"{spiff}*", f"{bpmn}*"):
+        owner = node.getparent()
+        while owner is not None and not owner.get("id"):
+            owner = owner.getparent()
+        found[(owner.get("id") if owner is not None else "", node.tag,
+               tuple(sorted(node.attrib.items())), (node.text or "").strip())] += 1
+    return sorted(found.items())
+
+
+def test_every_diagram_of_the_manual_comes_out_of_the_modeler_as_it_went_in(server, browser, ctx):  # noqa: F811
+    owner = Person(browser, server, "owner")
+    owner.sign_in()
+    owner.page.goto(server + "/processes/budget_transfer/edit")
+    owner.page.wait_for_selector("#editor[data-ready='true']", timeout=20000)
+    originals = {p["key"]: processes.version_xml(ctx, p["key"], p["version"]) for p in processes.list_processes(ctx)}
+    assert len(originals) >= 10
+    saved = owner.page.evaluate("""async (diagrams) => {
+        const modeler = PlanFlowEditor.modeler, out = {};
+        for (const [key, xml] of Object.entries(diagrams)) {
+            const opened = await modeler.importXML(xml);
+            const lost = PlanFlowEditor.keepUnresolvedReferences(modeler, opened.warnings);
+            out[key] = {warnings: lost.map(w => w.message), xml: (await modeler.saveXML()).xml};
+        }
+        return out;
+    }""", originals)
+    for key, xml in originals.items():
+        assert saved[key]["warnings"] == [], (key, saved[key]["warnings"])
+        assert _semantics(saved[key]["xml"]) == _semantics(xml), key

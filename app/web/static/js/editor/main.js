@@ -24,6 +24,7 @@
     formEditor.dispatchEvent(new CustomEvent("planflow:form-key", { detail: { formKey: key }, bubbles: true }));
   }
 
+  var lost = [];  // what bpmn-js could not read when the diagram was opened (it would not be saved)
   var panel = NS.panel(modeler, texts, onFormKey);
   var problems = NS.problems(modeler, JSON.parse(root.dataset.messages));
 
@@ -66,13 +67,17 @@
   }
 
   function open(xml, note) {
-    return modeler.importXML(xml).then(function () {
+    return modeler.importXML(xml).then(function (result) {
+      lost = NS.keepUnresolvedReferences(modeler, result.warnings);
       fit();
       problems.clear();
       panel.refresh();
       state.dirty = false;
       document.getElementById("draft-state").textContent = note;
       root.dataset.ready = "true";
+      if (lost.length) {
+        say(texts.import_warnings + " " + lost.map(function (w) { return w.message; }).join("; "), "error");
+      }
     });
   }
 

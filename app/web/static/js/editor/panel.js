@@ -123,7 +123,11 @@
       }
     }
 
-    form.addEventListener("change", function (event) { apply(event.target); show(shown); });
+    // Only the changed field is written: the others may hold edits not yet sent (typed, not left yet).
+    form.addEventListener("change", function (event) {
+      apply(event.target);
+      if (event.target.id === "p-step-lane") fillStepLanes(shown);
+    });
     form.addEventListener("submit", function (event) { event.preventDefault(); });
     modeler.on("selection.changed", function (event) {
       show(event.newSelection.length === 1 ? event.newSelection[0] : null);

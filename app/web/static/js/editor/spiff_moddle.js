@@ -21,6 +21,9 @@
         properties: [{ name: "items", type: "Property", isMany: true }] },
       { name: "Property", superClass: ["Element"],
         properties: [{ name: "name", type: "String", isAttr: true }, { name: "value", type: "String", isAttr: true }] },
+      // A multi-instance step's scripts run per instance (an attribute SpiffWorkflow reads).
+      { name: "MultiInstanceScripts", extends: ["bpmn:MultiInstanceLoopCharacteristics"],
+        properties: [{ name: "scriptsOnInstances", type: "Boolean", isAttr: true }] },
       textElement("InstructionsForEndUser"),
       textElement("PreScript"),
       textElement("PostScript"),
