@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ..conftest import ROOT
+
 EDITOR_PAGES = ("/processes", "/processes/budget_transfer/edit")
 
 
@@ -47,3 +49,18 @@ def test_the_modeler_and_its_icon_font_come_from_node_modules_and_nothing_else_d
         assert client.get(f"/vendor/bpmn-js/{name}").status_code == 200, name
     for name in ("../package.json", "bpmn-font/font/../../../package.json", "bpmn-js/package.json"):
         assert client.get(f"/vendor/bpmn-js/{name}").status_code == 404, name
+
+
+def test_a_browser_writing_through_the_api_sends_the_pages_csrf_token(as_user):
+    page = as_user("owner")
+    page.get("/processes/budget_transfer/edit")
+    xml = (ROOT / "processes" / "budget_transfer.bpmn").read_bytes()
+    url = "/api/v1/processes/budget_transfer/draft?base_version=1"
+    refused = page.client.put(url, data=xml, content_type="application/xml")
+    assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "csrf"
+    forged = page.client.put(url, data=xml, content_type="application/xml", headers={"X-CSRFToken": "forged"})
+    assert forged.status_code == 400
+    token = page.text().split('data-csrf="')[1].split('"')[0]
+    saved = page.client.put(url, data=xml, content_type="application/xml", headers={"X-CSRFToken": token})
+    assert saved.status_code == 200, saved.get_json()
+    assert page.client.get("/api/v1/processes/budget_transfer/draft").status_code == 200, "reads need no token"
