@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from app import engine
-from app.services import cases, processes
+from app.services import cases, processes, users
 
 from ..editor_samples import BUDGET_TRANSFER, without_lane
 from ..stories import start
@@ -174,3 +176,40 @@ def test_every_diagram_of_the_manual_comes_out_of_the_modeler_as_it_went_in(serv
     for key, xml in originals.items():
         assert saved[key]["warnings"] == [], (key, saved[key]["warnings"])
         assert _semantics(saved[key]["xml"]) == _semantics(xml), key
+
+
+def test_the_owner_keeps_a_draft_across_visits_downloads_it_and_throws_it_away(server, browser, ctx):  # noqa: F811
+    from app.services import diagram_drafts
+    from app.services.errors import NotFound
+
+    owner = Person(browser, server, "owner")
+    owner.page.on("dialog", lambda dialog: dialog.accept())
+    owner.sign_in()
+    page = owner.page
+    page.goto(server + f"/processes/{KEY}/edit")
+    page.wait_for_selector("#editor[data-ready='true']", timeout=20000)
+    assert "เปิดรุ่นปัจจุบัน" in page.locator("#draft-state").inner_text()
+    _select(page, "record_transfer")
+    page.fill("#p-name", "บันทึกการโอน (ร่าง)")
+    page.press("#p-name", "Tab")
+    page.click("#save-draft")
+    page.wait_for_selector("#editor-status.editor-status-ok")
+
+    page.goto(server + "/processes")
+    assert page.locator(f"tr[data-key='{KEY}'] .badge").inner_text() == "มีร่างที่บันทึกไว้"
+    page.goto(server + f"/processes/{KEY}/edit")
+    page.wait_for_selector("#editor[data-ready='true']", timeout=20000)
+    assert "เปิดร่างของท่าน" in page.locator("#draft-state").inner_text()
+    with page.expect_download() as download:
+        page.click("#download")
+    assert download.value.suggested_filename == f"{KEY}.bpmn"
+    assert "บันทึกการโอน (ร่าง)" in open(download.value.path(), encoding="utf-8").read()
+
+    page.click("#discard-draft")
+    page.wait_for_selector("#editor-status.editor-status-ok")
+    assert "เปิดรุ่นปัจจุบัน" in page.locator("#draft-state").inner_text()
+    texts = page.locator(".djs-element[data-element-id='record_transfer'] text").all_text_contents()
+    assert "(ร่าง)" not in " ".join(texts)
+    with pytest.raises(NotFound):
+        diagram_drafts.load_draft(ctx, users.actor_for_username(ctx, "owner"), KEY)
+    assert [p for p in owner.problems if "404" not in p] == [], owner.problems

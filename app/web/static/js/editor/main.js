@@ -128,10 +128,9 @@
   }));
 
   document.getElementById("discard-draft").addEventListener("click", action(function () {
-    if (!state.hasDraft) {
-      return openCurrent().then(function () { say(texts.no_draft, ""); });
-    }
+    if (!state.hasDraft && !state.dirty) { say(texts.no_draft, ""); return null; }
     if (!window.confirm(texts.confirm_discard)) { say("", ""); return null; }
+    if (!state.hasDraft) return openCurrent().then(function () { say(texts.discarded, "ok"); });
     return request("DELETE", root.dataset.draftUrl).then(function (answer) {
       if (!answer.ok && answer.status !== 404) throw failure(answer);
       state.hasDraft = false;
@@ -159,6 +158,10 @@
           return;
         }
         throw failure(answer);
+      }
+      if (answer.status === 200) {  // the same diagram as a deployed version: nothing new was stored
+        say(texts.unchanged.replace("{n}", answer.data.version), "");
+        return;
       }
       state.current = state.base = answer.data.version;
       state.hasDraft = false;

@@ -34,7 +34,9 @@
     // The process element that holds PlanFlow's process properties: the main participant's process, or
     // the root process of a diagram without pools.
     function mainProcess() {
-      var pool = registry.filter(function (e) { return e.type === "bpmn:Participant" && e.businessObject.processRef; })[0];
+      var pool = registry.filter(function (e) {
+        return e.type === "bpmn:Participant" && e.businessObject.processRef;
+      })[0];
       return pool || canvas.getRootElement();
     }
 
@@ -47,12 +49,15 @@
       var pool = participantOf(element);
       return registry.filter(function (e) {
         var bo = e.businessObject;
-        return e.type === "bpmn:Lane" && participantOf(e) === pool && !(bo.childLaneSet && bo.childLaneSet.lanes.length);
+        var parent = bo.childLaneSet && bo.childLaneSet.lanes.length;  // steps sit in the innermost lanes
+        return e.type === "bpmn:Lane" && participantOf(e) === pool && !parent;
       });
     }
 
     function laneOf(element, lanes) {
-      return lanes.filter(function (l) { return (l.businessObject.flowNodeRef || []).indexOf(element.businessObject) >= 0; })[0];
+      return lanes.filter(function (lane) {
+        return (lane.businessObject.flowNodeRef || []).indexOf(element.businessObject) >= 0;
+      })[0];
     }
 
     function fillStepLanes(element) {
@@ -75,12 +80,15 @@
       none.hidden = kind !== "none";
       if (kind === "none") return;
       var bo = element.businessObject, target = propertyTarget(element);
-      document.getElementById("props-kind").textContent = texts[{ process: "process", lane: "lane", step: "user_task" }[kind] || "element"];
+      var heading = { process: "process", lane: "lane", step: "user_task" }[kind] || "element";
+      document.getElementById("props-kind").textContent = texts[heading];
       document.getElementById("props-id").textContent = bo.id;
       form.querySelectorAll("[data-for]").forEach(function (box) {
         box.hidden = box.dataset.for.split(" ").indexOf(kind) < 0;
       });
-      form.querySelectorAll("[data-property]").forEach(function (input) { input.value = ext.read(target, input.dataset.property); });
+      form.querySelectorAll("[data-property]").forEach(function (input) {
+        input.value = ext.read(target, input.dataset.property);
+      });
       document.getElementById("p-name").value = (kind === "process" ? target.name || bo.name : bo.name) || "";
       document.getElementById("p-lane-group").value = kind === "lane" ? bo.name || "" : "";
       document.getElementById("p-instructions").value = ext.readText(bo, "spiffworkflow:InstructionsForEndUser");
@@ -113,13 +121,16 @@
       } else if (how === "label" || how === "lane-group") {
         // A pool's label and its process's name are one name to the office (the process list shows it).
         if (bo.$type !== "bpmn:Process") modeling.updateLabel(element, value);
-        if (target !== bo || bo.$type === "bpmn:Process") modeling.updateModdleProperties(element, target, { name: value });
+        if (target !== bo || bo.$type === "bpmn:Process") {
+          modeling.updateModdleProperties(element, target, { name: value });
+        }
       } else if (how === "step-lane" && value) {
         moveIntoLane(element, registry.get(value));
       } else if (how === "instructions") {
         ext.writeText(element, bo, "spiffworkflow:InstructionsForEndUser", input.value);
       } else if (how === "legal") {
-        ext.writeAll(element, target, "legalReference", input.value.split("\n").map(function (l) { return l.trim(); }));
+        var lines = input.value.split("\n").map(function (line) { return line.trim(); });
+        ext.writeAll(element, target, "legalReference", lines);
       }
     }
 
