@@ -196,6 +196,7 @@ def test_the_owner_keeps_a_draft_across_visits_downloads_it_and_throws_it_away(s
     page.wait_for_selector("#editor-status.editor-status-ok")
 
     page.goto(server + "/processes")
+    owner.shot("editor-processes")
     assert page.locator(f"tr[data-key='{KEY}'] .badge").inner_text() == "มีร่างที่บันทึกไว้"
     page.goto(server + f"/processes/{KEY}/edit")
     page.wait_for_selector("#editor[data-ready='true']", timeout=20000)

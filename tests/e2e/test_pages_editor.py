@@ -64,3 +64,14 @@ def test_a_browser_writing_through_the_api_sends_the_pages_csrf_token(as_user):
     saved = page.client.put(url, data=xml, content_type="application/xml", headers={"X-CSRFToken": token})
     assert saved.status_code == 200, saved.get_json()
     assert page.client.get("/api/v1/processes/budget_transfer/draft").status_code == 200, "reads need no token"
+
+
+def test_the_editor_speaks_english_to_an_owner_who_chose_it(as_user):
+    page = as_user("owner")
+    page.post("/language", {"lang": "en", "next": "/processes/budget_transfer/edit"})
+    html = page.text(page.get("/processes/budget_transfer/edit"))
+    assert "Save draft" in html and "Download XML" in html and "Due period (working days)" in html
+    assert "The step is in no lane" in html, "the check's messages in the reader's language"
+    page.post("/language", {"lang": "th"})
+    html = page.text(page.get("/processes/budget_transfer/edit"))
+    assert "ระยะเวลาดำเนินการ (วันทำการ)" in html and "ขั้นตอนนี้ไม่อยู่ในกลุ่มผู้ปฏิบัติใด" in html
