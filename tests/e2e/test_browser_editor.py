@@ -66,6 +66,8 @@ def test_the_owner_edits_checks_and_deploys_a_diagram_and_moves_an_old_case(serv
     # Rename the request step and give it 7 working days.
     _select(page, "request")
     assert page.input_value("#p-form") == "budget_transfer_request.json"
+    # The form editor's mount point follows the selected step's form.
+    assert page.get_attribute("#form-editor", "data-form-key") == "budget_transfer_request.json"
     assert page.input_value("#p-due") == "5"
     page.fill("#p-name", NEW_LABEL)
     page.press("#p-name", "Tab")

@@ -25,6 +25,7 @@
   NS.panel = function (modeler, texts, onFormKey) {
     var form = document.getElementById("props");
     var none = document.getElementById("props-none");
+    var formEditor = document.getElementById("form-editor");
     var registry = modeler.get("elementRegistry");
     var modeling = modeler.get("modeling");
     var canvas = modeler.get("canvas");
@@ -78,6 +79,7 @@
       shown = element;
       form.hidden = kind === "none";
       none.hidden = kind !== "none";
+      if (formEditor) formEditor.hidden = true;
       if (kind === "none") return;
       var bo = element.businessObject, target = propertyTarget(element);
       var heading = { process: "process", lane: "lane", step: "user_task" }[kind] || "element";
@@ -94,6 +96,7 @@
       document.getElementById("p-instructions").value = ext.readText(bo, "spiffworkflow:InstructionsForEndUser");
       document.getElementById("p-legal").value = ext.readAll(target, "legalReference").join("\n");
       if (kind === "step") fillStepLanes(element);
+      if (formEditor) formEditor.hidden = kind !== "step";
       onFormKey(kind === "step" ? ext.read(bo, "formJsonSchemaFilename") : "");
     }
 
@@ -113,8 +116,9 @@
     function apply(input) {
       var element = shown;
       if (!element) return;
-      var bo = element.businessObject, target = propertyTarget(element), value = input.value.trim();
       var how = input.dataset.write;
+      if (!how && !input.dataset.property) return;
+      var bo = element.businessObject, target = propertyTarget(element), value = input.value.trim();
       if (input.dataset.property) {
         ext.write(element, target, input.dataset.property, value);
         if (input.dataset.property === "formJsonSchemaFilename") onFormKey(value);
