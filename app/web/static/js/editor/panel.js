@@ -26,6 +26,7 @@
     var form = document.getElementById("props");
     var none = document.getElementById("props-none");
     var formEditor = document.getElementById("form-editor");
+    var groupMenu = document.getElementById("p-lane-group");
     var registry = modeler.get("elementRegistry");
     var modeling = modeler.get("modeling");
     var canvas = modeler.get("canvas");
@@ -68,7 +69,12 @@
       select.textContent = "";
       if (!current) select.appendChild(new Option(texts.no_lane, "", true, true));
       lanes.forEach(function (lane) {
-        var label = lane.businessObject.name || lane.id;
+        // The group's name on screen, as the lane's group menu words it ("กลุ่มนโยบายและแผน (plan_staff)").
+        var code = lane.businessObject.name || "";
+        var group = Array.prototype.filter.call(groupMenu.options, function (option) {
+          return option.value && option.value === code;
+        })[0];
+        var label = group ? group.textContent : code || lane.id;
         select.appendChild(new Option(label, lane.id, false, lane === current));
       });
     }
