@@ -147,6 +147,8 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "pages.dashboard_remind":       (302, 400, 400, 400, 400, 400, 403, 400),
     "pages.dashboard_resume":       (302, 302, 302, 302, 302, 302, 403, 302),
     "pages.dashboard_waits":        (302, 403, 403, 403, 200, 403, 200, 200),
+    "pages.edit_process":           (302, 403, 403, 403, 403, 200, 403, 200),
+    "pages.process_list":           (302, 403, 403, 403, 403, 200, 403, 200),
     "pages.public_document":        (404, 404, 404, 404, 404, 404, 404, 404),
     "pages.public_document_pdf":    (404, 404, 404, 404, 404, 404, 404, 404),
     "pages.public_index":           (200, 200, 200, 200, 200, 200, 200, 200),
