@@ -120,18 +120,23 @@ def _replay(case: Case, events: list[Event], verdict: Verdict) -> None:
 
 
 def _replays_to_stored_state(case: Case, events: list[Event]) -> bool:
-    workflow, last = None, None
+    workflow = None
     try:
-        for event, current, _ in _replayed(case, events, digests=False):
-            if event.kind in history.ENGINE_KINDS:
-                workflow, last = current, event.seq
+        for _, current, _ in _replayed(case, events, digests=False):
+            workflow = current
     except engine.EngineError:
         return False
+    return _ends_in_stored_state(case, events, workflow)
+
+
+def _ends_in_stored_state(case: Case, events: list[Event], workflow) -> bool:
+    """Whether the replayed workflow is the case's stored state and the one its last engine event recorded."""
     if workflow is None:
         return False
     digest = engine.digest(engine.dump(workflow))
-    tail = [e for e in events if e.seq >= last]
-    return engine.digest(case.state) == digest and all(e.state_digest in (None, digest) for e in tail)
+    last = max(e.seq for e in events if e.kind in history.ENGINE_KINDS)
+    return engine.digest(case.state) == digest and all(e.state_digest in (None, digest) for e in events
+                                                       if e.seq >= last)
 
 
 def _replay_each(case: Case, events: list[Event], verdict: Verdict) -> None:
@@ -223,23 +228,41 @@ def replay_case(ctx: ServiceContext, actor: Actor, case_id: int) -> dict[str, An
     with ctx.read() as session:
         case, masked = access.get_audit_case(session, actor, case_id)
         events = list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq)))
-        steps, data = [], {}
-        version = _first_version_number(case, events)
-        try:
-            for event, workflow, digest in _replayed(case, events):
-                after = engine.case_data(workflow) if workflow is not None else {}
-                if event.kind == case_migration.KIND:
-                    version = event.data.get("to_version", version)
-                step = {**history.event_dict(event), "version": version, "changes": _changes(data, after),
-                        "case_data": after, "path": engine.path_of(workflow) if workflow else {},
-                        "state_matches": event.state_digest in (None, digest)}
-                steps.append(_masked_event(step) if masked else step)
-                data = after
-        except engine.EngineError as exc:
-            steps.append({"error": f"the replay stopped: {exc}"})
+        steps = _replay_steps(case, events, digests=False)
+        if steps is None:  # the replay does not end where the record does: find where it parts from it
+            steps = _replay_steps(case, events, digests=True)
         return {"case_id": case.id, "number": case.number, "process_key": case.process_key,
                 "version": case.version.version, "masked": masked, "case": case_metadata(case, masked),
-                "final_digest": events[-1].hash if events else history.GENESIS, "steps": steps}
+                "final_digest": events[-1].hash if events else history.GENESIS,
+                "steps": [_masked_event(s) if masked and "seq" in s else s for s in steps]}
+
+
+def _replay_steps(case: Case, events: list[Event], digests: bool) -> list[dict[str, Any]] | None:
+    """Each event with what it changed, the case's data and the diagram path after it.
+
+    Without `digests` the state is dumped once, at the end, as `verify` does: when the replay ends in
+    the stored state every event reached its recorded state; otherwise None (replay with digests).
+    """
+    steps, data = [], {}
+    version = _first_version_number(case, events)
+    workflow = None
+    try:
+        for event, workflow, digest in _replayed(case, events, digests):
+            after = engine.case_data(workflow) if workflow is not None else {}
+            if event.kind == case_migration.KIND:
+                version = event.data.get("to_version", version)
+            steps.append({**history.event_dict(event), "version": version, "changes": _changes(data, after),
+                          "case_data": after, "path": engine.path_of(workflow) if workflow else {},
+                          "state_matches": event.state_digest in (None, digest) if digests else True})
+            data = after
+    except engine.EngineError as exc:
+        if not digests:
+            return None
+        steps.append({"error": f"the replay stopped: {exc}"})
+        return steps
+    if not digests and events and not _ends_in_stored_state(case, events, workflow):
+        return None
+    return steps
 
 
 # What an auditor without the clearance may know of a secret case's events: when, what kind, and the chain.

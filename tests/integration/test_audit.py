@@ -1,7 +1,10 @@
 """An auditor steps through a case: what each event changed, and where the case stood on its diagram."""
 from __future__ import annotations
 
+from sqlalchemy import select, update
+
 from app.services import audit
+from app.store.models import Event
 
 from ..stories import start
 
@@ -28,6 +31,18 @@ def test_replay_shows_each_events_changes_and_the_path_taken(ctx, people):
     last = steps[-1]
     assert last["path"]["active"] == ["director_approval"]
     assert all(s["state_matches"] for s in steps)
+
+
+def test_replay_marks_the_events_whose_recorded_state_it_does_not_reach(ctx, people):
+    transfer = _transfer(ctx, people)
+    with ctx.write() as session:
+        event = session.scalar(select(Event).where(Event.case_id == transfer.id, Event.task_spec_id == "request"))
+        seq = event.seq
+        session.execute(update(Event).where(Event.id == event.id).values(data={**event.data, "amount": 5}))
+    steps = audit.replay_case(ctx, people["auditor"], transfer.id)["steps"]
+    assert all(s["state_matches"] for s in steps if s["seq"] < seq)
+    assert not next(s for s in steps if s["seq"] == seq)["state_matches"]
+    assert not steps[-1]["state_matches"] or steps[-1]["state_digest"] is None
 
 
 def test_events_can_be_searched_across_cases_by_user_and_kind(ctx, people):
