@@ -24,7 +24,7 @@ from . import determinism, sandbox, start_timers, task_order
 from .diagram import CompiledProcess, UserTaskInfo
 from .errors import EngineStall, NotWaiting, StepFailed, TaskNotReady
 from .serializer import json_safe
-from .workflow import Workflow
+from .workflow import CaseWorkflow
 
 # SpiffWorkflow stops walking the task tree at depth 1000; a revise loop crosses that after ~250
 # rounds and the engine then silently skips ready work and reports an unfinished case as complete.
@@ -78,7 +78,7 @@ class HumanTask:
 def start(process: CompiledProcess, data: dict[str, Any], at: datetime, seed: str) -> BpmnWorkflow:
     """Start a workflow of `process` with `data` as its start data."""
     with determinism.step(at, seed):
-        workflow = Workflow(process.spec, process.subprocess_specs, script_engine=SCRIPT_ENGINE)
+        workflow = CaseWorkflow(process.spec, process.subprocess_specs, script_engine=SCRIPT_ENGINE)
         start_task = workflow.get_tasks(state=TaskState.READY)[0]
         start_task.data.update(json_safe(data))
         start_timers.fire_once(workflow, at)

@@ -27,7 +27,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
 )
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from .workflow import SubWorkflow, Workflow
+from .workflow import CaseSubWorkflow, CaseWorkflow
 
 if TYPE_CHECKING:
     from .diagram import CompiledProcess
@@ -91,8 +91,8 @@ def _canonical(workflow_dct: dict[str, Any]) -> dict[str, Any]:
 _config = dict(SPIFF_CONFIG)
 _config[BpmnWorkflow] = _SpecFreeWorkflowConverter
 # Registered last, so that loading builds our classes (see `workflow.py`).
-_config[Workflow] = _SpecFreeWorkflowConverter
-_config[SubWorkflow] = _SubWorkflowConverter
+_config[CaseWorkflow] = _SpecFreeWorkflowConverter
+_config[CaseSubWorkflow] = _SubWorkflowConverter
 _serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 
 

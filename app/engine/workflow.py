@@ -59,11 +59,12 @@ def _same(found, walked, what: str) -> None:
         raise AssertionError(f"{what} tasks differ from the library's walk: {found} != {walked}")
 
 
-class Workflow(BpmnWorkflow):
+class CaseWorkflow(BpmnWorkflow):
     """The top workflow of a case."""
 
     def create_subprocess(self, my_task, spec_name):
-        subprocess = SubWorkflow(self.subprocess_specs[spec_name], parent_task_id=my_task.id, top_workflow=self)
+        subprocess = CaseSubWorkflow(self.subprocess_specs[spec_name], parent_task_id=my_task.id,
+                                     top_workflow=self)
         self.subprocesses[my_task.id] = subprocess
         return subprocess
 
@@ -101,7 +102,7 @@ class Workflow(BpmnWorkflow):
         return _is_completed(self)
 
 
-class SubWorkflow(BpmnSubWorkflow):
+class CaseSubWorkflow(BpmnSubWorkflow):
     """A subprocess (call activity or embedded subprocess) of a case."""
 
     def update_waiting_tasks(self):

@@ -19,7 +19,7 @@ from .test_office_diagrams_round_trip import DIAGRAMS, _run
 def library_walks(monkeypatch):
     """Run cases on SpiffWorkflow's own workflow class, as PlanFlow did before it kept an index."""
     def use() -> None:
-        monkeypatch.setattr(runtime, "Workflow", BpmnWorkflow)
+        monkeypatch.setattr(runtime, "CaseWorkflow", BpmnWorkflow)
     return use
 
 
