@@ -189,7 +189,7 @@ BATCH = 200
 
 def _verify_batch(session: Session, case_ids: list[int]) -> list[Verdict]:
     cases = session.scalars(select(Case).where(Case.id.in_(case_ids)).options(undefer(Case.state))
-                            .order_by(Case.id))
+                            .order_by(Case.id)).all()
     events: dict[int, list[Event]] = {case_id: [] for case_id in case_ids}
     for event in session.scalars(select(Event).where(Event.case_id.in_(case_ids))
                                  .order_by(Event.case_id, Event.seq, Event.id)):
