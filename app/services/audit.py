@@ -240,8 +240,9 @@ def replay_case(ctx: ServiceContext, actor: Actor, case_id: int) -> dict[str, An
 def _replay_steps(case: Case, events: list[Event], digests: bool) -> list[dict[str, Any]] | None:
     """Each event with what it changed, the case's data and the diagram path after it.
 
-    Without `digests` the state is dumped once, at the end, as `verify` does: when the replay ends in
-    the stored state every event reached its recorded state; otherwise None (replay with digests).
+    Without `digests` the state is dumped once, at the end, and judged as `verify` judges it: when the
+    replay ends in the stored state, each event counts as reaching its recorded state (the hash chain
+    covers the digests recorded on the way); otherwise None, and the caller replays with digests.
     """
     steps, data = [], {}
     version = _first_version_number(case, events)
