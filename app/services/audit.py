@@ -228,8 +228,11 @@ def replay_case(ctx: ServiceContext, actor: Actor, case_id: int) -> dict[str, An
     with ctx.read() as session:
         case, masked = access.get_audit_case(session, actor, case_id)
         events = list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq)))
-        steps = _replay_steps(case, events, digests=False)
-        if steps is None:  # the replay does not end where the record does: find where it parts from it
+        chain = Verdict(case_id=case.id, number=case.number)
+        _check_chain(case, events, chain)
+        # Only an intact chain vouches for the digests recorded on the way (see `_replay_steps`).
+        steps = _replay_steps(case, events, digests=False) if chain.chain_ok else None
+        if steps is None:  # find where the replay parts from the record, event by event
             steps = _replay_steps(case, events, digests=True)
         return {"case_id": case.id, "number": case.number, "process_key": case.process_key,
                 "version": case.version.version, "masked": masked, "case": case_metadata(case, masked),

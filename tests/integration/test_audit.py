@@ -68,3 +68,13 @@ def test_history_exports_as_csv_with_the_final_digest(ctx, people):
     assert lines[0].startswith("seq,at,actor,kind")
     history = audit.verify_case(ctx, people["auditor"], transfer.id)
     assert lines[-1].startswith("final_digest,") and len(lines) == history.events + 2
+
+
+def test_replay_marks_a_recorded_state_edited_on_one_event(ctx, people):
+    transfer = _transfer(ctx, people)
+    with ctx.write() as session:
+        event = session.scalar(select(Event).where(Event.case_id == transfer.id, Event.task_spec_id == "request"))
+        seq = event.seq
+        session.execute(update(Event).where(Event.id == event.id).values(state_digest="0" * 64))
+    steps = audit.replay_case(ctx, people["auditor"], transfer.id)["steps"]
+    assert [s["seq"] for s in steps if not s["state_matches"]] == [seq]
