@@ -27,7 +27,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
-from . import determinism
+from . import determinism, task_order
 from .diagram import CompiledProcess
 from .errors import EngineError
 from .runtime import _advance, all_tasks
@@ -167,6 +167,7 @@ def migrate(workflow: BpmnWorkflow, target: CompiledProcess, at: datetime, seed:
     with determinism.step(at, seed):
         for diff, sub, new_spec in pairs:
             migrate_workflow(diff, sub, new_spec)
+        task_order.forget(workflow)  # migration resets tasks: index them afresh
         workflow.subprocess_specs = target.subprocess_specs
         for task in all_tasks(workflow):
             if task.id in kept and task.has_state(_RESET):

@@ -20,10 +20,11 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util import task as _task_iteration
 from SpiffWorkflow.util.task import TaskState
 
-from . import determinism, sandbox, start_timers
+from . import determinism, sandbox, start_timers, task_order
 from .diagram import CompiledProcess, UserTaskInfo
 from .errors import EngineStall, NotWaiting, StepFailed, TaskNotReady
 from .serializer import json_safe
+from .workflow import CaseWorkflow
 
 # SpiffWorkflow stops walking the task tree at depth 1000; a revise loop crosses that after ~250
 # rounds and the engine then silently skips ready work and reports an unfinished case as complete.
@@ -77,7 +78,7 @@ class HumanTask:
 def start(process: CompiledProcess, data: dict[str, Any], at: datetime, seed: str) -> BpmnWorkflow:
     """Start a workflow of `process` with `data` as its start data."""
     with determinism.step(at, seed):
-        workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=SCRIPT_ENGINE)
+        workflow = CaseWorkflow(process.spec, process.subprocess_specs, script_engine=SCRIPT_ENGINE)
         start_task = workflow.get_tasks(state=TaskState.READY)[0]
         start_task.data.update(json_safe(data))
         start_timers.fire_once(workflow, at)
@@ -186,13 +187,20 @@ def all_tasks(workflow: BpmnWorkflow):
         yield from subprocess.tasks.values()
 
 
+def open_tasks(workflow: BpmnWorkflow):
+    """The unfinished tasks of `all_tasks`, in the same order, without going through the finished ones."""
+    yield from task_order.open_tasks(workflow)
+    for subprocess in workflow.subprocesses.values():
+        yield from task_order.open_tasks(subprocess)
+
+
 def _check_no_stall(workflow: BpmnWorkflow) -> None:
-    engine_ready = [t for t in all_tasks(workflow) if t.state == TaskState.READY and not t.task_spec.manual]
+    engine_ready = [t for t in open_tasks(workflow) if t.state == TaskState.READY and not t.task_spec.manual]
     if engine_ready:
         names = ", ".join(sorted({t.task_spec.name for t in engine_ready}))
         raise EngineStall(f"the engine left automatic steps unrun: {names}")
     if workflow.is_completed():
-        unfinished = [t for t in all_tasks(workflow)
+        unfinished = [t for t in open_tasks(workflow)
                       if t.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED)]
         if unfinished:
             raise EngineStall("the engine reports the case complete while steps are still open")
@@ -201,7 +209,7 @@ def _check_no_stall(workflow: BpmnWorkflow) -> None:
 def ready_human_tasks(workflow: BpmnWorkflow, process: CompiledProcess) -> list[HumanTask]:
     """The steps waiting for people, read from the flat task tables (never depth-limited)."""
     found = []
-    for task in all_tasks(workflow):
+    for task in open_tasks(workflow):
         if task.state != TaskState.READY or not task.task_spec.manual:
             continue
         element_id = task.task_spec.bpmn_id
@@ -235,7 +243,7 @@ def case_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     if workflow.is_completed():
         return json_safe(dict(workflow.data))
     merged: dict[str, Any] = dict(workflow.data)
-    for task in all_tasks(workflow):
+    for task in open_tasks(workflow):
         if task.state not in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
             continue
         source = task.parent if _instance_item_name(task) else task

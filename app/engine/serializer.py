@@ -20,8 +20,14 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnSubWorkflowConverter,
+    BpmnWorkflowConverter,
+    WorkflowConverter,
+)
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from .workflow import CaseSubWorkflow, CaseWorkflow
 
 if TYPE_CHECKING:
     from .diagram import CompiledProcess
@@ -33,6 +39,11 @@ _loading: contextvars.ContextVar[CompiledProcess] = contextvars.ContextVar("plan
 
 
 class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
+    # Our workflow class is stored under the library's name, so state written before it existed loads
+    # into it and its state dumps to the same text.
+    def __init__(self, target_class, registry, typename=None):
+        super().__init__(target_class, registry, "BpmnWorkflow")
+
     def to_dict(self, workflow):
         dct = _canonical(WorkflowConverter.to_dict(self, workflow))
         subprocesses = self.mapping_to_dict(workflow.subprocesses)
@@ -49,6 +60,11 @@ class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+
+class _SubWorkflowConverter(BpmnSubWorkflowConverter):
+    def __init__(self, target_class, registry, typename=None):
+        super().__init__(target_class, registry, "BpmnSubWorkflow")
 
 
 def _sorted(value: Any) -> Any:
@@ -74,6 +90,9 @@ def _canonical(workflow_dct: dict[str, Any]) -> dict[str, Any]:
 
 _config = dict(SPIFF_CONFIG)
 _config[BpmnWorkflow] = _SpecFreeWorkflowConverter
+# Registered last, so that loading builds our classes (see `workflow.py`).
+_config[CaseWorkflow] = _SpecFreeWorkflowConverter
+_config[CaseSubWorkflow] = _SubWorkflowConverter
 _serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 
 

@@ -1,7 +1,10 @@
 """An auditor steps through a case: what each event changed, and where the case stood on its diagram."""
 from __future__ import annotations
 
+from sqlalchemy import select, update
+
 from app.services import audit
+from app.store.models import Event
 
 from ..stories import start
 
@@ -30,6 +33,18 @@ def test_replay_shows_each_events_changes_and_the_path_taken(ctx, people):
     assert all(s["state_matches"] for s in steps)
 
 
+def test_replay_marks_the_events_whose_recorded_state_it_does_not_reach(ctx, people):
+    transfer = _transfer(ctx, people)
+    with ctx.write() as session:
+        event = session.scalar(select(Event).where(Event.case_id == transfer.id, Event.task_spec_id == "request"))
+        seq = event.seq
+        session.execute(update(Event).where(Event.id == event.id).values(data={**event.data, "amount": 5}))
+    steps = audit.replay_case(ctx, people["auditor"], transfer.id)["steps"]
+    assert all(s["state_matches"] for s in steps if s["seq"] < seq)
+    assert not next(s for s in steps if s["seq"] == seq)["state_matches"]
+    assert not steps[-1]["state_matches"] or steps[-1]["state_digest"] is None
+
+
 def test_events_can_be_searched_across_cases_by_user_and_kind(ctx, people):
     _transfer(ctx, people)
     _transfer(ctx, people)
@@ -53,3 +68,13 @@ def test_history_exports_as_csv_with_the_final_digest(ctx, people):
     assert lines[0].startswith("seq,at,actor,kind")
     history = audit.verify_case(ctx, people["auditor"], transfer.id)
     assert lines[-1].startswith("final_digest,") and len(lines) == history.events + 2
+
+
+def test_replay_marks_a_recorded_state_edited_on_one_event(ctx, people):
+    transfer = _transfer(ctx, people)
+    with ctx.write() as session:
+        event = session.scalar(select(Event).where(Event.case_id == transfer.id, Event.task_spec_id == "request"))
+        seq = event.seq
+        session.execute(update(Event).where(Event.id == event.id).values(state_digest="0" * 64))
+    steps = audit.replay_case(ctx, people["auditor"], transfer.id)["steps"]
+    assert [s["seq"] for s in steps if not s["state_matches"]] == [seq]

@@ -91,3 +91,21 @@ def test_audit_verify_all_on_the_command_line_exits_1_and_names_the_case(ctx, pe
     out = capsys.readouterr().out
     assert f"case {bad.id} ({bad.case['number']}): event 2" in out
     assert f"case {good.id} " not in out
+
+
+def test_an_event_rewritten_with_the_whole_chain_after_it_is_named_by_the_replay(ctx, people):
+    transfer = _transfer(ctx, people)
+    from app.services.history import event_hash
+    with ctx.write() as session:
+        events = list(session.scalars(select(Event).where(Event.case_id == transfer.id).order_by(Event.seq)))
+        changed = next(e for e in events if e.kind == "task_completed")
+        changed.data = {**changed.data, "amount": 1}
+        previous = None
+        for event in events:
+            if previous is not None:
+                event.prev_hash = previous.hash
+            if event.seq >= changed.seq:
+                event.hash = event_hash(transfer.case["number"], event)
+            previous = event
+    verdict = _verify(ctx, people, transfer.id)
+    assert verdict.chain_ok and not verdict.replay_ok and verdict.first_bad_seq == changed.seq
