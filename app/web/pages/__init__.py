@@ -3,5 +3,5 @@ from flask import Blueprint
 
 pages = Blueprint("pages", __name__, template_folder="../templates")
 
-from . import account, auditpages, casepages, dashboard, documents, home, inbox, session, steps  # noqa: E402,F401
+from . import account, auditpages, casepages, dashboard, documents, home, inbox, session, steps, versions  # noqa: E402,F401,E501
 from .setup import init_pages  # noqa: E402,F401
