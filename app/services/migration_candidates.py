@@ -55,6 +55,11 @@ def may_migrate(actor: Actor) -> bool:
     return actor.has_role("process_owner") and not access.is_read_only(actor)
 
 
+def require_mover(actor: Actor) -> None:
+    """Asked before a move's form is read, so that staff hear "not allowed" rather than "invalid"."""
+    diagram_check.require_owner(actor, "move cases to another version")
+
+
 def case_numbers(ctx: ServiceContext, actor: Actor, case_ids: list[int]) -> dict[int, str]:
     """The case numbers of the cases the actor may see, for naming each answer of a move."""
     ids = [i for i in case_ids if isinstance(i, int)][:MAX_LISTED]

@@ -60,6 +60,7 @@ def migrate_page(key: str):
 def migrate_cases(key: str):
     """Check (a dry run) or move the chosen cases; the page comes back with each case's answer."""
     actor = current_actor()
+    migration_candidates.require_mover(actor)
     ids = request.form.getlist("case_id")
     case_ids = [int(v) if v.isdigit() and len(v) <= 18 else v for v in ids]
     target = _version_arg(request.form, "to_version", required=False) or 0
