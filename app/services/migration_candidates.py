@@ -47,7 +47,8 @@ def migration_candidates(ctx: ServiceContext, actor: Actor, key: str, to_version
         cases = [{"id": c.id, "number": c.number, "title": c.title, "version": c.version.version,
                   "started_at": c.started_at.isoformat(), "open_steps": steps[c.id],
                   "secret": c.secrecy is not None} for c in rows]
-    return {"key": key, "name": listed[0].name, "manual_section": listed[0].manual_section, "versions": numbers, "to_version": target, "cases": cases}
+    return {"key": key, "name": listed[0].name, "manual_section": listed[0].manual_section, "versions": numbers,
+            "to_version": target, "cases": cases}
 
 
 def may_migrate(actor: Actor) -> bool:

@@ -33,9 +33,11 @@ def drawn_v2() -> bytes:
     """The revised budget transfer with a place on the drawing for its new step and flow (the editor would
     have drawn them; the sample only adds them to the process)."""
     xml = budget_transfer_v2()
-    shapes = {
-        b'<dc:Bounds x="1822" y="152" width="36" height="36" />': b'<dc:Bounds x="1962" y="152" width="36" height="36" />',
-        b'<dc:Bounds x="1790" y="193" width="100" height="27" />': b'<dc:Bounds x="1930" y="193" width="100" height="27" />',
+    shapes = {  # the end event and its label move right, the last flow ends at the new step
+        b'<dc:Bounds x="1822" y="152" width="36" height="36" />':
+            b'<dc:Bounds x="1962" y="152" width="36" height="36" />',
+        b'<dc:Bounds x="1790" y="193" width="100" height="27" />':
+            b'<dc:Bounds x="1930" y="193" width="100" height="27" />',
         b'<di:waypoint x="1822" y="170" />': b'<di:waypoint x="1800" y="170" />',
     }
     for before, after in shapes.items():
@@ -60,7 +62,8 @@ def _script_problems(person: Person) -> list[str]:
             or "TypeError" in p or "ReferenceError" in p]
 
 
-def test_the_owner_compares_versions_and_moves_the_case_that_can_move(server, browser, ctx, people, clock):  # noqa: F811
+def test_the_owner_compares_versions_and_moves_the_case_that_can_move(server, browser, ctx, people,  # noqa: F811
+                                                                      clock):
     waiting = start(ctx, people, "budget_transfer", title="คำขอรอบันทึก")
     analysed = start(ctx, people, "budget_transfer", title="คำขอที่วิเคราะห์แล้ว")
     analysed.complete("request", "plan1", **WITHIN_AUTHORITY)

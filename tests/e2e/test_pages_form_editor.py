@@ -44,8 +44,10 @@ def test_the_preview_is_drawn_by_the_step_pages_macros(as_user, own_forms):
     page.get("/forms/new_form/edit")
     schema = {"type": "object", "title": "แบบรายงาน", "x-title-en": "Report", "additionalProperties": False,
               "required": ["amount"], "properties": {
-                  "amount": {"title": "จำนวนเงิน", "x-title-en": "Amount", "type": "number", "x-ui": {"widget": "money"}},
-                  "visited_on": {"title": "วันที่ไปเยี่ยม", "x-title-en": "Visited on", "type": "string", "format": "date"}}}
+                  "amount": {"title": "จำนวนเงิน", "x-title-en": "Amount", "type": "number",
+                             "x-ui": {"widget": "money"}},
+                  "visited_on": {"title": "วันที่ไปเยี่ยม", "x-title-en": "Visited on", "type": "string",
+                                 "format": "date"}}}
     answer = _json(page, "/forms/new_form/preview", {"schema": schema})
     assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
     html = answer.get_json()["html"]
