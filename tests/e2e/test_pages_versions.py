@@ -100,3 +100,11 @@ def test_a_move_without_cases_is_refused_and_staff_may_not_post_it(as_user, revi
                                  {"to_version": "2", "case_id": "1"}).status_code == 403
     assert as_user("auditor").post("/processes/budget_transfer/migrate",
                                    {"to_version": "2", "case_id": "1"}).status_code == 403
+
+
+def test_the_case_page_links_to_the_versions_for_those_who_may_read_them(as_user, revised):
+    waiting, _ = revised
+    for who, linked in (("owner", True), ("auditor", True), ("plan1", False)):
+        page = as_user(who)
+        html = page.text(page.get(f"/cases/{waiting.id}"))
+        assert ('href="/processes/budget_transfer/versions"' in html) is linked, who

@@ -23,6 +23,14 @@ def _version_arg(source, name: str, required: bool = True) -> int | None:
     return int(value)
 
 
+@pages.app_template_global()
+def may_read_versions() -> bool:
+    """Whether pages that name a process link to its versions (the case and step pages' process box; an
+    imported macro does not see the page's `actor`, so the signed-in person is looked up here)."""
+    actor = current_actor(required=False)
+    return actor is not None and versions.may_read_versions(actor)
+
+
 @pages.get("/processes/<key>/versions")
 @signed_in
 def process_versions(key: str):
