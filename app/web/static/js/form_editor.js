@@ -3,6 +3,9 @@
 // process owner add, remove and reorder them, shows the form as the step page draws it (the server
 // renders the preview with the step page's own macros), and saves it through PUT /api/v1/forms/<key>.
 // The form is JSON Schema; keys the editor does not show (lengths, patterns, help) are kept as they were.
+// Embedding: load this script (after the box exists, or it starts nothing); a panel that creates the box
+// later, or points it at another form (a new data-form-key), calls window.PlanFlowFormEditor.open(box).
+// The page must carry a CSRF token field (base.html's language form does) for the preview.
 (function () {
   "use strict";
 
