@@ -25,7 +25,8 @@ def migration_candidates(ctx: ServiceContext, actor: Actor, key: str, to_version
     each with its open steps (what a move would relabel)."""
     diagram_check.require_owner(actor, "move cases to another version")
     with ctx.read() as session:
-        listed = session.execute(select(ProcessVersion.version, ProcessVersion.name, ProcessVersion.manual_section)
+        listed = session.execute(select(ProcessVersion.version, ProcessVersion.name, ProcessVersion.manual_section,
+                                        ProcessVersion.metadata_json)
                                  .where(ProcessVersion.key == key).order_by(ProcessVersion.version.desc())).all()
         if not listed:
             raise NotFound(f"no process {key}")
@@ -47,8 +48,9 @@ def migration_candidates(ctx: ServiceContext, actor: Actor, key: str, to_version
         cases = [{"id": c.id, "number": c.number, "title": c.title, "version": c.version.version,
                   "started_at": c.started_at.isoformat(), "open_steps": steps[c.id],
                   "secret": c.secrecy is not None} for c in rows]
-    return {"key": key, "name": listed[0].name, "manual_section": listed[0].manual_section, "versions": numbers,
-            "to_version": target, "cases": cases}
+    latest = listed[0]
+    return {"key": key, "name": latest.name, "name_en": (latest.metadata_json or {}).get("name_en"),
+            "manual_section": latest.manual_section, "versions": numbers, "to_version": target, "cases": cases}
 
 
 def may_migrate(actor: Actor) -> bool:

@@ -37,7 +37,8 @@ def list_versions(ctx: ServiceContext, actor: Actor, key: str) -> list[dict[str,
             select(Case.process_version_id, func.count()).where(Case.process_key == key, Case.status == "running")
             .group_by(Case.process_version_id)).all())
         return [{
-            "key": r.key, "version": r.version, "name": r.name, "sha256": r.sha256, "deployed_by": r.deployed_by,
+            "key": r.key, "version": r.version, "name": r.name, "name_en": r.metadata_json.get("name_en"),
+            "sha256": r.sha256, "deployed_by": r.deployed_by,
             "deployed_at": r.deployed_at.isoformat(), "manual_section": r.manual_section,
             "calls": r.metadata_json.get("calls") or {}, "running_cases": counts.get(r.id, 0),
         } for r in rows]
