@@ -137,4 +137,14 @@ def test_the_owner_adds_a_field_with_a_thai_title_and_saves_the_form(server, bro
     assert stored["x-ui"]["order"][-2:] == ["contact_phone", "supporting_document"]
     owner.page.reload()
     owner.page.wait_for_selector(f".fe-preview label[for='f-contact_phone']:has-text('{PHONE}')")
+
+    # The diagram editor's panel points the same box at another step's form, as its script does.
+    other = json.loads((own_forms / "budget_transfer_analysis.json").read_text(encoding="utf-8"))
+    owner.page.eval_on_selector("#form-editor", """box => {
+        box.dataset.formKey = "budget_transfer_analysis.json";
+        box.dispatchEvent(new CustomEvent("planflow:form-key", { bubbles: true }));
+    }""")
+    owner.page.wait_for_function(
+        "t => document.querySelector('#form-editor .fe-form-title')?.value === t", arg=other["title"])
+    assert owner.page.locator(".fe-field[data-name='contact_phone']").count() == 0
     assert _script_problems(owner) == [], owner.problems

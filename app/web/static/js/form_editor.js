@@ -3,9 +3,10 @@
 // process owner add, remove and reorder them, shows the form as the step page draws it (the server
 // renders the preview with the step page's own macros), and saves it through PUT /api/v1/forms/<key>.
 // The form is JSON Schema; keys the editor does not show (lengths, patterns, help) are kept as they were.
-// Embedding: load this script (after the box exists, or it starts nothing); a panel that creates the box
-// later, or points it at another form (a new data-form-key), calls window.PlanFlowFormEditor.open(box).
-// The page must carry a CSRF token field (base.html's language form does) for the preview.
+// Embedding: load this script after the box exists. A panel that points the box at another form sets its
+// data-form-key and dispatches "planflow:form-key" on it (or calls window.PlanFlowFormEditor.open(box));
+// an empty key empties the box. The page must carry a CSRF token field (base.html's language form does):
+// the preview and the save send it, as every write from a signed-in browser must.
 (function () {
   "use strict";
 
@@ -327,7 +328,7 @@
     fetch(this.saveUrl, {
       method: "PUT", credentials: "same-origin",
       body: JSON.stringify({ schema: this.schema, base_sha256: this.sha256 }),
-      headers: { "Content-Type": "application/json", Accept: "application/json" }
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() }
     }).then(function (response) {
       return response.json().then(function (body) { return { status: response.status, body: body }; });
     }).then(function (answer) {
@@ -344,7 +345,11 @@
   };
 
   function start(box) {
-    if (!box || !box.dataset.formKey || box.dataset.ready) return;
+    if (!box || box.dataset.ready) return;
+    if (!box.dataset.formKey) {  // the panel shows something that has no form
+      box.textContent = "";
+      return;
+    }
     if (box.dataset.schema) {
       new Editor(box, JSON.parse(box.dataset.schema), box.dataset.sha256);
       return;
@@ -360,7 +365,10 @@
         if (!response.ok) throw new Error(WORDS.loadError + " (HTTP " + response.status + ")");
         return response.json();
       })
-      .then(function (form) { new Editor(box, form.schema, form.sha256); })
+      .then(function (form) {
+        if (box.dataset.formKey.replace(/\.json$/, "") !== key) return;  // another step was chosen meanwhile
+        new Editor(box, form.schema, form.sha256);
+      })
       .catch(function (error) { box.textContent = error.message; box.dataset.ready = "error"; });
   }
 
@@ -373,5 +381,10 @@
   }
 
   window.PlanFlowFormEditor = { start: start, open: open, kindOf: kindOf };
-  document.querySelectorAll("#form-editor, .form-editor[data-form-key]").forEach(start);
+  document.querySelectorAll("#form-editor, .form-editor[data-form-key]").forEach(function (box) {
+    box.addEventListener("planflow:form-key", function (event) {
+      if (event.target === box) open(box);
+    });
+    start(box);
+  });
 })();
