@@ -10,7 +10,19 @@ from app.store.models import Case, ProcessVersion
 
 from .actors import Actor
 from .context import ServiceContext
-from .errors import Invalid, NotFound
+from .errors import Forbidden, Invalid, NotFound
+
+
+def may_read_versions(actor: Actor) -> bool:
+    """The versions and differences pages: those who change diagrams (owners, administrators) and those who
+    answer for the record without changing it (auditors: versions are part of what a replay rests on;
+    supervisors: they see why cases of one process differ). Staff work from their inbox and need neither."""
+    return (actor.has_role("process_owner") or actor.is_admin or actor.is_auditor or actor.is_supervisor)
+
+
+def require_version_reader(actor: Actor) -> None:
+    if not may_read_versions(actor):
+        raise Forbidden("only process owners, administrators, auditors and supervisors see the versions pages")
 
 
 def list_versions(ctx: ServiceContext, actor: Actor, key: str) -> list[dict[str, Any]]:
@@ -25,7 +37,8 @@ def list_versions(ctx: ServiceContext, actor: Actor, key: str) -> list[dict[str,
             select(Case.process_version_id, func.count()).where(Case.process_key == key, Case.status == "running")
             .group_by(Case.process_version_id)).all())
         return [{
-            "key": r.key, "version": r.version, "name": r.name, "sha256": r.sha256, "deployed_by": r.deployed_by,
+            "key": r.key, "version": r.version, "name": r.name, "name_en": r.metadata_json.get("name_en"),
+            "sha256": r.sha256, "deployed_by": r.deployed_by,
             "deployed_at": r.deployed_at.isoformat(), "manual_section": r.manual_section,
             "calls": r.metadata_json.get("calls") or {}, "running_cases": counts.get(r.id, 0),
         } for r in rows]

@@ -154,6 +154,18 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "pages.public_index":           (200, 200, 200, 200, 200, 200, 200, 200),
     "sarabun_css":                  (200, 200, 200, 200, 200, 200, 200, 200),
     "sarabun_font":                 (404, 404, 404, 404, 404, 404, 404, 404),
+    # --- the versions pages: owners, administrators, auditors and supervisors read them (the record); moving
+    # cases is for owners and administrators (an empty move is a 400 naming the missing cases) ---
+    "pages.process_versions":       (302, 403, 403, 403, 200, 200, 200, 200),
+    "pages.process_diff":           (302, 403, 403, 403, 400, 400, 400, 400),
+    "pages.migrate_page":           (302, 403, 403, 403, 403, 200, 403, 200),
+    "pages.migrate_cases":          (302, 403, 403, 403, 403, 400, 403, 400),
+    # --- the form editor: owners and administrators (the fixture's key names no form yet: 404 to read it, a
+    # new empty form on the page; a save or preview without a body is a 400) ---
+    "api.read_form":                (401, 403, 403, 403, 403, 404, 403, 404),
+    "api.save_form":                (401, 403, 403, 403, 403, 400, 403, 400),
+    "pages.form_editor":            (302, 403, 403, 403, 403, 200, 403, 200),
+    "pages.form_preview":           (302, 403, 403, 403, 403, 400, 403, 400),
 }
 PRINT = os.environ.get("PLANFLOW_MATRIX_PRINT") == "1"  # print what was observed (to write new rows)
 

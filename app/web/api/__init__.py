@@ -3,7 +3,7 @@ from flask import Blueprint
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import deadline_routes, routes, security_routes  # noqa: E402,F401,I001  (registering the routes on the blueprint)
+from . import deadline_routes, form_routes, routes, security_routes  # noqa: E402,F401,I001  (registering the routes on the blueprint)
 from .browser_csrf import require_token_from_browsers  # noqa: E402
 
 require_token_from_browsers(api)

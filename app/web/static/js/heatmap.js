@@ -1,13 +1,10 @@
-// "Where cases wait": draw the process with bpmn-js and colour each step by its median total hours
-// (waiting to be claimed plus being worked), with an overlay giving the hours and how many wait now.
-// Without the library the page still shows the same figures in its table.
+// "Where cases wait": colour each step by its median total hours (waiting to be claimed plus being
+// worked), with an overlay giving the hours and how many wait now. bpmn_view.js draws the diagram;
+// without it the page still shows the same figures in its table.
 (function () {
   "use strict";
   var box = document.getElementById("heatmap");
-  if (!box || typeof window.BpmnJS !== "function") {
-    if (box) box.hidden = true;
-    return;
-  }
+  if (!box) return;
   var heat = JSON.parse(box.dataset.heat || "{}");
   var ids = Object.keys(heat);
   var highest = ids.reduce(function (top, id) { return Math.max(top, heat[id].p50 || 0); }, 0);
@@ -15,14 +12,8 @@
     if (!highest || !hours) return 0;
     return Math.min(4, Math.floor((hours / highest) * 4.999));
   }
-  var viewer = new window.BpmnJS({ container: box });
-  fetch(box.dataset.xmlUrl, { credentials: "same-origin" })
-    .then(function (response) {
-      if (!response.ok) throw new Error("HTTP " + response.status);
-      return response.text();
-    })
-    .then(function (xml) { return viewer.importXML(xml); })
-    .then(function () {
+  window.PlanFlowDiagram.show(box, {
+    marked: function (viewer) {
       var canvas = viewer.get("canvas");
       var registry = viewer.get("elementRegistry");
       var overlays = viewer.get("overlays");
@@ -36,11 +27,6 @@
         badge.title = step.name;
         overlays.add(id, "heat", { position: { top: -14, right: 10 }, html: badge });
       });
-      canvas.zoom("fit-viewport");
-      box.dataset.ready = "true";
-    })
-    .catch(function (error) {
-      box.dataset.ready = "error";
-      box.textContent = box.getAttribute("aria-label") + ": " + error.message;
-    });
+    }
+  });
 })();

@@ -1,5 +1,5 @@
-// Replay page: draw the case's diagram and mark the path up to the chosen event; the slider moves the
-// marking at once (every event's path is in data-paths) and then loads that event's page for its data.
+// Replay page: mark the path up to the chosen event on the diagram (bpmn_view.js draws it); the slider
+// moves the marking at once (every event's path is in data-paths) and then loads that event's page.
 (function () {
   "use strict";
   var box = document.getElementById("diagram");
@@ -19,12 +19,11 @@
     if (seq && seqs[index] !== undefined) seq.textContent = seqs[index];
     if (!viewer) return;
     var canvas = viewer.get("canvas");
-    var registry = viewer.get("elementRegistry");
-    registry.getAll().forEach(function (element) {
+    viewer.get("elementRegistry").getAll().forEach(function (element) {
       Object.keys(MARKERS).forEach(function (key) { canvas.removeMarker(element.id, MARKERS[key]); });
     });
     Object.keys(MARKERS).forEach(function (key) {
-      (path[key] || []).forEach(function (id) { if (registry.get(id)) canvas.addMarker(id, MARKERS[key]); });
+      window.PlanFlowDiagram.markAll(viewer, path[key], MARKERS[key]);
     });
     box.dataset.marked = String(index);
   }
@@ -37,24 +36,10 @@
     });
   }
 
-  if (!box || typeof window.BpmnJS !== "function") {
-    if (box) box.hidden = true;
-    return;
-  }
-  viewer = new window.BpmnJS({ container: box });
-  fetch(box.dataset.xmlUrl, { credentials: "same-origin" })
-    .then(function (response) {
-      if (!response.ok) throw new Error("HTTP " + response.status);
-      return response.text();
-    })
-    .then(function (xml) { return viewer.importXML(xml); })
-    .then(function () {
-      viewer.get("canvas").zoom("fit-viewport");
+  window.PlanFlowDiagram.show(box, {
+    marked: function (drawn) {
+      viewer = drawn;
       mark(Number(box.dataset.index || 0));
-      box.dataset.ready = "true";
-    })
-    .catch(function (error) {
-      box.dataset.ready = "error";
-      box.textContent = box.getAttribute("aria-label") + ": " + error.message;
-    });
+    }
+  });
 })();
