@@ -190,7 +190,7 @@ def test_the_owner_keeps_a_draft_across_visits_downloads_it_and_throws_it_away(s
     page = owner.page
     page.goto(server + f"/processes/{KEY}/edit")
     page.wait_for_selector("#editor[data-ready='true']", timeout=20000)
-    assert "เปิดรุ่นปัจจุบัน" in page.locator("#draft-state").inner_text()
+    assert "เปิดฉบับปัจจุบัน" in page.locator("#draft-state").inner_text()
     _select(page, "record_transfer")
     page.fill("#p-name", "บันทึกการโอน (ร่าง)")
     page.press("#p-name", "Tab")
@@ -210,7 +210,7 @@ def test_the_owner_keeps_a_draft_across_visits_downloads_it_and_throws_it_away(s
 
     page.click("#discard-draft")
     page.wait_for_selector("#editor-status.editor-status-ok")
-    assert "เปิดรุ่นปัจจุบัน" in page.locator("#draft-state").inner_text()
+    assert "เปิดฉบับปัจจุบัน" in page.locator("#draft-state").inner_text()
     texts = page.locator(".djs-element[data-element-id='record_transfer'] text").all_text_contents()
     assert "(ร่าง)" not in " ".join(texts)
     with pytest.raises(NotFound):

@@ -369,7 +369,7 @@ def diff_versions(key: str):
     for name in ("from", "to"):
         value = _int_arg(name)
         if value is None or value < 1:
-            raise Invalid(f"{name} must be a version number", {name: ["เลขรุ่น (version number) required"]})
+            raise Invalid(f"{name} must be a version number", {name: ["เลขฉบับ (version number) required"]})
         numbers[name] = value
     return jsonify(versions.diff_versions(services(), actor, key, numbers["from"], numbers["to"]))
 
