@@ -125,6 +125,15 @@ def database_url(request, backend, tmp_path):
 
 
 @pytest.fixture
+def own_forms(ctx, tmp_path):
+    """A copy of the forms folder, so a test that saves forms never touches the repository's."""
+    folder = tmp_path / "forms"
+    shutil.copytree(ctx.forms_dir, folder)
+    ctx.forms_dir = folder
+    return folder
+
+
+@pytest.fixture
 def ctx(database_url, tmp_path, clock) -> ServiceContext:
     context = _context(database_url, tmp_path, clock)
     yield context

@@ -3,7 +3,6 @@ imports; owners and administrators only (reading versions: anyone signed in)."""
 from __future__ import annotations
 
 import io
-import shutil
 
 import pytest
 from hypothesis import given
@@ -16,14 +15,6 @@ from .conftest import PREFIX, assert_error
 from .test_api_fuzz import FUZZ, Case, check_answer, objects, send, text, values
 
 XML = {"content_type": "application/xml"}
-
-
-@pytest.fixture
-def own_forms(ctx, tmp_path):
-    folder = tmp_path / "forms"
-    shutil.copytree(ctx.forms_dir, folder)
-    ctx.forms_dir = folder
-    return folder
 
 
 def test_without_a_token_every_editor_route_answers_401(client):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 
 import pytest
 
@@ -19,14 +18,6 @@ from .test_browser import Person, backend, browser, server  # noqa: F401  (the b
 
 WITHIN_AUTHORITY = {"category_from": "operating", "category_to": "other", "amount": 50000}
 PHONE = "เบอร์โทรศัพท์ผู้ประสานงาน"
-
-
-@pytest.fixture
-def own_forms(ctx, tmp_path):
-    folder = tmp_path / "forms"
-    shutil.copytree(ctx.forms_dir, folder)
-    ctx.forms_dir = folder
-    return folder
 
 
 def drawn_v2() -> bytes:

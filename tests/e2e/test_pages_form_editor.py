@@ -2,19 +2,10 @@
 get 403 (an auditor reads the forms frozen into each version, and changes none)."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
 from .conftest import PREFIX, assert_error
-
-
-@pytest.fixture
-def own_forms(ctx, tmp_path):
-    folder = tmp_path / "forms"
-    shutil.copytree(ctx.forms_dir, folder)
-    ctx.forms_dir = folder
-    return folder
 
 
 def _json(page, path, body, method="POST"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -19,15 +18,6 @@ from ..editor_samples import BUDGET_TRANSFER
 from ..stories import start
 
 FIELD = {"title": "ชื่อโครงการ", "x-title-en": "Project name", "type": "string", "maxLength": 300}
-
-
-@pytest.fixture
-def own_forms(ctx, tmp_path):
-    """A copy of the forms folder, so saving never touches the repository's forms."""
-    folder = tmp_path / "forms"
-    shutil.copytree(ctx.forms_dir, folder)
-    ctx.forms_dir = folder
-    return folder
 
 
 def small_form(**fields) -> dict:
