@@ -36,17 +36,21 @@ def _target(session: Session, key: str, number: int) -> ProcessVersion:
     return row
 
 
-def _refusal(case: Case, key: str, target: ProcessVersion) -> str | None:
-    """Why the case cannot move, before looking at its steps."""
+def _refusal(case: Case, key: str, target: ProcessVersion) -> dict[str, Any] | None:
+    """Why the case cannot move, before looking at its steps: a code with its values (pages word it in
+    the reader's language) and the English sentence for scripts and logs."""
     if case.process_key != key:
-        return f"the case runs process {case.process_key}, not {key}"
+        return {"code": "other_process", "process": case.process_key,
+                "text": f"the case runs process {case.process_key}, not {key}"}
     if case.status != "running":
-        return f"the case is {case.status}; only running cases move" + (
-            " (resume it first)" if case.status == "suspended" else "")
+        return {"code": "not_running", "status": case.status,
+                "text": f"the case is {case.status}; only running cases move" + (
+                    " (resume it first)" if case.status == "suspended" else "")}
     if case.version.version == target.version:
-        return f"the case is already on version {target.version}"
+        return {"code": "same_version", "text": f"the case is already on version {target.version}"}
     if case.version.version > target.version:
-        return f"the case is on version {case.version.version}; cases only move to a newer version"
+        return {"code": "older_target", "text": f"the case is on version {case.version.version}; "
+                                                f"cases only move to a newer version"}
     return None
 
 
@@ -62,7 +66,8 @@ def migrate_cases(ctx: ServiceContext, actor: Actor, key: str, case_ids: list[in
                   dry_run: bool = False) -> list[dict[str, Any]]:
     """For each case: can it move to `to_version` of `key`, and (unless a dry run) move it.
 
-    Returns [{"case_id", "ok", "reason", "from_version", "to_version"}] in the order asked."""
+    Returns [{"case_id", "ok", "reason", "from_version", "to_version", "refusal", "blockers"}] in the order
+    asked: `reason` in English; `refusal` ({"code", ...}) or `blockers` (the steps in the way) as data."""
     diagram_check.require_owner(actor, "move cases to another version")
     ids = _check_ids(case_ids)
     with ctx.read() as session:
@@ -74,7 +79,7 @@ def migrate_cases(ctx: ServiceContext, actor: Actor, key: str, case_ids: list[in
             results.append(_migrate_one(ctx, actor, key, case_id, target_row.id, target, dry_run))
         except (NotFound, Conflict) as exc:
             results.append({"case_id": case_id, "ok": False, "reason": exc.message, "from_version": None,
-                            "to_version": to_version})
+                            "to_version": to_version, "refusal": {"code": "not_found"}, "blockers": []})
     return results
 
 
@@ -86,15 +91,17 @@ def _migrate_one(ctx: ServiceContext, actor: Actor, key: str, case_id: int, targ
         case = access.get_visible_case(session, actor, case_id)
         target_row = session.get(ProcessVersion, target_id)
         result = {"case_id": case.id, "ok": False, "reason": None, "from_version": case.version.version,
-                  "to_version": target_row.version}
-        result["reason"] = _refusal(case, key, target_row)
-        if result["reason"]:
+                  "to_version": target_row.version, "refusal": None, "blockers": []}
+        refusal = _refusal(case, key, target_row)
+        if refusal:
+            result.update(reason=refusal.pop("text"), refusal=refusal)
             return result
         process, workflow = casework.load_workflow(ctx, case)
         blockers = engine.migration_blockers(workflow, target)
         if blockers or dry_run:
             if blockers:
                 result["reason"] = _reason(blockers, case.version, target_row)
+                result["blockers"] = [_blocker_dict(b) for b in blockers]
             ctx.workflow_cache.put(case.id, case.lock_version, workflow)  # unchanged: still good
             result["ok"] = not blockers
             return result
@@ -119,6 +126,12 @@ def _reason(blockers: list[engine.Blocker], source: ProcessVersion, target: Proc
                            for c in changed.get(blocker.element_id, []))
         reasons.append(blocker.describe() + (f" [{detail}]" if detail else ""))
     return "; ".join(reasons)
+
+
+def _blocker_dict(blocker: engine.Blocker) -> dict[str, Any]:
+    """One blocking step as data, for pages that word the reason in the reader's language."""
+    return {"element_id": blocker.element_id, "name": blocker.name, "state": blocker.state,
+            "problem": blocker.problem, "attributes": list(dict.fromkeys(blocker.attributes))}
 
 
 def _short(value: str | None, limit: int = 80) -> str:

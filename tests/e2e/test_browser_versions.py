@@ -86,7 +86,7 @@ def test_the_owner_compares_versions_and_moves_the_case_that_can_move(server, br
     assert owner.page.inner_text(f"tr.migrate-result[data-case='{waiting.id}'] td.answer") == "ย้ายได้"
     assert owner.page.inner_text(f"tr.migrate-result[data-case='{analysed.id}'] td.answer") == "ย้ายไม่ได้"
     reason = owner.page.inner_text(f"tr.migrate-result[data-case='{analysed.id}'] td.reason")
-    assert "analysis" in reason and "completed" in reason, reason
+    assert "เสร็จแล้ว" in reason and "ฉบับใหม่เปลี่ยน" in reason and "ชื่อ" in reason, reason
     assert waiting.refresh()["version"] == 1, "checking moves nothing"
     # After the check only the case that can move stays chosen; confirming moves it.
     assert owner.page.is_checked(f"#case-{waiting.id}") and not owner.page.is_checked(f"#case-{analysed.id}")

@@ -83,7 +83,7 @@ def test_the_owner_checks_then_moves_the_case_that_can_move(as_user, revised):
                         {"to_version": "2", "case_id": [str(waiting.id), str(analysed.id)], "action": "check"})
     text = page.text(checked)
     assert checked.status_code == 200 and "ย้ายได้" in text and "ย้ายไม่ได้" in text
-    assert "analysis" in text and "completed" in text, "the service's reason is shown"
+    assert "เสร็จแล้ว" in text and "ฉบับใหม่เปลี่ยน" in text, "the reason is worded in Thai from the service's data"
     assert waiting.refresh()["version"] == 1, "a check moves nothing"
 
     moved = page.post("/processes/budget_transfer/migrate",

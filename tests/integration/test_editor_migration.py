@@ -65,6 +65,8 @@ def test_a_case_moves_only_when_no_step_it_passed_changed_and_still_verifies(ctx
     reason = preview[2]["reason"]
     assert "analysis" in reason and "completed" in reason and "name" in reason, reason
     assert ANALYSIS_V2 in reason, "the element diff says what the name became"
+    assert [(b["element_id"], b["state"], b["problem"]) for b in preview[2]["blockers"]] == [
+        ("analysis", "completed", "changed")] and "bpmn_name" in preview[2]["blockers"][0]["attributes"]
     assert {i: _version_id(ctx, i) for i in ids} == version_ids, "a dry run moves nothing"
     assert {i: len(cases.case_history(ctx, people["admin"], i)) for i in ids} == histories
 
@@ -143,6 +145,9 @@ def test_cases_that_cannot_move_are_each_given_the_reason(ctx, people, clock):
     assert "group_meeting" in reasons[other.id]
     assert "already on version 2" in reasons[newer.id]
     assert reasons[999999] == "no case 999999"
+    codes = {r["case_id"]: r["refusal"]["code"] for r in results}
+    assert codes == {finished.id: "not_running", other.id: "other_process", newer.id: "same_version",
+                     999999: "not_found"}, "pages word the reason from these codes"
 
 
 def test_only_process_owners_and_administrators_move_cases(ctx, people, clock):
