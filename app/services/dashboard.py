@@ -5,9 +5,10 @@ import statistics
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, and_, exists, func, literal, select, update
+from sqlalchemy import DateTime, Float, and_, cast, exists, func, literal, select, union_all, update
 from sqlalchemy import case as sql_case
 
+from app.store.dashboard_models import StepDuration, StepMonthTotal
 from app.store.models import Case, Group, Task
 from app.thaidate import BANGKOK
 
@@ -24,11 +25,19 @@ def _require(actor: Actor) -> None:
         raise Forbidden("the dashboard is for supervisors, group directors and auditors")
 
 
-def _task_scope(actor: Actor):
-    """Directors see their groups' steps; supervisors office-wide, administrators and auditors everything."""
+_HOUR_US = 3_600_000_000  # the projections keep durations in exact microseconds
+
+
+def _group_scope(actor: Actor, column):
+    """Directors see their groups' steps; supervisors office-wide, administrators and auditors everything.
+    `column` names a step's group, in the tasks table or a projection of it."""
     if actor.is_admin or actor.is_auditor or "supervisor" in actor.roles:
         return True
-    return Task.group_code.in_(actor.supervised_groups)
+    return column.in_(actor.supervised_groups)
+
+
+def _task_scope(actor: Actor):
+    return _group_scope(actor, Task.group_code)
 
 
 def _case_scope(actor: Actor):
@@ -146,31 +155,48 @@ def _percentiles(values: list[float]) -> tuple[float | None, float | None]:
 
 def wait_times(ctx: ServiceContext, actor: Actor, process_key: str) -> list[dict[str, Any]]:
     """For each step of a process: how long it waited to be claimed and was worked (hours, p50/p90), and
-    how many cases wait there now — the numbers behind the heatmap over the diagram."""
+    how many cases wait there now — the numbers behind the heatmap over the diagram.
+
+    Completed steps come from their projection (step_durations: one narrow row each, read by process);
+    the steps still open are few and are timed against now."""
     _require(actor)
     now = ctx.now()
-    where = (Case.process_key == process_key, Task.status != "cancelled", _task_scope(actor))
+    done = (select(StepDuration.spec_id, StepDuration.name, StepDuration.claim_us, StepDuration.work_us)
+            .where(StepDuration.process_key == process_key, _group_scope(actor, StepDuration.group_code)))
+    waiting = (select(Task.spec_id, Task.name, Task.created_at, Task.claimed_at, Task.completed_at)
+               .join(Case, Case.id == Task.case_id)
+               .where(Case.process_key == process_key, Task.status.in_(OPEN_STATUSES), _task_scope(actor)))
     with ctx.read() as session:
         if session.get_bind().dialect.name == "postgresql":
-            return _summarise_in_sql(session, where, now)
-        rows = session.execute(
-            select(Task.spec_id, Task.name, Task.status, Task.created_at, Task.claimed_at, Task.completed_at)
-            .join(Case, Case.id == Task.case_id).where(*where))
-        return _summarise(rows, now)
+            return _summarise_in_sql(session, done, waiting, now)
+        rows = [(spec, name, False, claim / _HOUR_US, None if work is None else work / _HOUR_US)
+                for spec, name, claim, work in session.execute(done)]
+        for spec, name, created, claimed, completed in session.execute(waiting):
+            rows.append((spec, name, True, ((claimed or completed or now) - created).total_seconds() / 3600,
+                         None if claimed is None else ((completed or now) - claimed).total_seconds() / 3600))
+        return _summarise(rows)
 
 
-def _summarise_in_sql(session, where, now: datetime) -> list[dict[str, Any]]:
+def _summarise_in_sql(session, done, waiting, now: datetime) -> list[dict[str, Any]]:
     """PostgreSQL computes the same percentiles (percentile_cont interpolates as the Python fallback's
     inclusive quantiles do), so only one row per step comes back."""
     at_now = literal(now, DateTime(timezone=True))
-    claim = func.extract("epoch", func.coalesce(Task.claimed_at, Task.completed_at, at_now) - Task.created_at) / 3600
-    work = sql_case((Task.claimed_at.is_not(None),
-                     func.extract("epoch", func.coalesce(Task.completed_at, at_now) - Task.claimed_at) / 3600))
-    query = (select(Task.spec_id, func.min(Task.name),
-                    func.sum(sql_case((Task.status.in_(OPEN_STATUSES), 1), else_=0)),
-                    func.percentile_cont(0.5).within_group(claim), func.percentile_cont(0.9).within_group(claim),
-                    func.percentile_cont(0.5).within_group(work), func.percentile_cont(0.9).within_group(work))
-             .join(Case, Case.id == Task.case_id).where(*where).group_by(Task.spec_id))
+    open_claim = func.extract("epoch", func.coalesce(Task.claimed_at, Task.completed_at, at_now) - Task.created_at) / 3600
+    open_work = sql_case((Task.claimed_at.is_not(None),
+                          func.extract("epoch", func.coalesce(Task.completed_at, at_now) - Task.claimed_at) / 3600))
+    steps = union_all(
+        done.with_only_columns(StepDuration.spec_id, StepDuration.name, literal(0).label("waiting"),
+                               (cast(StepDuration.claim_us, Float) / _HOUR_US).label("claim"),
+                               (cast(StepDuration.work_us, Float) / _HOUR_US).label("work")),
+        waiting.with_only_columns(Task.spec_id, Task.name, literal(1).label("waiting"),
+                                  cast(open_claim, Float).label("claim"), cast(open_work, Float).label("work")),
+    ).subquery()
+    query = (select(steps.c.spec_id, func.min(steps.c.name), func.sum(steps.c.waiting),
+                    func.percentile_cont(0.5).within_group(steps.c.claim),
+                    func.percentile_cont(0.9).within_group(steps.c.claim),
+                    func.percentile_cont(0.5).within_group(steps.c.work),
+                    func.percentile_cont(0.9).within_group(steps.c.work))
+             .group_by(steps.c.spec_id))
     result = []
     for spec_id, name, waiting, c50, c90, w50, w90 in session.execute(query):
         c50, c90, w50, w90 = (None if v is None else float(v) for v in (c50, c90, w50, w90))
@@ -180,17 +206,15 @@ def _summarise_in_sql(session, where, now: datetime) -> list[dict[str, Any]]:
     return sorted(result, key=lambda s: -(s["total_p50_hours"] or 0))
 
 
-def _summarise(rows, now: datetime) -> list[dict[str, Any]]:
+def _summarise(rows) -> list[dict[str, Any]]:
     steps: dict[str, dict[str, Any]] = {}
-    for spec_id, name, status, created, claimed, completed in rows:
+    for spec_id, name, is_open, claim, work in rows:
         step = steps.setdefault(spec_id, {"spec_id": spec_id, "name": name, "claim": [], "work": [], "waiting_now": 0})
-        if status in OPEN_STATUSES:
-            step["waiting_now"] += 1
-        if claimed is not None:
-            step["claim"].append((claimed - created).total_seconds() / 3600)
-            step["work"].append(((completed or now) - claimed).total_seconds() / 3600)
-        else:
-            step["claim"].append(((completed or now) - created).total_seconds() / 3600)
+        step["name"] = min(step["name"], name)
+        step["waiting_now"] += 1 if is_open else 0
+        step["claim"].append(claim)
+        if work is not None:
+            step["work"].append(work)
     result = []
     for step in steps.values():
         claim50, claim90 = _percentiles(step.pop("claim"))
@@ -202,26 +226,17 @@ def _summarise(rows, now: datetime) -> list[dict[str, Any]]:
 
 
 def monthly_trend(ctx: ServiceContext, actor: Actor, process_key: str | None = None) -> list[dict[str, Any]]:
-    """Steps completed and their mean hours, per month (Bangkok time)."""
+    """Steps completed and their mean hours, per month (Bangkok time), from the monthly totals that each
+    step's completion adds to (step_month_totals): a few rows per month, however long the history."""
     _require(actor)
-    query = select(Task.completed_at, Task.created_at).join(Case, Case.id == Task.case_id).where(
-        Task.status == "completed", _task_scope(actor))
+    query = (select(StepMonthTotal.month, func.sum(StepMonthTotal.completed), func.sum(StepMonthTotal.total_us))
+             .where(_group_scope(actor, StepMonthTotal.group_code))
+             .group_by(StepMonthTotal.month).order_by(StepMonthTotal.month))
     if process_key:
-        query = query.where(Case.process_key == process_key)
-    months: dict[str, list[float]] = {}
+        query = query.where(StepMonthTotal.process_key == process_key)
     with ctx.read() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            # Counted and averaged by the database: no row per completed step travels to Python.
-            month = func.to_char(func.timezone("Asia/Bangkok", Task.completed_at), "YYYY-MM")
-            hours = func.avg(func.extract("epoch", Task.completed_at - Task.created_at)) / 3600
-            summary = query.with_only_columns(month, func.count(), hours).group_by(month).order_by(month)
-            return [{"month": m, "completed": n, "mean_hours": round(float(h), 2)}
-                    for m, n, h in session.execute(summary)]
-        for completed, created in session.execute(query):
-            key = completed.astimezone(BANGKOK).strftime("%Y-%m")
-            months.setdefault(key, []).append((completed - created).total_seconds() / 3600)
-    return [{"month": m, "completed": len(v), "mean_hours": round(statistics.fmean(v), 2)}
-            for m, v in sorted(months.items())]
+        return [{"month": m, "completed": int(n), "mean_hours": round(int(us) / int(n) / _HOUR_US, 2)}
+                for m, n, us in session.execute(query) if n]
 
 
 def remind_missing(ctx: ServiceContext, actor: Actor, case_id: int, spec_id: str) -> dict[str, Any]:
