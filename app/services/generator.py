@@ -27,6 +27,8 @@ MAX_STEPS = 40
 VARIANTS = 3
 START_DAYS = 24
 BATCH = 1000
+SETTLED_DAYS = 60  # a case older than this ...
+UNSETTLED_SHARE = 0.1  # ... is still in progress only this often
 
 
 @dataclass
@@ -165,6 +167,15 @@ def _people_by_group(ctx: ServiceContext) -> dict[str, list[str]]:
         return grouped
 
 
+def _cut(template: Template, rng: random.Random, now: datetime) -> Snapshot:
+    """Where a generated case stands today. The office finishes most cases within weeks, so a case
+    started long ago is usually as far as its template goes (done, or waiting on what never came);
+    some are still somewhere along the way (stalled, forgotten). A recent case may be at any step."""
+    if (now - template.snapshots[0].at).days > SETTLED_DAYS and rng.random() > UNSETTLED_SHARE:
+        return template.snapshots[-1]
+    return rng.choice(template.snapshots)
+
+
 def generate_cases(ctx: ServiceContext, count: int, rng_seed: int = 2570) -> dict[str, int]:
     """Insert `count` generated cases (with their steps and events); returns what was written."""
     rng = random.Random(rng_seed)
@@ -175,7 +186,7 @@ def generate_cases(ctx: ServiceContext, count: int, rng_seed: int = 2570) -> dic
     pending = []
     for _ in range(count):
         template = rng.choice(templates)
-        pending.append(case_rows(template, rng.choice(template.snapshots), rng, members, now, cancelled_at))
+        pending.append(case_rows(template, _cut(template, rng, now), rng, members, now, cancelled_at))
         if len(pending) >= BATCH:
             write(ctx, pending, written)
             pending = []

@@ -119,8 +119,11 @@ def write(ctx: ServiceContext, pending: list[tuple[dict, list[dict], list[dict]]
         for year, positions in sorted(by_year.items()):
             for position, number in zip(positions, _reserve_numbers(session, year, len(positions)), strict=True):
                 numbers[position] = number
-        ids = session.scalars(insert(Case).returning(Case.id, sort_by_parameter_order=True),
-                              [{**c, "number": n} for (c, _, _), n in zip(pending, numbers, strict=True)]).all()
+        # Core inserts on the connection: the ORM's bulk path would rebuild rows it has no use for.
+        connection = session.connection()
+        cases, tasks_table = Case.__table__, Task.__table__
+        ids = connection.execute(insert(cases).returning(cases.c.id, sort_by_parameter_order=True),
+                                 [{**c, "number": n} for (c, _, _), n in zip(pending, numbers, strict=True)]).scalars().all()
         event_rows, task_rows = [], []
         for case_id, number, (_, events, tasks) in zip(ids, numbers, pending, strict=True):
             prev = history.GENESIS
@@ -130,9 +133,10 @@ def write(ctx: ServiceContext, pending: list[tuple[dict, list[dict], list[dict]]
                 row["hash"] = prev = history.event_hash(number, SimpleNamespace(**row))
                 event_rows.append(row)
             task_rows += [{**t, "case_id": case_id} for t in tasks]
-        session.execute(insert(Event), event_rows)
+        connection.execute(insert(Event.__table__), event_rows)
         if task_rows:
-            task_ids = session.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True), task_rows).all()
+            task_ids = connection.execute(insert(tasks_table).returning(tasks_table.c.id, sort_by_parameter_order=True),
+                                          task_rows).scalars().all()
             _project(session, pending, ids, task_rows, task_ids)
         written["cases"] += len(pending)
         written["events"] += len(event_rows)
