@@ -133,7 +133,10 @@ def workload(ctx: ServiceContext, actor: Actor) -> dict[str, list[dict[str, Any]
     people: dict[str, list[int]] = {}
     groups: dict[str | None, list[int]] = {}
     with _reading(ctx) as session:
-        for username in session.scalars(_distinct_walk(holder, counted)):
+        # A step's holder is its assignee, or whoever completed it if nobody holds it.
+        for username in session.scalars(_distinct_walk(Task.assignee, counted)):
+            people[username] = [0, 0, 0]
+        for username in session.scalars(_distinct_walk(Task.completed_by, and_(Task.assignee.is_(None), counted))):
             people[username] = [0, 0, 0]
         for code in session.scalars(_distinct_walk(Task.group_code, counted)):
             groups[code] = [0, 0, 0]

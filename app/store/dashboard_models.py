@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, func, text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .models import ID, Base, Case, Task
@@ -58,8 +58,10 @@ Index("ix_tasks_open_by_case", Task.case_id, postgresql_where=OPEN, sqlite_where
 DONE = text("status = 'completed'")
 Index("ix_tasks_done_at", Task.completed_at, postgresql_where=DONE, sqlite_where=DONE,
       postgresql_include=["assignee", "completed_by", "group_code", "case_id"])
-# Everyone who ever held a step, one index probe each (the workload lists people with nothing open too).
-Index("ix_tasks_holder", func.coalesce(Task.assignee, Task.completed_by), Task.group_code)
+# Everyone who ever held a step, one index probe each (the workload lists people with nothing open too):
+# the holders are the assignees (ix_tasks_assignee_status_due) and whoever completed a step nobody held.
+UNASSIGNED = text("assignee IS NULL")
+Index("ix_tasks_unassigned_completer", Task.completed_by, postgresql_where=UNASSIGNED, sqlite_where=UNASSIGNED)
 # Running cases by process and year, counted from the index with what the visibility check reads.
 RUNNING = text("status = 'running'")
 Index("ix_cases_running_process_year", Case.process_key, Case.fiscal_year, postgresql_where=RUNNING,

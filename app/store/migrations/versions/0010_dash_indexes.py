@@ -15,6 +15,7 @@ depends_on = None
 OPEN = sa.text("status IN ('open', 'claimed')")
 DONE = sa.text("status = 'completed'")
 RUNNING = sa.text("status = 'running'")
+UNASSIGNED = sa.text("assignee IS NULL")
 NOT_LIVE = sa.text("status NOT IN ('running', 'completed')")
 
 
@@ -25,7 +26,8 @@ def upgrade() -> None:
                                         "claimed_at", "completed_at", "name"])
     op.create_index("ix_tasks_done_at", "tasks", ["completed_at"], postgresql_where=DONE, sqlite_where=DONE,
                     postgresql_include=["assignee", "completed_by", "group_code", "case_id"])
-    op.create_index("ix_tasks_holder", "tasks", [sa.text("coalesce(assignee, completed_by)"), "group_code"])
+    op.create_index("ix_tasks_unassigned_completer", "tasks", ["completed_by"], postgresql_where=UNASSIGNED,
+                    sqlite_where=UNASSIGNED)
     op.create_index("ix_cases_running_process_year", "cases", ["process_key", "fiscal_year"],
                     postgresql_where=RUNNING, sqlite_where=RUNNING,
                     postgresql_include=["secrecy", "started_by", "id"])
@@ -34,6 +36,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for name, table in (("ix_cases_not_live", "cases"), ("ix_cases_running_process_year", "cases"),
-                        ("ix_tasks_holder", "tasks"), ("ix_tasks_done_at", "tasks"),
+                        ("ix_tasks_unassigned_completer", "tasks"), ("ix_tasks_done_at", "tasks"),
                         ("ix_tasks_open_by_case", "tasks"), ("ix_tasks_open_due", "tasks")):
         op.drop_index(name, table_name=table)
