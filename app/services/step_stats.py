@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -50,14 +50,20 @@ def record(connection: Connection, rows: list[dict[str, Any]], created: dict[int
     `created` gives each task's creation time (the trend's duration runs from it to completion)."""
     if not rows:
         return
-    connection.execute(insert(StepDuration), rows)
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    # A step already projected is left alone: when two people send the same step at once, the second
+    # transaction waits for the first and then finds its row here. It must go on to the case's optimistic
+    # lock, which turns it into a conflict for that person, not fail on this table's key.
+    durations = StepDuration.__table__
+    added = set(connection.execute(
+        dialect.insert(durations).on_conflict_do_nothing(index_elements=[durations.c.task_id])
+        .returning(durations.c.task_id), rows).scalars())
     totals: dict[tuple[str, str, str], list[int]] = {}
-    for row in rows:
+    for row in (r for r in rows if r["task_id"] in added):
         key = (month_of(row["completed_at"]), row["process_key"], row["group_code"] or "")
         total = totals.setdefault(key, [0, 0])
         total[0] += 1
         total[1] += (row["completed_at"] - created[row["task_id"]]) // _MICRO
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     table = StepMonthTotal.__table__
     for (month, process_key, group), (count, micros) in sorted(totals.items()):  # sorted: no deadlock between writers
         statement = dialect.insert(table).values(month=month, process_key=process_key, group_code=group,
