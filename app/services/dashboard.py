@@ -7,16 +7,16 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Float, and_, cast, exists, func, literal, literal_column, select, text, union_all, update
+from sqlalchemy import DateTime, Float, and_, cast, exists, func, literal, select, text, union_all, update
 from sqlalchemy import case as sql_case
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from app.store.dashboard_models import StepDuration, StepMonthTotal
 from app.store.models import Case, Group, Task
 from app.thaidate import BANGKOK
 
-from . import access
+from . import access, wait_stats
 from .actors import Actor
 from .casework import OPEN_STATUSES
 from .context import ServiceContext
@@ -227,7 +227,7 @@ def wait_times(ctx: ServiceContext, actor: Actor, process_key: str) -> list[dict
                .where(Case.process_key == process_key, Task.status.in_(OPEN_STATUSES), _task_scope(actor)))
     with _reading(ctx) as session:
         if session.get_bind().dialect.name == "postgresql":
-            return _summarise_in_sql(session, done, waiting, now)
+            return _summarise_in_sql(session, actor, process_key, done, waiting, now)
         rows = [(spec, name, False, claim / _HOUR_US, None if work is None else work / _HOUR_US)
                 for spec, name, claim, work in session.execute(done)]
         for spec, name, created, claimed, completed in session.execute(waiting):
@@ -236,50 +236,28 @@ def wait_times(ctx: ServiceContext, actor: Actor, process_key: str) -> list[dict
         return _summarise(rows)
 
 
-def _summarise_in_sql(session, done, waiting, now: datetime) -> list[dict[str, Any]]:
-    """PostgreSQL computes the same percentiles (percentile_cont interpolates as the Python fallback's
-    inclusive quantiles do), so only one row per step comes back.
-
-    Each side is first gathered per step into arrays (the completed side straight from its covering
-    index, already in step order, so neither side is sorted as a whole); each step's percentiles then
-    sort only that step's values, once for p50 and p90 together."""
+def _summarise_in_sql(session, actor: Actor, process_key: str, done, waiting, now: datetime) -> list[dict[str, Any]]:
+    """PostgreSQL gathers each step's values into arrays (the completed side straight from its covering
+    index, in step order); wait_stats keeps the completed side sorted between requests and merges in
+    the open steps, for the same percentile_cont as one query over every step."""
     at_now = literal(now, DateTime(timezone=True))
     open_claim = func.extract("epoch", func.coalesce(Task.claimed_at, Task.completed_at, at_now) - Task.created_at) / 3600
     open_work = func.extract("epoch", func.coalesce(Task.completed_at, at_now) - Task.claimed_at) / 3600
-    claim = cast(StepDuration.claim_us, Float) / _HOUR_US
-    work = cast(StepDuration.work_us, Float) / _HOUR_US
-    finished = done.with_only_columns(
-        StepDuration.spec_id, func.min(StepDuration.name).label("name"), func.array_agg(claim).label("claims"),
-        func.array_agg(work).filter(StepDuration.work_us.is_not(None)).label("works"),
-    ).group_by(StepDuration.spec_id).cte("finished")
+    completed = done.with_only_columns(
+        StepDuration.spec_id, func.min(StepDuration.name),
+        func.array_agg(aggregate_order_by(StepDuration.claim_us, StepDuration.claim_us)),
+        func.array_agg(aggregate_order_by(StepDuration.work_us, StepDuration.work_us)).filter(
+            StepDuration.work_us.is_not(None)),
+    ).group_by(StepDuration.spec_id)
     current = waiting.with_only_columns(
-        Task.spec_id, func.min(Task.name).label("name"), func.count().label("waiting"),
-        func.array_agg(cast(open_claim, Float)).label("claims"),
-        func.array_agg(cast(open_work, Float)).filter(Task.claimed_at.is_not(None)).label("works"),
-    ).group_by(Task.spec_id).cte("current")
-    query = select(func.coalesce(finished.c.spec_id, current.c.spec_id), func.least(finished.c.name, current.c.name),
-                   func.coalesce(current.c.waiting, 0), _p50_p90(finished.c.claims, current.c.claims),
-                   _p50_p90(finished.c.works, current.c.works)).select_from(
-        finished.join(current, current.c.spec_id == finished.c.spec_id, full=True))
-    result = []
-    for spec_id, name, waiting_now, claims, works in session.execute(query):
-        c50, c90 = (None, None) if claims is None else (float(claims[0]), float(claims[1]))
-        w50, w90 = (None, None) if works is None else (float(works[0]), float(works[1]))
-        result.append({"spec_id": spec_id, "name": name, "waiting_now": int(waiting_now or 0),
-                       "claim_p50_hours": c50, "claim_p90_hours": c90, "work_p50_hours": w50, "work_p90_hours": w90,
-                       "total_p50_hours": (c50 or 0) + (w50 or 0)})
-    return sorted(result, key=lambda s: -(s["total_p50_hours"] or 0))
-
-
-_NO_HOURS = literal_column("'{}'::float8[]")
-
-
-def _p50_p90(finished, current):
-    """p50 and p90 (one sort) of a step's completed and open values together; NULL when there are none."""
-    values = func.unnest(func.array_cat(func.coalesce(finished, _NO_HOURS), func.coalesce(current, _NO_HOURS)),
-                         type_=Float)
-    hours = values.column_valued("hours")
-    return select(func.percentile_cont(postgresql.array([0.5, 0.9])).within_group(hours)).scalar_subquery()
+        Task.spec_id, func.min(Task.name), func.count(), func.array_agg(cast(open_claim, Float)),
+        func.array_agg(cast(open_work, Float)).filter(Task.claimed_at.is_not(None)),
+    ).group_by(Task.spec_id)
+    scope = _group_scope(actor, StepMonthTotal.group_code)
+    stamp = select(func.sum(StepMonthTotal.completed), func.sum(StepMonthTotal.total_us)).where(
+        StepMonthTotal.process_key == process_key, scope)
+    key = (str(session.get_bind().url), process_key, None if scope is True else tuple(sorted(actor.supervised_groups)))
+    return wait_stats.summarise(session, key, stamp, completed, current)
 
 
 def _summarise(rows) -> list[dict[str, Any]]:

@@ -93,7 +93,7 @@ def _simulate(version: ProcessVersion, schools: list[dict], start: datetime, var
             # Claimed first (an event of its own, as in the inbox), then worked on and sent.
             step = ready[0]
             form = version.forms.get(step.info.form) if step.info and step.info.form else None
-            submitted = fill(form, pick=pick) if form else {}
+            submitted = _with_empty_files(form, fill(form, pick=pick)) if form else {}
             claimed = at + timedelta(hours=rng.randint(0, 30), minutes=rng.randint(0, 59))
             finished = claimed + timedelta(hours=rng.randint(1, 48), minutes=rng.randint(0, 59))
             if finished > now:
@@ -121,6 +121,14 @@ def _simulate(version: ProcessVersion, schools: list[dict], start: datetime, var
         if template.snapshots[-1].completed:
             break
     return template
+
+
+def _with_empty_files(form: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """A generated step attaches no file, but its file fields are there (empty): a step's scripts read
+    them, and without them the template would stop at the first step that asks for a file."""
+    files = [name for name, prop in (form.get("properties") or {}).items()
+             if prop.get("format") == "attachment" or (prop.get("items") or {}).get("format") == "attachment"]
+    return {**{name: None for name in files}, **data}
 
 
 def cancelled_at(template: Template, snap: Snapshot) -> tuple[dict[str, Any], str]:
