@@ -244,7 +244,8 @@ def _summarise_in_sql(session, actor: Actor, process_key: str, done, waiting, no
     index, in step order); wait_stats keeps the completed side sorted between requests and merges in
     the open steps, for the same percentile_cont as one query over every step."""
     at_now = literal(now, DateTime(timezone=True))
-    open_claim = func.extract("epoch", func.coalesce(Task.claimed_at, Task.completed_at, at_now) - Task.created_at) / 3600
+    open_claim = func.extract("epoch", func.coalesce(Task.claimed_at, Task.completed_at, at_now)
+                              - Task.created_at) / 3600
     open_work = func.extract("epoch", func.coalesce(Task.completed_at, at_now) - Task.claimed_at) / 3600
     completed = done.with_only_columns(
         StepDuration.spec_id, func.min(StepDuration.name),

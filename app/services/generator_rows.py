@@ -11,7 +11,6 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from types import SimpleNamespace
-from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
@@ -122,8 +121,9 @@ def write(ctx: ServiceContext, pending: list[tuple[dict, list[dict], list[dict]]
         # Core inserts on the connection: the ORM's bulk path would rebuild rows it has no use for.
         connection = session.connection()
         cases, tasks_table = Case.__table__, Task.__table__
+        case_rows_numbered = [{**c, "number": n} for (c, _, _), n in zip(pending, numbers, strict=True)]
         ids = connection.execute(insert(cases).returning(cases.c.id, sort_by_parameter_order=True),
-                                 [{**c, "number": n} for (c, _, _), n in zip(pending, numbers, strict=True)]).scalars().all()
+                                 case_rows_numbered).scalars().all()
         event_rows, task_rows = [], []
         for case_id, number, (_, events, tasks) in zip(ids, numbers, pending, strict=True):
             prev = history.GENESIS

@@ -68,7 +68,8 @@ def _plain_missing(ctx, actor):
     grouped: dict[tuple[int, str], list] = {}
     with ctx.read() as session:
         for task_id, spec_id, group, case_id, name in session.execute(query):
-            grouped.setdefault((case_id, spec_id), []).append({"group": group, "name": name or group, "task_id": task_id})
+            grouped.setdefault((case_id, spec_id), []).append(
+                {"group": group, "name": name or group, "task_id": task_id})
     return grouped
 
 
