@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Float, and_, cast, exists, func, literal, select, text, union_all, update
+from sqlalchemy import DateTime, Float, Interval, and_, cast, exists, func, literal, select, text, union_all, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
@@ -261,7 +261,16 @@ def _summarise_in_sql(session, actor: Actor, process_key: str, done, waiting, no
     stamp = select(func.sum(StepMonthTotal.completed), func.sum(StepMonthTotal.total_us)).where(
         StepMonthTotal.process_key == process_key, scope)
     key = (str(session.get_bind().url), process_key, None if scope is True else tuple(sorted(actor.supervised_groups)))
-    return wait_stats.summarise(session, key, stamp, completed, current)
+    in_scope = (StepDuration.process_key == process_key, _group_scope(actor, StepDuration.group_code))
+
+    def since(at: datetime | None):
+        if at is None:
+            latest = select(func.max(StepDuration.completed_at)).where(*in_scope).scalar_subquery()
+            at = latest - literal(wait_stats.OVERLAP, Interval())
+        return select(StepDuration.task_id, StepDuration.spec_id, StepDuration.name, StepDuration.claim_us,
+                      StepDuration.work_us, StepDuration.completed_at).where(*in_scope, StepDuration.completed_at >= at)
+
+    return wait_stats.summarise(session, key, stamp, completed, since, current)
 
 
 def _summarise(rows) -> list[dict[str, Any]]:

@@ -6,7 +6,9 @@ page costs more than the page's budget. Completed steps only ever grow (rows of 
 added, never changed), so each worker keeps, per process and scope, their hours already sorted, and
 checks before each use that they are still complete: the process's monthly totals (count and summed
 duration, written in the same transaction as each completion) must be the ones the sorted hours were
-loaded at. Any completion since makes the next request reload them. The open steps, timed against now,
+loaded at. After a completion, the next request adds the steps completed since (read by completion
+time, with an hour's overlap for transactions that committed late, and known ids skipped), and reloads
+everything only if the count still differs. The open steps, timed against now,
 are read on every request and merged in by order-statistic selection (two sorted lists, no re-sort),
 so the answer is the same percentile_cont that one query over every step gives.
 """
@@ -14,11 +16,14 @@ from __future__ import annotations
 
 import math
 import threading
+from bisect import insort
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 _SIZE = 64  # processes x scopes kept per worker
+OVERLAP = timedelta(hours=1)
 _LOCK = threading.Lock()
 _CACHE: OrderedDict[tuple, _Completed] = OrderedDict()
 
@@ -26,20 +31,26 @@ _CACHE: OrderedDict[tuple, _Completed] = OrderedDict()
 @dataclass(frozen=True)
 class _Completed:
     stamp: tuple[int, int]
+    count: int  # steps held
+    latest: datetime | None  # the last completion held
+    edge: dict[int, datetime]  # those completed within the overlap before it: id -> when (never changed)
     names: dict[str, str]
     claims: dict[str, list[float]]  # hours, ascending
     works: dict[str, list[float]]
 
 
-def summarise(session, key: tuple, stamp_query, completed_query, open_query) -> list[dict[str, Any]]:
+def summarise(session, key: tuple, stamp_query, completed_query, since_query, open_query) -> list[dict[str, Any]]:
     """`stamp_query`: (count, summed microseconds) of the completed steps in scope; `completed_query`:
-    (spec_id, min name, claim_us[] ascending, work_us[] ascending) per step; `open_query`: (spec_id,
-    min name, count, claim hours[], work hours[]) per step of the steps open now."""
+    (spec_id, min name, claim_us[] ascending, work_us[] ascending) per step; `since_query(at)`:
+    (task_id, spec_id, name, claim_us, work_us, completed_at) of those completed at or after `at`
+    (None: within the overlap before the last completion);
+    `open_query`: (spec_id, min name, count, claim hours[], work hours[]) per step of the steps open now."""
     stamp = tuple(int(v or 0) for v in session.execute(stamp_query).one())
     with _LOCK:
         completed = _CACHE.get(key)
     if completed is None or completed.stamp != stamp:
-        completed = _load(session, stamp, completed_query)
+        completed = (_catch_up(session, completed, stamp, since_query) if completed is not None else None) or \
+            _load(session, stamp, completed_query, since_query)
         with _LOCK:
             _CACHE[key] = completed
             _CACHE.move_to_end(key)
@@ -63,13 +74,43 @@ def summarise(session, key: tuple, stamp_query, completed_query, open_query) -> 
     return sorted(result, key=lambda s: -(s["total_p50_hours"] or 0))
 
 
-def _load(session, stamp: tuple[int, int], completed_query) -> _Completed:
+def _load(session, stamp: tuple[int, int], completed_query, since_query) -> _Completed:
     names, claims, works = {}, {}, {}
     for spec_id, name, claim_us, work_us in session.execute(completed_query):
         names[spec_id] = name
         claims[spec_id] = [v / _HOUR_US for v in claim_us or []]
         works[spec_id] = [v / _HOUR_US for v in work_us or []]
-    return _Completed(stamp, names, claims, works)
+    count = sum(len(v) for v in claims.values())
+    latest, edge = None, {}
+    if count:
+        recent = session.execute(since_query(None)).all()  # the last hour's completions, for the next catch-up
+        latest = max(r.completed_at for r in recent)
+        edge = {r.task_id: r.completed_at for r in recent}
+    return _Completed(stamp, count, latest, edge, names, claims, works)
+
+
+def _catch_up(session, held: _Completed, stamp: tuple[int, int], since_query) -> _Completed | None:
+    """`held` plus the steps completed since it was read; None when that does not account for them all."""
+    if held.latest is None:
+        return None
+    new = [r for r in session.execute(since_query(held.latest - OVERLAP)) if r.task_id not in held.edge]
+    if held.count + len(new) != stamp[0]:
+        return None  # a step completed earlier than the overlap, or one gone: read everything again
+    names, claims, works = dict(held.names), dict(held.claims), dict(held.works)
+    copied: set[str] = set()
+    for row in new:
+        if row.spec_id not in copied:  # copies, never the lists another request may be reading
+            claims[row.spec_id] = list(claims.get(row.spec_id, []))
+            works[row.spec_id] = list(works.get(row.spec_id, []))
+            copied.add(row.spec_id)
+        names[row.spec_id] = min(names.get(row.spec_id, row.name), row.name)
+        insort(claims[row.spec_id], row.claim_us / _HOUR_US)
+        if row.work_us is not None:
+            insort(works[row.spec_id], row.work_us / _HOUR_US)
+    latest = max([held.latest] + [r.completed_at for r in new])
+    edge = {i: at for i, at in [*held.edge.items(), *((r.task_id, r.completed_at) for r in new)]
+            if at >= latest - OVERLAP}
+    return _Completed(stamp, stamp[0], latest, edge, names, claims, works)
 
 
 _HOUR_US = 3_600_000_000

@@ -21,7 +21,9 @@ class StepDuration(Base):
 
     __tablename__ = "step_durations"
     __table_args__ = (Index("ix_step_durations_process_spec", "process_key", "spec_id",
-                            postgresql_include=["group_code", "claim_us", "work_us", "name"]),)
+                            postgresql_include=["group_code", "claim_us", "work_us", "name"]),
+                      # The waits page catches up with the steps completed since it last read them.
+                      Index("ix_step_durations_process_done", "process_key", "completed_at"))
     task_id: Mapped[int] = mapped_column(ID, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
     process_key: Mapped[str] = mapped_column(String(80))
     spec_id: Mapped[str] = mapped_column(String(200))

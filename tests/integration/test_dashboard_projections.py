@@ -154,3 +154,24 @@ def test_two_people_sending_one_step_at_once_project_it_once(ctx, people, clock)
         thread.join()
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "dict"]
     assert_in_step(ctx, people, "budget_transfer")
+
+
+def test_the_waits_catch_up_with_new_completions_without_reading_everything_again(ctx, people, clock, monkeypatch):
+    from app.services import wait_stats
+
+    if ctx.db.engine.dialect.name != "postgresql":
+        pytest.skip("the sorted hours are kept for PostgreSQL's path")
+    wait_stats.clear()
+    first, second = start(ctx, people, "budget_transfer"), start(ctx, people, "budget_transfer")
+    clock.advance(hours=3)
+    first.complete("request", "plan1")
+    assert_in_step(ctx, people, "budget_transfer")  # loads the completed steps
+    loads = []
+    real_load = wait_stats._load
+    monkeypatch.setattr(wait_stats, "_load", lambda *args: loads.append(1) or real_load(*args))
+    clock.advance(hours=5)
+    second.complete("request", "plan2")
+    clock.advance(hours=2)
+    first.complete("analysis", "plan2")
+    assert_in_step(ctx, people, "budget_transfer")  # the two new ones are added to what was held
+    assert loads == []

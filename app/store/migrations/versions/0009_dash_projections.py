@@ -51,6 +51,8 @@ def upgrade() -> None:
     # Covering: a process's rows come back from the index alone, already in step order.
     op.create_index("ix_step_durations_process_spec", "step_durations", ["process_key", "spec_id"],
                     postgresql_include=["group_code", "claim_us", "work_us", "name"])
+    # The waits page catches up with the steps completed since it last read them.
+    op.create_index("ix_step_durations_process_done", "step_durations", ["process_key", "completed_at"])
     op.create_table(
         "step_month_totals",
         sa.Column("month", sa.String(7), primary_key=True),
@@ -104,5 +106,6 @@ def _utc(value):
 
 def downgrade() -> None:
     op.drop_table("step_month_totals")
+    op.drop_index("ix_step_durations_process_done", table_name="step_durations")
     op.drop_index("ix_step_durations_process_spec", table_name="step_durations")
     op.drop_table("step_durations")
