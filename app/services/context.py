@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.store.db import Database
 
+from . import step_stats  # noqa: F401 - its flush hook keeps the dashboard's projections in every write
 from .errors import Conflict, ServiceError, Unavailable
 
 STALE_MESSAGE = "the case was changed by someone else at the same moment; reload and try again"

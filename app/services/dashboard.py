@@ -1,17 +1,22 @@
 """What the group director needs at a glance: where work is stuck, who holds it, how long steps wait."""
 from __future__ import annotations
 
+import contextlib
 import statistics
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, and_, exists, func, literal, select, update
+from sqlalchemy import DateTime, Float, Interval, and_, cast, exists, func, literal, select, text, union_all, update
 from sqlalchemy import case as sql_case
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import Session
 
+from app.store.dashboard_models import StepDuration, StepMonthTotal
 from app.store.models import Case, Group, Task
 from app.thaidate import BANGKOK
 
-from . import access
+from . import access, wait_stats
 from .actors import Actor
 from .casework import OPEN_STATUSES
 from .context import ServiceContext
@@ -19,16 +24,35 @@ from .errors import Forbidden, Invalid
 from .working_days import subtract_working_days
 
 
+@contextlib.contextmanager
+def _reading(ctx: ServiceContext) -> Iterator[Session]:
+    """A read for the dashboard. On PostgreSQL without JIT compilation: the planner's estimates for
+    these index-driven queries pass jit_above_cost, and compiling takes 10-40 ms, longer than the
+    queries themselves run (SET LOCAL: only for this transaction)."""
+    with ctx.read() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SET LOCAL jit = off"))
+        yield session
+
+
 def _require(actor: Actor) -> None:
     if not (actor.is_supervisor or actor.is_admin or actor.is_auditor):
         raise Forbidden("the dashboard is for supervisors, group directors and auditors")
 
 
-def _task_scope(actor: Actor):
-    """Directors see their groups' steps; supervisors office-wide, administrators and auditors everything."""
+_HOUR_US = 3_600_000_000  # the projections keep durations in exact microseconds
+
+
+def _group_scope(actor: Actor, column):
+    """Directors see their groups' steps; supervisors office-wide, administrators and auditors everything.
+    `column` names a step's group, in the tasks table or a projection of it."""
     if actor.is_admin or actor.is_auditor or "supervisor" in actor.roles:
         return True
-    return Task.group_code.in_(actor.supervised_groups)
+    return column.in_(actor.supervised_groups)
+
+
+def _task_scope(actor: Actor):
+    return _group_scope(actor, Task.group_code)
 
 
 def _case_scope(actor: Actor):
@@ -43,7 +67,7 @@ def open_cases(ctx: ServiceContext, actor: Actor) -> list[dict[str, Any]]:
     _require(actor)
     query = (select(Case.process_key, Case.fiscal_year, func.count()).where(Case.status == "running", _case_scope(actor))
              .group_by(Case.process_key, Case.fiscal_year).order_by(Case.fiscal_year.desc(), Case.process_key))
-    with ctx.read() as session:
+    with _reading(ctx) as session:
         return [{"process_key": k, "fiscal_year": y, "open": n} for k, y, n in session.execute(query)]
 
 
@@ -57,7 +81,7 @@ def overdue_steps(ctx: ServiceContext, actor: Actor, limit: int = 500) -> list[d
              .where(Task.status.in_(OPEN_STATUSES), Task.due_at < now, Case.status == "running", _task_scope(actor),
                     access.visible_cases_clause(actor))
              .order_by(Task.due_at).limit(limit))
-    with ctx.read() as session:
+    with _reading(ctx) as session:
         return [{"task_id": r.id, "case_id": r.case_id, "case_number": r.number, "case_title": r.title,
                  "process_key": r.process_key, "step": r.name, "group": r.group_code, "assignee": r.assignee,
                  "due_at": r.due_at.isoformat(), "days_overdue": (now - r.due_at).days}
@@ -71,12 +95,15 @@ def stalled_cases(ctx: ServiceContext, actor: Actor, working_days: int = 5, limi
     query = (select(Case.id, Case.number, Case.title, Case.process_key, Case.last_event_at)
              .where(Case.status == "running", Case.last_event_at < cutoff, _case_scope(actor))
              .order_by(Case.last_event_at).limit(limit))
-    with ctx.read() as session:
+    with _reading(ctx) as session:
         found = session.execute(query).all()
         holders: dict[int, list[dict[str, Any]]] = {c.id: [] for c in found}
         if found:
+            # The same page of cases as a subquery, not 500 ids as parameters: binding and sending
+            # those cost more than running the (index-ordered, limited) query again.
+            page = query.with_only_columns(Case.id).subquery()
             for t in session.execute(select(Task.id, Task.case_id, Task.name, Task.group_code, Task.assignee)
-                                     .where(Task.case_id.in_(list(holders)), Task.status.in_(OPEN_STATUSES))
+                                     .where(Task.case_id.in_(select(page.c.id)), Task.status.in_(OPEN_STATUSES))
                                      .order_by(Task.id)):
                 holders[t.case_id].append({"task_id": t.id, "step": t.name, "group": t.group_code,
                                            "assignee": t.assignee})
@@ -90,42 +117,86 @@ def _month_start(now: datetime) -> datetime:
 
 
 def workload(ctx: ServiceContext, actor: Actor) -> dict[str, list[dict[str, Any]]]:
-    """Per person and per group: steps open, overdue, and done this month."""
+    """Per person and per group: steps open, overdue, and done this month.
+
+    Everyone who holds or held a step of a running or completed case is listed, with zeros if nothing
+    is open or done this month. The counts read only the open steps and this month's completions
+    (partial indexes); who is listed comes from walking the distinct holders and groups in their
+    indexes, one probe each, rather than from grouping every step ever done."""
     _require(actor)
     now, month = ctx.now(), _month_start(ctx.now())
-    is_open = Task.status.in_(OPEN_STATUSES)
-    open_n = func.sum(sql_case((is_open, 1), else_=0))
-    overdue_n = func.sum(sql_case((and_(is_open, Task.due_at < now), 1), else_=0))
-    done_n = func.sum(sql_case((and_(Task.status == "completed", Task.completed_at >= month), 1), else_=0))
-    running = Task.case_id.in_(select(Case.id).where(Case.status.in_(("running", "completed"))))
-    scope = and_(_task_scope(actor), running)
-    with ctx.read() as session:
-        people = session.execute(
-            select(func.coalesce(Task.assignee, Task.completed_by), open_n, overdue_n, done_n)
-            .where(scope, func.coalesce(Task.assignee, Task.completed_by).is_not(None))
-            .group_by(func.coalesce(Task.assignee, Task.completed_by)).order_by(overdue_n.desc()))
-        groups = session.execute(select(Task.group_code, open_n, overdue_n, done_n).where(scope)
-                                 .group_by(Task.group_code).order_by(overdue_n.desc()))
-        return {
-            "people": [{"username": u, "open": o or 0, "overdue": d or 0, "done_this_month": m or 0}
-                       for u, o, d, m in people],
-            "groups": [{"group": g, "open": o or 0, "overdue": d or 0, "done_this_month": m or 0}
-                       for g, o, d, m in groups],
-        }
+    counted = and_(_task_scope(actor), _in_live_cases())
+    holder = func.coalesce(Task.assignee, Task.completed_by)
+    overdue = func.sum(sql_case((Task.due_at < now, 1), else_=0))
+    open_steps = (select(holder, Task.group_code, func.count(), overdue, literal(0))
+                  .where(Task.status.in_(OPEN_STATUSES), counted).group_by(holder, Task.group_code))
+    done_steps = (select(holder, Task.group_code, literal(0), literal(0), func.count())
+                  .where(Task.status == "completed", Task.completed_at >= month, counted)
+                  .group_by(holder, Task.group_code))
+    people: dict[str, list[int]] = {}
+    groups: dict[str | None, list[int]] = {}
+    with _reading(ctx) as session:
+        # A step's holder is its assignee, or whoever completed it if nobody holds it.
+        for username in session.scalars(_distinct_walk(Task.assignee, counted)):
+            people[username] = [0, 0, 0]
+        for username in session.scalars(_distinct_walk(Task.completed_by, and_(Task.assignee.is_(None), counted))):
+            people[username] = [0, 0, 0]
+        for code in session.scalars(_distinct_walk(Task.group_code, counted)):
+            groups[code] = [0, 0, 0]
+        if session.scalar(select(exists().where(Task.group_code.is_(None), counted))):
+            groups[None] = [0, 0, 0]
+        for username, code, *counts in session.execute(union_all(open_steps, done_steps)):
+            for totals in (people.get(username) if username is not None else None, groups.get(code)):
+                if totals is not None:
+                    totals[:] = [a + int(b or 0) for a, b in zip(totals, counts, strict=True)]
+    by_overdue = lambda item: (-item[1][1], item[0] or "")  # noqa: E731 - most overdue first, then by name
+    return {
+        "people": [{"username": u, "open": o, "overdue": d, "done_this_month": m}
+                   for u, (o, d, m) in sorted(people.items(), key=by_overdue)],
+        "groups": [{"group": g, "open": o, "overdue": d, "done_this_month": m}
+                   for g, (o, d, m) in sorted(groups.items(), key=by_overdue)],
+    }
 
 
-def missing_submissions(ctx: ServiceContext, actor: Actor) -> list[dict[str, Any]]:
-    """For each per-school step still open, the schools that have not submitted."""
+def _in_live_cases():
+    """The step's case is running or completed. Said as "not one of the others" because those
+    (suspended, cancelled) are few: a small hashed list of ids instead of a join with every case."""
+    return Task.case_id.not_in(select(Case.id).where(Case.status.not_in(("running", "completed"))))
+
+
+def _distinct_walk(column, where):
+    """The distinct non-null values of an indexed tasks column among the rows matching `where`, found
+    by a recursive query that jumps from each value to the next in the index (a loose index scan):
+    one short probe per value instead of reading every row."""
+    def next_after(previous):
+        query = select(column).where(column.is_not(None), where)
+        if previous is not None:
+            query = query.where(column > previous)
+        return query.order_by(column).limit(1).scalar_subquery()
+
+    walk = select(next_after(None).label("value")).cte("walk", recursive=True)
+    walk = walk.union_all(select(next_after(walk.c.value)).where(walk.c.value.is_not(None)))
+    return select(walk.c.value).where(walk.c.value.is_not(None))
+
+
+def missing_submissions(ctx: ServiceContext, actor: Actor, limit: int = 500) -> list[dict[str, Any]]:
+    """For each per-school step still open, the schools that have not submitted: the first `limit`
+    steps, oldest case first (as the other lists, a page's worth: at 100k cases there are thousands)."""
     _require(actor)
+    waiting = (Task.instance.is_not(None), Task.status.in_(OPEN_STATUSES), Case.status == "running",
+               access.visible_cases_clause(actor))
+    # The steps first, read in the order of their partial index and cut at the limit; then their schools.
+    steps = (select(Task.case_id, Task.spec_id).join(Case, Case.id == Task.case_id).where(*waiting)
+             .group_by(Task.case_id, Task.spec_id).order_by(Task.case_id, Task.spec_id).limit(limit).subquery())
     query = (select(Task.id, Task.spec_id, Task.name, Task.group_code, Task.due_at, Case.id.label("case_id"),
                     Case.number, Case.title, Group.name.label("school_name"))
+             .join(steps, and_(steps.c.case_id == Task.case_id, steps.c.spec_id == Task.spec_id))
              .join(Case, Case.id == Task.case_id)
              .outerjoin(Group, Group.code == Task.group_code)
-             .where(Task.instance.is_not(None), Task.status.in_(OPEN_STATUSES), Case.status == "running",
-                    access.visible_cases_clause(actor))
+             .where(*waiting)
              .order_by(Case.id, Task.spec_id, Task.group_code))
     grouped: dict[tuple[int, str], dict[str, Any]] = {}
-    with ctx.read() as session:
+    with _reading(ctx) as session:
         for r in session.execute(query):
             entry = grouped.setdefault((r.case_id, r.spec_id), {
                 "case_id": r.case_id, "case_number": r.number, "title": r.title, "step": r.name,
@@ -146,51 +217,71 @@ def _percentiles(values: list[float]) -> tuple[float | None, float | None]:
 
 def wait_times(ctx: ServiceContext, actor: Actor, process_key: str) -> list[dict[str, Any]]:
     """For each step of a process: how long it waited to be claimed and was worked (hours, p50/p90), and
-    how many cases wait there now — the numbers behind the heatmap over the diagram."""
+    how many cases wait there now — the numbers behind the heatmap over the diagram.
+
+    Completed steps come from their projection (step_durations: one narrow row each, read by process);
+    the steps still open are few and are timed against now."""
     _require(actor)
     now = ctx.now()
-    where = (Case.process_key == process_key, Task.status != "cancelled", _task_scope(actor))
-    with ctx.read() as session:
+    done = (select(StepDuration.spec_id, StepDuration.name, StepDuration.claim_us, StepDuration.work_us)
+            .where(StepDuration.process_key == process_key, _group_scope(actor, StepDuration.group_code)))
+    waiting = (select(Task.spec_id, Task.name, Task.created_at, Task.claimed_at, Task.completed_at)
+               .join(Case, Case.id == Task.case_id)
+               .where(Case.process_key == process_key, Task.status.in_(OPEN_STATUSES), _task_scope(actor)))
+    with _reading(ctx) as session:
         if session.get_bind().dialect.name == "postgresql":
-            return _summarise_in_sql(session, where, now)
-        rows = session.execute(
-            select(Task.spec_id, Task.name, Task.status, Task.created_at, Task.claimed_at, Task.completed_at)
-            .join(Case, Case.id == Task.case_id).where(*where))
-        return _summarise(rows, now)
+            return _summarise_in_sql(session, actor, process_key, done, waiting, now)
+        rows = [(spec, name, False, claim / _HOUR_US, None if work is None else work / _HOUR_US)
+                for spec, name, claim, work in session.execute(done)]
+        for spec, name, created, claimed, completed in session.execute(waiting):
+            rows.append((spec, name, True, ((claimed or completed or now) - created).total_seconds() / 3600,
+                         None if claimed is None else ((completed or now) - claimed).total_seconds() / 3600))
+        return _summarise(rows)
 
 
-def _summarise_in_sql(session, where, now: datetime) -> list[dict[str, Any]]:
-    """PostgreSQL computes the same percentiles (percentile_cont interpolates as the Python fallback's
-    inclusive quantiles do), so only one row per step comes back."""
+def _summarise_in_sql(session, actor: Actor, process_key: str, done, waiting, now: datetime) -> list[dict[str, Any]]:
+    """PostgreSQL gathers each step's values into arrays (the completed side straight from its covering
+    index, in step order); wait_stats keeps the completed side sorted between requests and merges in
+    the open steps, for the same percentile_cont as one query over every step."""
     at_now = literal(now, DateTime(timezone=True))
-    claim = func.extract("epoch", func.coalesce(Task.claimed_at, Task.completed_at, at_now) - Task.created_at) / 3600
-    work = sql_case((Task.claimed_at.is_not(None),
-                     func.extract("epoch", func.coalesce(Task.completed_at, at_now) - Task.claimed_at) / 3600))
-    query = (select(Task.spec_id, func.min(Task.name),
-                    func.sum(sql_case((Task.status.in_(OPEN_STATUSES), 1), else_=0)),
-                    func.percentile_cont(0.5).within_group(claim), func.percentile_cont(0.9).within_group(claim),
-                    func.percentile_cont(0.5).within_group(work), func.percentile_cont(0.9).within_group(work))
-             .join(Case, Case.id == Task.case_id).where(*where).group_by(Task.spec_id))
-    result = []
-    for spec_id, name, waiting, c50, c90, w50, w90 in session.execute(query):
-        c50, c90, w50, w90 = (None if v is None else float(v) for v in (c50, c90, w50, w90))
-        result.append({"spec_id": spec_id, "name": name, "waiting_now": int(waiting or 0),
-                       "claim_p50_hours": c50, "claim_p90_hours": c90, "work_p50_hours": w50, "work_p90_hours": w90,
-                       "total_p50_hours": (c50 or 0) + (w50 or 0)})
-    return sorted(result, key=lambda s: -(s["total_p50_hours"] or 0))
+    open_claim = func.extract("epoch", func.coalesce(Task.claimed_at, Task.completed_at, at_now)
+                              - Task.created_at) / 3600
+    open_work = func.extract("epoch", func.coalesce(Task.completed_at, at_now) - Task.claimed_at) / 3600
+    completed = done.with_only_columns(
+        StepDuration.spec_id, func.min(StepDuration.name),
+        func.array_agg(aggregate_order_by(StepDuration.claim_us, StepDuration.claim_us)),
+        func.array_agg(aggregate_order_by(StepDuration.work_us, StepDuration.work_us)).filter(
+            StepDuration.work_us.is_not(None)),
+    ).group_by(StepDuration.spec_id)
+    current = waiting.with_only_columns(
+        Task.spec_id, func.min(Task.name), func.count(), func.array_agg(cast(open_claim, Float)),
+        func.array_agg(cast(open_work, Float)).filter(Task.claimed_at.is_not(None)),
+    ).group_by(Task.spec_id)
+    scope = _group_scope(actor, StepMonthTotal.group_code)
+    stamp = select(func.sum(StepMonthTotal.completed), func.sum(StepMonthTotal.total_us)).where(
+        StepMonthTotal.process_key == process_key, scope)
+    key = (str(session.get_bind().url), process_key, None if scope is True else tuple(sorted(actor.supervised_groups)))
+    in_scope = (StepDuration.process_key == process_key, _group_scope(actor, StepDuration.group_code))
+
+    def since(at: datetime | None):
+        if at is None:
+            latest = select(func.max(StepDuration.completed_at)).where(*in_scope).scalar_subquery()
+            at = latest - literal(wait_stats.OVERLAP, Interval())
+        return select(StepDuration.task_id, StepDuration.spec_id, StepDuration.name, StepDuration.claim_us,
+                      StepDuration.work_us, StepDuration.completed_at).where(*in_scope, StepDuration.completed_at >= at)
+
+    return wait_stats.summarise(session, key, stamp, completed, since, current)
 
 
-def _summarise(rows, now: datetime) -> list[dict[str, Any]]:
+def _summarise(rows) -> list[dict[str, Any]]:
     steps: dict[str, dict[str, Any]] = {}
-    for spec_id, name, status, created, claimed, completed in rows:
+    for spec_id, name, is_open, claim, work in rows:
         step = steps.setdefault(spec_id, {"spec_id": spec_id, "name": name, "claim": [], "work": [], "waiting_now": 0})
-        if status in OPEN_STATUSES:
-            step["waiting_now"] += 1
-        if claimed is not None:
-            step["claim"].append((claimed - created).total_seconds() / 3600)
-            step["work"].append(((completed or now) - claimed).total_seconds() / 3600)
-        else:
-            step["claim"].append(((completed or now) - created).total_seconds() / 3600)
+        step["name"] = min(step["name"], name)
+        step["waiting_now"] += 1 if is_open else 0
+        step["claim"].append(claim)
+        if work is not None:
+            step["work"].append(work)
     result = []
     for step in steps.values():
         claim50, claim90 = _percentiles(step.pop("claim"))
@@ -202,26 +293,17 @@ def _summarise(rows, now: datetime) -> list[dict[str, Any]]:
 
 
 def monthly_trend(ctx: ServiceContext, actor: Actor, process_key: str | None = None) -> list[dict[str, Any]]:
-    """Steps completed and their mean hours, per month (Bangkok time)."""
+    """Steps completed and their mean hours, per month (Bangkok time), from the monthly totals that each
+    step's completion adds to (step_month_totals): a few rows per month, however long the history."""
     _require(actor)
-    query = select(Task.completed_at, Task.created_at).join(Case, Case.id == Task.case_id).where(
-        Task.status == "completed", _task_scope(actor))
+    query = (select(StepMonthTotal.month, func.sum(StepMonthTotal.completed), func.sum(StepMonthTotal.total_us))
+             .where(_group_scope(actor, StepMonthTotal.group_code))
+             .group_by(StepMonthTotal.month).order_by(StepMonthTotal.month))
     if process_key:
-        query = query.where(Case.process_key == process_key)
-    months: dict[str, list[float]] = {}
-    with ctx.read() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            # Counted and averaged by the database: no row per completed step travels to Python.
-            month = func.to_char(func.timezone("Asia/Bangkok", Task.completed_at), "YYYY-MM")
-            hours = func.avg(func.extract("epoch", Task.completed_at - Task.created_at)) / 3600
-            summary = query.with_only_columns(month, func.count(), hours).group_by(month).order_by(month)
-            return [{"month": m, "completed": n, "mean_hours": round(float(h), 2)}
-                    for m, n, h in session.execute(summary)]
-        for completed, created in session.execute(query):
-            key = completed.astimezone(BANGKOK).strftime("%Y-%m")
-            months.setdefault(key, []).append((completed - created).total_seconds() / 3600)
-    return [{"month": m, "completed": len(v), "mean_hours": round(statistics.fmean(v), 2)}
-            for m, v in sorted(months.items())]
+        query = query.where(StepMonthTotal.process_key == process_key)
+    with _reading(ctx) as session:
+        return [{"month": m, "completed": int(n), "mean_hours": round(int(us) / int(n) / _HOUR_US, 2)}
+                for m, n, us in session.execute(query) if n]
 
 
 def remind_missing(ctx: ServiceContext, actor: Actor, case_id: int, spec_id: str) -> dict[str, Any]:

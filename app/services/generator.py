@@ -3,8 +3,8 @@
 Running each case through the services would take hours for 100k cases. Instead the engine runs a
 few hundred *template* trajectories in memory (each process, several decision variants, several start
 days), recording every intermediate state; each generated case copies one template cut at some step,
-with its own number, holders and status, and its own hash chain. A generated case keeps its template's
-seed and event times, so `verify` replays it like any other case.
+with its own number, holders and status, and its own hash chain (see generator_rows). A generated case
+keeps its template's seed and event times, so `verify` replays it like any other case.
 """
 from __future__ import annotations
 
@@ -13,80 +13,105 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from app import engine
-from app.store.models import Case, Event, Group, Membership, ProcessVersion, Task, User
-from app.thaidate import fiscal_year
+from app.store.models import Group, Membership, ProcessVersion, User
 
-from . import casework, history, processes
-from .cases import next_case_number
+from . import casework, processes
 from .context import ServiceContext
+from .generator_rows import case_rows, write
 from .sample_data import fill
-from .working_days import add_working_days
 
 MAX_STEPS = 40
 VARIANTS = 3
 START_DAYS = 24
-BATCH = 500
+BATCH = 1000
+SETTLED_DAYS = 60  # a case older than this ...
+UNSETTLED_SHARE = 0.1  # ... is still in progress only this often
 
 
 @dataclass
-class _Snapshot:
+class Done:
+    """A step the template completed: when it became ready, was claimed and was completed."""
+
+    step: engine.HumanTask
+    created: datetime
+    claimed: datetime
+    completed: datetime
+
+
+@dataclass
+class Snapshot:
     events: list[dict[str, Any]]
     state: str
     data: dict[str, Any]
-    ready: list[engine.HumanTask]
-    done: list[tuple[engine.HumanTask, datetime]]
+    ready: list[tuple[engine.HumanTask, datetime]]  # with when each became ready
+    done: list[Done]
     at: datetime
     completed: bool
+    cancelled: tuple[dict[str, Any], str] | None = None  # (event, state) once a clone was cancelled here
 
 
 @dataclass
-class _Template:
+class Template:
     version: ProcessVersion
     seed: str
-    snapshots: list[_Snapshot] = field(default_factory=list)
+    snapshots: list[Snapshot] = field(default_factory=list)
 
 
-def _simulate(version: ProcessVersion, schools: list[dict], start: datetime, variant: int) -> _Template:
+def _simulate(version: ProcessVersion, schools: list[dict], start: datetime, variant: int,
+              now: datetime) -> Template:
     process = processes.compiled(version)
     rng = random.Random(f"{version.key}:{variant}:{start.isoformat()}")
     seed = f"tmpl-{version.key}-{variant}-{start:%Y%m%d}"
-    template = _Template(version=version, seed=seed)
+    template = Template(version=version, seed=seed)
     at, seq = start, 1
     data = {"schools": schools} if casework.SCHOOL_LANE in process.lanes else {}
     workflow = engine.start(process, data, at, f"{seed}:{seq}")
     events = [{"seq": 1, "at": at, "kind": "case_started", "data": {"title": version.name, "data": data},
                "task_spec_id": None, "task_engine_id": None}]
-    done: list[tuple[engine.HumanTask, datetime]] = []
+    done: list[Done] = []
+    ready_since: dict[str, datetime] = {}
 
     def snap():
         text = engine.dump(workflow)
         events[-1]["state_digest"] = engine.digest(text)
-        template.snapshots.append(_Snapshot(events=list(events), state=text, data=engine.case_data(workflow),
-                                            ready=engine.ready_human_tasks(workflow, process), done=list(done),
-                                            at=at, completed=engine.is_completed(workflow)))
+        ready = engine.ready_human_tasks(workflow, process)
+        for step in ready:
+            ready_since.setdefault(step.engine_id, at)
+        template.snapshots.append(Snapshot(
+            events=list(events), state=text, data=engine.case_data(workflow),
+            ready=[(s, ready_since[s.engine_id]) for s in ready], done=list(done), at=at,
+            completed=engine.is_completed(workflow)))
 
     snap()
     pick = (lambda options: options[0]) if variant == 0 else (lambda options: rng.choice(options))
     for _ in range(MAX_STEPS):
         ready = engine.ready_human_tasks(workflow, process)
-        seq += 1
         if ready:
+            # Claimed first (an event of its own, as in the inbox), then worked on and sent.
             step = ready[0]
             form = version.forms.get(step.info.form) if step.info and step.info.form else None
-            submitted = fill(form, pick=pick) if form else {}
-            at = at + timedelta(hours=rng.randint(2, 60))
+            submitted = _with_empty_files(form, fill(form, pick=pick)) if form else {}
+            claimed = at + timedelta(hours=rng.randint(0, 30), minutes=rng.randint(0, 59))
+            finished = claimed + timedelta(hours=rng.randint(1, 48), minutes=rng.randint(0, 59))
+            if finished > now:
+                break  # no history in the future: the case is cut where it stands today
             try:
-                engine.complete(workflow, step.engine_id, submitted, at, f"{seed}:{seq}")
+                engine.complete(workflow, step.engine_id, submitted, finished, f"{seed}:{seq + 2}")
             except engine.EngineError:
                 break
-            done.append((step, at))
+            events.append({"seq": seq + 1, "at": claimed, "kind": "task_claimed", "data": {},
+                           "task_spec_id": step.element_id, "task_engine_id": step.engine_id})
+            seq, at = seq + 2, finished
+            done.append(Done(step, ready_since.get(step.engine_id, at), claimed, finished))
             events.append({"seq": seq, "at": at, "kind": "task_completed", "data": submitted,
                            "task_spec_id": step.element_id, "task_engine_id": step.engine_id})
         elif (due := engine.next_timer_at(workflow)) is not None:
-            at = max(at, due) + timedelta(minutes=1)
+            if max(at, due) + timedelta(minutes=1) > now:
+                break
+            seq, at = seq + 1, max(at, due) + timedelta(minutes=1)
             engine.fire_timers(workflow, at, f"{seed}:{seq}")
             events.append({"seq": seq, "at": at, "kind": "timers_fired", "data": {},
                            "task_spec_id": None, "task_engine_id": None})
@@ -98,7 +123,30 @@ def _simulate(version: ProcessVersion, schools: list[dict], start: datetime, var
     return template
 
 
-def _templates(ctx: ServiceContext, now: datetime) -> list[_Template]:
+def _with_empty_files(form: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """A generated step attaches no file, but its file fields are there (empty): a step's scripts read
+    them, and without them the template would stop at the first step that asks for a file."""
+    files = [name for name, prop in (form.get("properties") or {}).items()
+             if prop.get("format") == "attachment" or (prop.get("items") or {}).get("format") == "attachment"]
+    return {**{name: None for name in files}, **data}
+
+
+def cancelled_at(template: Template, snap: Snapshot) -> tuple[dict[str, Any], str]:
+    """The case_cancelled event and state of a clone cancelled at `snap`; computed once per snapshot
+    (the engine step is the same for every clone: same seed, same time)."""
+    if snap.cancelled is None:
+        process = processes.compiled(template.version)
+        workflow = engine.attach(engine.load(process, snap.state))
+        seq, at = snap.events[-1]["seq"] + 1, snap.at + timedelta(hours=3)
+        engine.cancel(workflow, at, f"{template.seed}:{seq}")
+        text = engine.dump(workflow)
+        event = {"seq": seq, "at": at, "kind": "case_cancelled", "data": {"reason": "ข้อมูลตัวอย่าง: ยกเลิก"},
+                 "task_spec_id": None, "task_engine_id": None, "state_digest": engine.digest(text)}
+        snap.cancelled = (event, text)
+    return snap.cancelled
+
+
+def _templates(ctx: ServiceContext, now: datetime) -> list[Template]:
     with ctx.read() as session:
         newest = select(ProcessVersion.key, func.max(ProcessVersion.version).label("v")).group_by(
             ProcessVersion.key).subquery()
@@ -113,7 +161,7 @@ def _templates(ctx: ServiceContext, now: datetime) -> list[_Template]:
     for version in versions:
         for day in range(START_DAYS):
             start = now - timedelta(days=15 * day + 3)
-            found.append(_simulate(version, schools, start, day % VARIANTS))
+            found.append(_simulate(version, schools, start, day % VARIANTS, now))
     return found
 
 
@@ -127,6 +175,15 @@ def _people_by_group(ctx: ServiceContext) -> dict[str, list[str]]:
         return grouped
 
 
+def _cut(template: Template, rng: random.Random, now: datetime) -> Snapshot:
+    """Where a generated case stands today. The office finishes most cases within weeks, so a case
+    started long ago is usually as far as its template goes (done, or waiting on what never came);
+    some are still somewhere along the way (stalled, forgotten). A recent case may be at any step."""
+    if (now - template.snapshots[0].at).days > SETTLED_DAYS and rng.random() > UNSETTLED_SHARE:
+        return template.snapshots[-1]
+    return rng.choice(template.snapshots)
+
+
 def generate_cases(ctx: ServiceContext, count: int, rng_seed: int = 2570) -> dict[str, int]:
     """Insert `count` generated cases (with their steps and events); returns what was written."""
     rng = random.Random(rng_seed)
@@ -134,85 +191,13 @@ def generate_cases(ctx: ServiceContext, count: int, rng_seed: int = 2570) -> dic
     templates = [t for t in _templates(ctx, now) if t.snapshots]
     members = _people_by_group(ctx)
     written = {"cases": 0, "events": 0, "tasks": 0}
-    pending: list[tuple[dict, list[dict], list[dict]]] = []
+    pending = []
     for _ in range(count):
         template = rng.choice(templates)
-        snapshot = rng.choice(template.snapshots)
-        pending.append(_case_rows(template, snapshot, rng, members, now))
+        pending.append(case_rows(template, _cut(template, rng, now), rng, members, now, cancelled_at))
         if len(pending) >= BATCH:
-            _write(ctx, pending, written)
+            write(ctx, pending, written)
             pending = []
     if pending:
-        _write(ctx, pending, written)
+        write(ctx, pending, written)
     return written
-
-
-def _case_rows(template: _Template, snap: _Snapshot, rng: random.Random, members: dict[str, list[str]],
-               now: datetime) -> tuple[dict, list[dict], list[dict]]:
-    status = "completed" if snap.completed else rng.choices(["running", "suspended", "cancelled"], [90, 5, 5])[0]
-    started = snap.events[0]["at"]
-    case = {"fiscal_year": fiscal_year(started), "process_version_id": template.version.id,
-            "process_key": template.version.key, "title": f"{template.version.name} (ตัวอย่าง)",
-            "status": status, "state": snap.state, "state_format": engine.STATE_FORMAT, "data": snap.data,
-            "lock_version": 1, "started_by": "plan1", "started_at": started,
-            "completed_at": snap.at if status == "completed" else None, "last_event_at": snap.at,
-            "status_reason": "ข้อมูลตัวอย่าง" if status in ("suspended", "cancelled") else None,
-            "seed": template.seed, "secrecy": None}
-    tasks = []
-    for step, at in snap.done:
-        tasks.append(_task_row(step, "completed", at, rng, members, now, completed_at=at))
-    if status == "running":
-        for step in snap.ready:
-            tasks.append(_task_row(step, rng.choice(["open", "claimed"]), snap.at, rng, members, now))
-    return case, list(snap.events), tasks
-
-
-def _task_row(step: engine.HumanTask, status: str, at: datetime, rng: random.Random,
-              members: dict[str, list[str]], now: datetime, completed_at: datetime | None = None) -> dict:
-    group = casework.group_for(step)
-    holder = rng.choice(members.get(group or "", []) or [None])
-    days = step.info.due_working_days if step.info and step.info.due_working_days else None
-    created = (completed_at - timedelta(hours=rng.randint(1, 72))) if completed_at else at
-    claimed = created + timedelta(hours=rng.randint(0, 24)) if status != "open" else None
-    return {"engine_id": step.engine_id, "spec_id": step.element_id, "name": step.name, "lane": step.lane,
-            "group_code": group, "assignee": holder if status != "open" else None, "status": status,
-            "form": step.info.form if step.info else None,
-            "instance": step.instance if isinstance(step.instance, dict) else None, "created_at": created,
-            "due_at": add_working_days(created, days) if days else None, "claimed_at": claimed,
-            "completed_at": completed_at, "completed_by": holder if completed_at else None}
-
-
-def _write(ctx: ServiceContext, pending: list[tuple[dict, list[dict], list[dict]]], written: dict[str, int]) -> None:
-    with ctx.write() as session:
-        for case_row, events, tasks in pending:
-            year = case_row["fiscal_year"]
-            number = next_case_number(session, year)
-            case_id = session.execute(insert(Case).values(number=number, **case_row).returning(Case.id)).scalar_one()
-            prev = history.GENESIS
-            event_rows = []
-            for raw in events:
-                event = Event(case_id=case_id, seq=raw["seq"], at=raw["at"], actor=_actor_of(raw, tasks),
-                              kind=raw["kind"], task_spec_id=raw["task_spec_id"],
-                              task_engine_id=raw["task_engine_id"], data=raw["data"],
-                              state_digest=raw.get("state_digest"), prev_hash=prev)
-                event.hash = history.event_hash(number, event)
-                prev = event.hash
-                event_rows.append({c: getattr(event, c) for c in ("case_id", "seq", "at", "actor", "kind",
-                                   "task_spec_id", "task_engine_id", "data", "state_digest", "prev_hash", "hash")})
-            session.execute(insert(Event), event_rows)
-            if tasks:
-                session.execute(insert(Task), [{**t, "case_id": case_id} for t in tasks])
-            written["cases"] += 1
-            written["events"] += len(event_rows)
-            written["tasks"] += len(tasks)
-
-
-def _actor_of(raw: dict, tasks: list[dict]) -> str | None:
-    if raw["kind"] == "case_started":
-        return "plan1"
-    for task in tasks:
-        if task["engine_id"] == raw["task_engine_id"]:
-            return task["completed_by"]
-    return None
-
-

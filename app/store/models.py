@@ -259,4 +259,4 @@ class VerificationRun(Base):
 
 
 # Feature modules' tables, imported here so that the metadata (and Alembic) sees every table.
-from app.store import deadline_models, editor_models, ui_models  # noqa: E402,F401,I001
+from app.store import dashboard_models, deadline_models, editor_models, ui_models  # noqa: E402,F401,I001

@@ -1,0 +1,73 @@
+"""Projections for the supervisors' dashboard: what every completed step took, and the steps completed
+per month. Percentiles and monthly means over years of history cannot be computed from `tasks` within a
+page's budget (they would scan every step ever done); these narrow rows are written by the same flush
+that completes a step (app.services.step_stats), so they are never behind the tasks table.
+
+Kept apart from `models.py` so the dashboard's tables land as one module and one migration (0009).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .models import ID, Base, Case, Task
+
+
+class StepDuration(Base):
+    """One completed step: how long it waited to be claimed and how long it was worked (microseconds,
+    exact integers), keyed by its process and step so one process's rows are read together."""
+
+    __tablename__ = "step_durations"
+    __table_args__ = (Index("ix_step_durations_process_spec", "process_key", "spec_id",
+                            postgresql_include=["group_code", "claim_us", "work_us", "name"]),
+                      # The waits page catches up with the steps completed since it last read them.
+                      Index("ix_step_durations_process_done", "process_key", "completed_at"))
+    task_id: Mapped[int] = mapped_column(ID, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(80))
+    spec_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    group_code: Mapped[str | None] = mapped_column(String(80))
+    completed_at: Mapped[datetime]
+    claim_us: Mapped[int] = mapped_column(BigInteger)  # created -> claimed (or completed, if never claimed)
+    work_us: Mapped[int | None] = mapped_column(BigInteger)  # claimed -> completed; None if never claimed
+
+
+class StepMonthTotal(Base):
+    """Steps completed in a Bangkok month, per process and group, and the sum of their durations
+    (created -> completed, microseconds): the monthly trend's count and mean without reading history.
+    `group_code` is '' for a step without a group (a primary key column cannot be NULL)."""
+
+    __tablename__ = "step_month_totals"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    process_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    group_code: Mapped[str] = mapped_column(String(80), primary_key=True)
+    completed: Mapped[int] = mapped_column(BigInteger)
+    total_us: Mapped[int] = mapped_column(BigInteger)
+
+
+# The dashboard's lists at 100k cases (migration 0010). Steps still open are a small share of all steps
+# ever opened; these partial indexes hold only them, so the open-work questions never read history.
+OPEN = text("status IN ('open', 'claimed')")
+# Overdue steps, most overdue first: read in due order, stopping at the page's limit.
+Index("ix_tasks_open_due", Task.due_at, postgresql_where=OPEN, sqlite_where=OPEN)
+# Workload and waits: every open step with what is counted, from the index alone.
+Index("ix_tasks_open_by_case", Task.case_id, postgresql_where=OPEN, sqlite_where=OPEN,
+      postgresql_include=["spec_id", "group_code", "assignee", "completed_by", "due_at", "created_at", "claimed_at",
+                          "completed_at", "name"])
+# Done this month: the month's completions only.
+DONE = text("status = 'completed'")
+Index("ix_tasks_done_at", Task.completed_at, postgresql_where=DONE, sqlite_where=DONE,
+      postgresql_include=["assignee", "completed_by", "group_code", "case_id"])
+# Everyone who ever held a step, one index probe each (the workload lists people with nothing open too):
+# the holders are the assignees (ix_tasks_assignee_status_due) and whoever completed a step nobody held.
+UNASSIGNED = text("assignee IS NULL")
+Index("ix_tasks_unassigned_completer", Task.completed_by, postgresql_where=UNASSIGNED, sqlite_where=UNASSIGNED)
+# Running cases by process and year, counted from the index with what the visibility check reads.
+RUNNING = text("status = 'running'")
+Index("ix_cases_running_process_year", Case.process_key, Case.fiscal_year, postgresql_where=RUNNING,
+      sqlite_where=RUNNING, postgresql_include=["secrecy", "started_by", "id"])
+# The few cases neither running nor completed (suspended, cancelled), as ids from the index alone.
+NOT_LIVE = text("status NOT IN ('running', 'completed')")
+Index("ix_cases_not_live", Case.id, postgresql_where=NOT_LIVE, sqlite_where=NOT_LIVE)
