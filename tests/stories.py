@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import io
+import threading
 from typing import Any
 
 from app.services import attachments, cases, tasks, timers
+from app.services.errors import Conflict
 
 from .samples import fill
 
@@ -81,3 +83,24 @@ def plan_at_school_step(ctx, people, clock) -> CaseDriver:
     plan.complete("committee_decision", "secretary", decision="approve", meeting_number="3/2570")
     plan.complete("publication", "plan1")
     return plan
+
+
+def send_at_once(ctx, people, step_id: int, data: dict, who: tuple[str, ...] = ("plan1", "plan2")) -> list[object]:
+    """Each of `who` sends the same step at the same moment (a barrier, one thread each); their answers,
+    the completed task's dict or the Conflict they were given."""
+    results: list[object] = []
+    barrier = threading.Barrier(len(who))
+
+    def submit(username: str) -> None:
+        barrier.wait()
+        try:
+            results.append(tasks.complete(ctx, people[username], step_id, data))
+        except Conflict as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=submit, args=(username,)) for username in who]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

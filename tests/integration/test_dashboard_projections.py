@@ -15,7 +15,7 @@ from app.store.dashboard_models import StepDuration, StepMonthTotal
 from app.store.models import Case, Task
 from app.thaidate import BANGKOK
 
-from ..stories import start
+from ..stories import send_at_once, start
 
 
 def _expected_waits(ctx, process_key: str) -> dict[str, tuple]:
@@ -127,31 +127,13 @@ def test_generated_cases_are_projected_too(ctx, people, clock):
 
 
 def test_two_people_sending_one_step_at_once_project_it_once(ctx, people, clock):
-    import threading
-
-    from app.services.errors import Conflict
-
     from ..samples import fill
 
     transfer = start(ctx, people, "budget_transfer")
     step = transfer.task_of("request")
     data = fill(tasks.get_task(ctx, people["plan1"], step["id"])["form"],
                 {"category_from": "operating", "category_to": "other", "amount": 1000})
-    results: list[object] = []
-    barrier = threading.Barrier(2)
-
-    def submit(who: str) -> None:
-        barrier.wait()
-        try:
-            results.append(tasks.complete(ctx, people[who], step["id"], data))
-        except Conflict as exc:
-            results.append(exc)
-
-    threads = [threading.Thread(target=submit, args=(who,)) for who in ("plan1", "plan2")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = send_at_once(ctx, people, step["id"], data)
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "dict"]
     assert_in_step(ctx, people, "budget_transfer")
 
