@@ -29,11 +29,12 @@ def list_tasks(ctx: ServiceContext, actor: Actor, scope: str = "mine", limit: in
 
 
 def _get_task(session: Session, actor: Actor, task_id: int) -> tuple[Task, Case]:
-    task = session.get(Task, task_id)
-    if task is None:
+    # The step and its case in one statement (every step action starts here).
+    row = session.execute(select(Task, Case).join(Case, Case.id == Task.case_id).where(Task.id == task_id)).first()
+    if row is None:
         raise NotFound(f"no task {task_id}")
-    case = session.get(Case, task.case_id)
-    if case is None or not access.sees_case_through(actor, case, task):
+    task, case = row
+    if not access.sees_case_through(actor, case, task):
         case = access.get_visible_case(session, actor, task.case_id)  # NotFound hides others' cases
     return task, case
 
