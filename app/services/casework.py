@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import engine
-from app.store.models import Case, DueTimer, Event, Group, Membership, Task, User
+from app.store.models import Case, DueTimer, Event, Group, Membership, ProcessVersion, Task, User
 
 from . import access, deadlines, history, hooks, processes
 from .context import ServiceContext
@@ -35,6 +35,10 @@ class WorkflowCache:
         self._items: OrderedDict[tuple[int, int], Any] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
+        # The forms (JSON Schemas) of deployed versions. They are frozen at deploy, so reading them once
+        # per version spares every step a round trip for the deferred column. Kept here because this
+        # object is per database and emptied when a backup is restored into it.
+        self._forms: dict[tuple, dict[str, Any]] = {}
 
     def take(self, case_id: int, lock_version: int):
         with self._lock:
@@ -49,6 +53,17 @@ class WorkflowCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._forms.clear()
+
+    def forms(self, version: ProcessVersion) -> dict[str, Any]:
+        """The version's frozen forms, read from the row the first time."""
+        key = (version.id, version.sha256, version.deployed_at)
+        found = self._forms.get(key)
+        if found is None:
+            found = version.forms
+            with self._lock:
+                self._forms[key] = found
+        return found
 
 
 def load_workflow(ctx: ServiceContext, case: Case):
@@ -122,13 +137,19 @@ def _preassign(session: Session, case: Case, process, opened: list[Task]) -> Non
 def save_state(session: Session, case: Case, workflow, now: datetime) -> str:
     """Write the workflow back; the flush fails with a conflict if someone else changed the case since
     we read it (`lock_version` is the mapper's version column). Returns the new state's digest."""
+    digest = set_state(case, workflow, now)
+    session.flush()
+    _schedule_timer(session, case, processes.compiled(case.version), workflow)
+    return digest
+
+
+def set_state(case: Case, workflow, now: datetime) -> str:
+    """Put the workflow's state on the case row, unflushed; returns the new state's digest."""
     text = engine.dump(workflow)
     if engine.is_completed(workflow) and case.status == "running":
         case.status, case.completed_at = "completed", now
     case.state, case.state_format, case.data = text, engine.STATE_FORMAT, engine.case_data(workflow)
     case.secrecy = access.secrecy_of(case.data)
-    session.flush()
-    _schedule_timer(session, case, processes.compiled(case.version), workflow)
     return engine.digest(text)
 
 
@@ -167,10 +188,17 @@ def run_step(ctx: ServiceContext, session: Session, case: Case, actor: str | Non
     except (engine.StepFailed, engine.EngineStall) as exc:
         element = getattr(exc, "element_id", None)
         raise Invalid(f"the step could not be carried out: {exc}", element_id=element) from None
-    digest = save_state(session, case, workflow, now)
+    digest = set_state(case, workflow, now)
+    event = history.chained_event(case, previous, now, actor, kind, data=data, task_spec_id=task_spec_id,
+                                  task_engine_id=task_engine_id, state_digest=digest)
+    # One UPDATE of the case row carries the state and the event's time (and one lock_version bump).
+    # The event itself is added only after that version-checked UPDATE: a request that lost the race
+    # must fail there (a 409), not on the events' (case_id, seq) key as an integrity error.
+    case.last_event_at = event.at
+    session.flush()
+    session.add(event)
+    _schedule_timer(session, case, process, workflow)
     open_tasks = project_tasks(session, case, process, workflow, now)
-    event = history.append(session, case, previous, now, actor, kind, data=data, task_spec_id=task_spec_id,
-                           task_engine_id=task_engine_id, state_digest=digest)
     hooks.emit(hooks.step_applied, case=case, event=event)
     return StepResult(event, workflow, open_tasks)
 

@@ -49,14 +49,24 @@ def append(session: Session, case: Case, previous, at: datetime, actor: str | No
            data: dict[str, Any] | None = None, task_spec_id: str | None = None,
            task_engine_id: str | None = None, state_digest: str | None = None) -> Event:
     """Record one change to the case, chained to `previous` (its last event, read in this transaction)."""
+    event = chained_event(case, previous, at, actor, kind, data=data, task_spec_id=task_spec_id,
+                          task_engine_id=task_engine_id, state_digest=state_digest)
+    session.add(event)
+    case.last_event_at = event.at
+    return event
+
+
+def chained_event(case: Case, previous, at: datetime, actor: str | None, kind: str,
+                  data: dict[str, Any] | None = None, task_spec_id: str | None = None,
+                  task_engine_id: str | None = None, state_digest: str | None = None) -> Event:
+    """The next event of the case, hashed and chained to `previous`, not yet added to the session: a
+    step adds it only once the case's row is locked by its version-checked UPDATE (see casework)."""
     event = Event(
         case_id=case.id, seq=(previous.seq + 1) if previous else 1, at=at.astimezone(UTC),
         actor=actor, kind=kind, task_spec_id=task_spec_id, task_engine_id=task_engine_id, data=data or {},
         state_digest=state_digest, prev_hash=previous.hash if previous else GENESIS,
     )
     event.hash = event_hash(case.number, event)
-    session.add(event)
-    case.last_event_at = event.at
     return event
 
 

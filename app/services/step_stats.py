@@ -18,14 +18,14 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import bindparam, event, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from app.store.dashboard_models import StepDuration, StepMonthTotal
-from app.store.models import Case, Task
+from app.store.models import Case, Task, UTCDateTime
 from app.thaidate import BANGKOK
 
 _MICRO = timedelta(microseconds=1)
@@ -44,33 +44,49 @@ def duration_row(task_id: int, process_key: str, spec_id: str, name: str, group_
             "work_us": (completed - claimed) // _MICRO if claimed is not None else None}
 
 
+# The statements of one step's completion, as SQL text (the same on SQLite and PostgreSQL): SQLAlchemy
+# cannot cache the dialects' INSERT … ON CONFLICT constructs, and building and compiling them again cost
+# more than half a millisecond on every completion. Text statements are compiled once.
+_DURATION_COLUMNS = ("task_id", "process_key", "spec_id", "name", "group_code", "completed_at", "claim_us",
+                     "work_us")
+_ADD_DURATION = text(
+    f"INSERT INTO {StepDuration.__tablename__} ({', '.join(_DURATION_COLUMNS)})"
+    f" VALUES ({', '.join(':' + c for c in _DURATION_COLUMNS)})"
+    " ON CONFLICT (task_id) DO NOTHING RETURNING task_id"
+).bindparams(bindparam("completed_at", type_=UTCDateTime()))
+_ADD_TO_MONTH = text(
+    f"INSERT INTO {StepMonthTotal.__tablename__} AS t (month, process_key, group_code, completed, total_us)"
+    " VALUES (:month, :process_key, :group_code, :completed, :total_us)"
+    " ON CONFLICT (month, process_key, group_code)"
+    " DO UPDATE SET completed = t.completed + excluded.completed, total_us = t.total_us + excluded.total_us")
+
+
 def record(connection: Connection, rows: list[dict[str, Any]], created: dict[int, datetime]) -> None:
     """Write completed steps' durations and add them to their months' totals.
 
     `created` gives each task's creation time (the trend's duration runs from it to completion)."""
     if not rows:
         return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     # A step already projected is left alone: when two people send the same step at once, the second
     # transaction waits for the first and then finds its row here. It must go on to the case's optimistic
     # lock, which turns it into a conflict for that person, not fail on this table's key.
-    durations = StepDuration.__table__
-    added = set(connection.execute(
-        dialect.insert(durations).on_conflict_do_nothing(index_elements=[durations.c.task_id])
-        .returning(durations.c.task_id), rows).scalars())
+    if len(rows) == 1:  # a step's completion
+        added = set(connection.execute(_ADD_DURATION, rows[0]).scalars())
+    else:  # bulk writers: one multi-row statement
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        durations = StepDuration.__table__
+        added = set(connection.execute(
+            dialect.insert(durations).on_conflict_do_nothing(index_elements=[durations.c.task_id])
+            .returning(durations.c.task_id), rows).scalars())
     totals: dict[tuple[str, str, str], list[int]] = {}
     for row in (r for r in rows if r["task_id"] in added):
         key = (month_of(row["completed_at"]), row["process_key"], row["group_code"] or "")
         total = totals.setdefault(key, [0, 0])
         total[0] += 1
         total[1] += (row["completed_at"] - created[row["task_id"]]) // _MICRO
-    table = StepMonthTotal.__table__
     for (month, process_key, group), (count, micros) in sorted(totals.items()):  # sorted: no deadlock between writers
-        statement = dialect.insert(table).values(month=month, process_key=process_key, group_code=group,
-                                                 completed=count, total_us=micros)
-        connection.execute(statement.on_conflict_do_update(
-            index_elements=[table.c.month, table.c.process_key, table.c.group_code],
-            set_={"completed": table.c.completed + count, "total_us": table.c.total_us + micros}))
+        connection.execute(_ADD_TO_MONTH, {"month": month, "process_key": process_key, "group_code": group,
+                                           "completed": count, "total_us": micros})
 
 
 def _newly_completed(objects: Iterable[Any]) -> list[Task]:

@@ -29,11 +29,12 @@ def list_tasks(ctx: ServiceContext, actor: Actor, scope: str = "mine", limit: in
 
 
 def _get_task(session: Session, actor: Actor, task_id: int) -> tuple[Task, Case]:
-    task = session.get(Task, task_id)
-    if task is None:
+    # The step and its case in one statement (every step action starts here).
+    row = session.execute(select(Task, Case).join(Case, Case.id == Task.case_id).where(Task.id == task_id)).first()
+    if row is None:
         raise NotFound(f"no task {task_id}")
-    case = session.get(Case, task.case_id)
-    if case is None or not access.sees_case_through(actor, case, task):
+    task, case = row
+    if not access.sees_case_through(actor, case, task):
         case = access.get_visible_case(session, actor, task.case_id)  # NotFound hides others' cases
     return task, case
 
@@ -44,7 +45,9 @@ def get_task(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]:
         task, case = _get_task(session, actor, task_id)
         info = casework.processes.compiled(case.version).user_task(task.spec_id)
         result = task_dict(task, case)
-        result["form"] = _form_of(case, task) or {"type": "object", "properties": {}}
+        # Read from the row, not the shared cache: the caller may change the dict it is given.
+        form = case.version.forms.get(task.form) if task.form else None
+        result["form"] = form or {"type": "object", "properties": {}}
         result["instructions"] = info.instructions if info else None
         result["name_en"] = info.name_en if info else None
         result["case_data"] = case.data
@@ -52,8 +55,9 @@ def get_task(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]:
         return result
 
 
-def _form_of(case: Case, task: Task) -> dict[str, Any] | None:
-    return case.version.forms.get(task.form) if task.form else None
+def _form_of(ctx: ServiceContext, case: Case, task: Task) -> dict[str, Any] | None:
+    """The step's form for checking a submission (read-only use: the dict is shared between requests)."""
+    return ctx.workflow_cache.forms(case.version).get(task.form) if task.form else None
 
 
 def _require_running(case: Case) -> None:
@@ -140,8 +144,9 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
         _require_running(case)
         if task.assignee not in (None, actor.username):
             raise Conflict(f"the step is held by {task.assignee}")
-        data = forms.validate(_form_of(case, task), data)
-        _check_attachments(session, case, forms.attachment_fields(_form_of(case, task), data))
+        form = _form_of(ctx, case, task)
+        data = forms.validate(form, data)
+        _check_attachments(session, case, forms.attachment_fields(form, data))
         task.status, task.assignee = "completed", actor.username
         task.claimed_at = task.claimed_at or now
         task.completed_at, task.completed_by = now, actor.username
