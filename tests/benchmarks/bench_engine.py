@@ -17,9 +17,9 @@ uploading attachments and making form data happen outside the timed region. Mode
   svc-pg       tasks.complete on a fresh PostgreSQL database (PLANFLOW_TEST_PG_URL, else the local
                server; created, migrated with app.store.schema.upgrade, and dropped at the end)
 
-Diagrams: /work/shared/bench/linear20.bpmn (20 user tasks, all steps), the office's
+Diagrams: ../shared/bench/linear20.bpmn (20 user tasks, all steps), the office's
 processes/development_plan.bpmn (its 9 steps up to the public hearing, where the case waits on a
-timer), and /work/shared/bench/loop.bpmn with n = 10 and n = 100 revise rounds (per-step p50 over
+timer), and ../shared/bench/loop.bpmn with n = 10 and n = 100 revise rounds (per-step p50 over
 the whole case; growth = p50 at 100 / p50 at 10). One warm-up case per mode and diagram is discarded,
 then cases run round-robin across modes so that load from other processes falls on all of them alike.
 Wall time (perf_counter) is the measure; the thread's CPU time per step is shown beside it in [ ] as a
