@@ -2,6 +2,8 @@
 get 403 (an auditor reads the forms frozen into each version, and changes none)."""
 from __future__ import annotations
 
+import json
+import re
 
 import pytest
 
@@ -67,3 +69,21 @@ def test_the_api_reads_and_saves_a_form_with_its_digest(api, own_forms):
     assert_error(owner.get("/forms/no_such_form"), 404, "not_found")
     assert_error(api.as_(None).get("/forms/budget_transfer_request"), 401)
     assert PREFIX == "/api/v1"
+
+
+def _editor_words(page, path: str) -> dict:
+    html = page.get(path).get_data(as_text=True)
+    block = re.search(r'<script type="application/json" id="form-editor-words">(.*?)</script>', html, re.S)
+    assert block, "the page hands the form editor its words"
+    return json.loads(block.group(1))
+
+
+def test_the_form_editor_speaks_the_readers_language_from_the_catalogs(as_user, own_forms):
+    page = as_user("owner")
+    words = _editor_words(page, "/forms/budget_transfer_request/edit")
+    assert words["save"] == "บันทึกแบบฟอร์ม" and ["money", "จำนวนเงิน (บาท)"] in words["kinds"]
+    assert _editor_words(page, "/processes/budget_transfer/edit")["save"] == "บันทึกแบบฟอร์ม", "the panel too"
+    page.post("/language", {"lang": "en", "next": "/forms/budget_transfer_request/edit"})
+    words = _editor_words(page, "/forms/budget_transfer_request/edit")
+    assert words["save"] == "Save the form" and ["date", "Date (B.E.)"] in words["kinds"]
+    page.post("/language", {"lang": "th"})

@@ -10,37 +10,9 @@
 (function () {
   "use strict";
 
-  var LANG = document.documentElement.lang === "en" ? "en" : "th";
-  // The page's words live here rather than in the catalog because the editor page embeds this script
-  // into a panel it renders itself; Thai first, as on every page.
-  var WORDS = {
-    th: {
-      formTitle: "ชื่อแบบฟอร์ม (ภาษาไทย)", formTitleEn: "ชื่อแบบฟอร์ม (ภาษาอังกฤษ)", fields: "ช่องข้อมูล",
-      name: "ชื่อช่อง (อังกฤษ)", kind: "ชนิด", title: "ชื่อที่แสดง (ไทย)", titleEn: "ชื่อที่แสดง (อังกฤษ)",
-      required: "ต้องกรอก", up: "เลื่อนขึ้น", down: "เลื่อนลง", remove: "ลบช่อง", add: "+ เพิ่มช่องข้อมูล",
-      addColumn: "+ เพิ่มคอลัมน์", columns: "คอลัมน์ของตาราง", options: "ตัวเลือก (บรรทัดละหนึ่ง: ค่า|ไทย|อังกฤษ)",
-      preview: "ตัวอย่างแบบฟอร์ม", save: "บันทึกแบบฟอร์ม", saved: "บันทึกแล้ว", saving: "กำลังบันทึก…",
-      problems: "แบบฟอร์มยังมีข้อที่ต้องแก้ไข", badName: "ชื่อช่องใช้อักษรอังกฤษตัวเล็ก ตัวเลข และ _ และต้องไม่ซ้ำ",
-      loadError: "เปิดแบบฟอร์มไม่ได้", conflict: "มีผู้อื่นแก้ไขแบบฟอร์มนี้ก่อน กรุณาโหลดหน้าใหม่"
-    },
-    en: {
-      formTitle: "Form title (Thai)", formTitleEn: "Form title (English)", fields: "Fields",
-      name: "Field name", kind: "Kind", title: "Title (Thai)", titleEn: "Title (English)",
-      required: "Required", up: "Move up", down: "Move down", remove: "Remove field", add: "+ Add a field",
-      addColumn: "+ Add a column", columns: "Table columns", options: "Options (one per line: value|Thai|English)",
-      preview: "Preview", save: "Save the form", saved: "Saved", saving: "Saving…",
-      problems: "The form still has problems", badName: "Field names use a-z, 0-9 and _, and must be unique",
-      loadError: "The form could not be opened", conflict: "Someone else changed this form: reload the page"
-    }
-  }[LANG];
-  // The step page's widgets (app/web/pages/widgets.py), with the words shown for each.
-  var KINDS = [
-    ["text", "ข้อความ", "Text"], ["textarea", "ข้อความยาว", "Long text"], ["number", "ตัวเลข", "Number"],
-    ["integer", "จำนวนเต็ม", "Whole number"], ["money", "จำนวนเงิน (บาท)", "Amount (baht)"],
-    ["date", "วันที่ (พ.ศ.)", "Date (B.E.)"], ["choice", "เลือกหนึ่งรายการ", "Choose one"],
-    ["multichoice", "เลือกได้หลายรายการ", "Choose several"], ["boolean", "ใช่/ไม่ใช่", "Yes/no"],
-    ["table", "ตาราง", "Table"], ["attachment", "ไฟล์แนบ", "File"]
-  ];
+  // The words come from the catalogs, rendered by the page as a JSON data block (forms/_editor_words.html).
+  var WORDS = JSON.parse(document.getElementById("form-editor-words").textContent);
+  var KINDS = WORDS.kinds;  // [widget, its name], the step page's widgets
   var NAME = /^[a-z][a-z0-9_]{0,59}$/;
   var TYPE_KEYS = ["type", "format", "enum", "x-enum-titles", "x-enum-titles-en", "items", "minimum", "maximum",
                    "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "uniqueItems",
@@ -187,7 +159,7 @@
     var kindSelect = el("select", { "class": "fe-kind" });
     KINDS.forEach(function (k) {
       if (!top && k[0] === "table") return;  // a table cannot hold another table
-      kindSelect.appendChild(el("option", { value: k[0], text: LANG === "en" ? k[2] : k[1], selected: k[0] === kind }));
+      kindSelect.appendChild(el("option", { value: k[0], text: k[1], selected: k[0] === kind }));
     });
     var title = el("input", { "class": "fe-title", value: prop.title || "" });
     var titleEn = el("input", { "class": "fe-title-en", value: prop["x-title-en"] || "" });
