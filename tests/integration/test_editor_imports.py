@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 
 import pytest
 from sqlalchemy import func, select
@@ -17,21 +16,12 @@ from ..editor_samples import ARENA_BPMN, ARENA_FORMS, CAMUNDA, arena_model, zipp
 from ..stories import start
 
 
-@pytest.fixture
-def forms_dir(ctx, tmp_path):
-    """A copy of the forms folder, so that imports write into the test's own."""
-    folder = tmp_path / "forms"
-    shutil.copytree(ctx.forms_dir, folder)
-    ctx.forms_dir = folder
-    return folder
-
-
 def _versions(ctx) -> int:
     with ctx.read() as session:
         return session.scalar(select(func.count()).select_from(ProcessVersion))
 
 
-def test_a_camunda_diagram_is_converted_deployed_and_runs(ctx, people, clock, forms_dir):
+def test_a_camunda_diagram_is_converted_deployed_and_runs(ctx, people, clock, own_forms):
     version, created = imports.import_camunda(ctx, people["owner"], "camunda_transfer", CAMUNDA)
     assert created and version["key"] == "camunda_transfer" and version["version"] == 1
     warned = {w["element_id"] for w in version["warnings"]}
@@ -54,7 +44,7 @@ def test_a_camunda_diagram_is_converted_deployed_and_runs(ctx, people, clock, fo
     assert audit.verify_case(ctx, people["auditor"], case.id).ok
 
 
-def test_a_camunda_step_with_no_group_is_refused_by_the_check(ctx, people, forms_dir):
+def test_a_camunda_step_with_no_group_is_refused_by_the_check(ctx, people, own_forms):
     xml = CAMUNDA.replace(b'camunda:candidateGroups="plan_staff"\n        camunda:formKey="budget_transfer_request"',
                           b'camunda:formKey="budget_transfer_request"', 1)
     before = _versions(ctx)
@@ -64,15 +54,15 @@ def test_a_camunda_step_with_no_group_is_refused_by_the_check(ctx, people, forms
     assert _versions(ctx) == before
 
 
-def test_a_spiff_arena_model_is_imported_with_its_forms_and_runs(ctx, people, forms_dir):
+def test_a_spiff_arena_model_is_imported_with_its_forms_and_runs(ctx, people, own_forms):
     version, created = imports.import_spiff_arena(ctx, people["owner"], "room_booking", io.BytesIO(arena_model()))
     assert created and version["version"] == 1
     assert version["forms"] == ["room_booking__request-schema.json", "room_booking__review-schema.json"]
-    written = json.loads((forms_dir / "room_booking__request-schema.json").read_text(encoding="utf-8"))
+    written = json.loads((own_forms / "room_booking__request-schema.json").read_text(encoding="utf-8"))
     assert written["x-ui"]["order"] == ["reason", "room", "days"]
     assert written["properties"]["reason"]["x-ui"] == {"widget": "textarea"}
     assert written["properties"]["days"]["x-ui"] == {"help": "นับวันทำการ"}
-    assert not list(forms_dir.glob("request-schema.json")), "only under the prefixed name"
+    assert not list(own_forms.glob("request-schema.json")), "only under the prefixed name"
 
     case = start(ctx, people, "room_booking", title="ขอใช้ห้องประชุม 1")
     assert case.task_of("request")["form_name"] == "room_booking__request-schema.json"
@@ -87,26 +77,26 @@ def test_a_spiff_arena_model_is_imported_with_its_forms_and_runs(ctx, people, fo
     assert not created and again["version"] == 1, "the same model again is not a new version"
 
 
-def test_a_model_whose_diagram_names_a_form_the_zip_lacks_writes_nothing(ctx, people, forms_dir):
+def test_a_model_whose_diagram_names_a_form_the_zip_lacks_writes_nothing(ctx, people, own_forms):
     files = {"m/room-booking.bpmn": ARENA_BPMN,
              "m/request-schema.json": json.dumps(ARENA_FORMS["request-schema.json"]).encode()}
     with pytest.raises(InvalidDiagramError) as refused:
         imports.import_spiff_arena(ctx, people["owner"], "room_booking", io.BytesIO(zipped(files)))
     assert refused.value.details == [{"element_id": "review", "message": "form review-schema.json is not in the zip"}]
-    assert not list(forms_dir.glob("room_booking__*"))
+    assert not list(own_forms.glob("room_booking__*"))
 
 
 @pytest.mark.parametrize("name", ["../../evil.json", "/etc/cron.d/evil.json", "m/../../evil.bpmn",
                                   "C:/evil.json", "m\\..\\evil.json"])
-def test_a_zip_whose_entries_leave_their_folder_is_refused(ctx, people, forms_dir, name):
+def test_a_zip_whose_entries_leave_their_folder_is_refused(ctx, people, own_forms, name):
     archive = zipped({"m/room-booking.bpmn": ARENA_BPMN, name: b"{}"})
     with pytest.raises(Invalid) as refused:
         imports.import_spiff_arena(ctx, people["owner"], "room_booking", io.BytesIO(archive))
     assert "zip entry" in refused.value.message
-    assert not list(forms_dir.parent.glob("evil*")) and not list(forms_dir.glob("*evil*"))
+    assert not list(own_forms.parent.glob("evil*")) and not list(own_forms.glob("*evil*"))
 
 
-def test_hostile_zips_are_refused(ctx, people, forms_dir):
+def test_hostile_zips_are_refused(ctx, people, own_forms):
     owner = people["owner"]
     too_many = zipped({f"m/f{i}.json": b"{}" for i in range(imports.MAX_ZIP_ENTRIES + 1)})
     with pytest.raises(Invalid, match="entries"):
@@ -123,7 +113,7 @@ def test_hostile_zips_are_refused(ctx, people, forms_dir):
         imports.import_spiff_arena(ctx, owner, "room_booking", io.BytesIO(link))
     with pytest.raises(Invalid, match="not a zip"):
         imports.import_spiff_arena(ctx, owner, "room_booking", io.BytesIO(b"not a zip at all"))
-    assert not list(forms_dir.glob("room_booking__*"))
+    assert not list(own_forms.glob("room_booking__*"))
 
 
 @pytest.mark.parametrize("schema, complaint", [
@@ -132,16 +122,16 @@ def test_hostile_zips_are_refused(ctx, people, forms_dir):
     (json.loads("[" * 200 + "]" * 200), "JSON Schema object"),
     ({"type": "object", "properties": {"x": json.loads('{"a":' * 100 + "1" + "}" * 100)}}, "nested deeper"),
 ])
-def test_an_imported_form_that_reaches_outside_itself_or_nests_without_end_is_refused(ctx, people, forms_dir,
+def test_an_imported_form_that_reaches_outside_itself_or_nests_without_end_is_refused(ctx, people, own_forms,
                                                                                        schema, complaint):
     files = {"m/room-booking.bpmn": ARENA_BPMN, "m/request-schema.json": json.dumps(schema).encode(),
              "m/review-schema.json": json.dumps(ARENA_FORMS["review-schema.json"]).encode()}
     with pytest.raises(Invalid, match=complaint):
         imports.import_spiff_arena(ctx, people["owner"], "room_booking", io.BytesIO(zipped(files)))
-    assert not list(forms_dir.glob("room_booking__*"))
+    assert not list(own_forms.glob("room_booking__*"))
 
 
-def test_only_process_owners_and_administrators_import(ctx, people, forms_dir):
+def test_only_process_owners_and_administrators_import(ctx, people, own_forms):
     with pytest.raises(Forbidden):
         imports.import_camunda(ctx, people["plan1"], "camunda_transfer", CAMUNDA)
     with pytest.raises(Forbidden):
