@@ -62,6 +62,8 @@ def create_app(settings: config_module.Settings | None = None, context: ServiceC
     @app.before_request
     def _refuse_unstorable_text():
         input_safety.check_request_text(request.path, request.args)
+        if request.mimetype in input_safety.FORM_TYPES:  # the pages' posts (JSON bodies: json_body)
+            input_safety.check_fields(request.form)
 
     @app.before_request
     def _auditors_only_read():

@@ -240,3 +240,21 @@ def test_cases_tasks_and_events_as_served_match_the_openapi_document(api, client
               "Event": api.history(case.id)[0]}
     for name, instance in served.items():
         jsonschema.validate(instance, {"$ref": f"#/components/schemas/{name}", "components": components})
+
+
+def test_text_the_database_cannot_hold_is_refused_in_every_json_body_and_page_form(api, start, as_user):
+    """Found by the fuzz on PostgreSQL: a NUL in a token's name reached an INSERT and answered 500."""
+    plan = start("development_plan")
+    before = api.snapshot(plan.id)
+    plan1 = api.as_("plan1")
+    tokens = plan1.get("/me/tokens").get_json()
+    for body in ('{"name": "a\\u0000b"}', '{"name": "\\ud800"}'):  # as JSON escapes, the way a client sends them
+        answer = plan1.post("/me/tokens", data=body, content_type="application/json")
+        assert "name" in assert_error(answer, 400, "invalid")["fields"]
+    assert plan1.get("/me/tokens").get_json() == tokens
+    assert_error(api.as_("admin").post("/holidays", json={"date": "2027-01-04", "name": "x\x00"}), 400)
+    page = as_user("plan1")
+    step_id = plan.task_of("review_mission")["id"]
+    answer = page.post(f"/tasks/{step_id}", {"action": "draft", "mission_review": "พันธกิจ\x00"})
+    assert answer.status_code == 400
+    assert api.snapshot(plan.id) == before

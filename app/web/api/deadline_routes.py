@@ -12,6 +12,7 @@ from app.services import jobs, mail, notifications, office_calendar, preferences
 from app.services.errors import Forbidden, Invalid
 
 from ..auth import current_actor, services
+from ..input_safety import json_body
 from .schemas import _Strict, load_body
 from .table import route
 
@@ -27,13 +28,6 @@ class CalendarBody(_Strict):
 class ClosureBody(_Strict):
     date = fields.String(required=True, validate=validate.Length(min=10, max=10))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-
-
-def _json_or_empty() -> dict:
-    payload = request.get_json(silent=True)
-    if payload is None and request.get_data(cache=True):
-        raise Invalid("the body must be JSON (Content-Type: application/json)", {"_body": ["not JSON"]})
-    return payload if payload is not None else {}
 
 
 @route(
@@ -78,7 +72,7 @@ def my_settings():
 
 @route("PATCH", "/me/settings", "Turn reminder e-mail on or off", body=SettingsBody, errors=(400, 401))
 def change_my_settings():
-    body = load_body(SettingsBody(), _json_or_empty())
+    body = load_body(SettingsBody(), json_body(optional=True))
     return jsonify(
         _absolute(preferences.update_preferences(services(), current_actor(), body["email_notifications"]))
     )
@@ -92,7 +86,7 @@ def change_my_settings():
     errors=(400, 401),
 )
 def my_calendar():
-    body = load_body(CalendarBody(), _json_or_empty())
+    body = load_body(CalendarBody(), json_body(optional=True))
     found = preferences.calendar_feed(services(), current_actor(), renew=body["renew"])
     return jsonify({"url": request.url_root.rstrip("/") + found["url"], "path": found["url"]})
 
@@ -128,7 +122,7 @@ def list_holidays():
     errors=(400, 401, 403, 409),
 )
 def add_closure():
-    body = load_body(ClosureBody(), _json_or_empty())
+    body = load_body(ClosureBody(), json_body(optional=True))
     return jsonify(office_calendar.add_closure(services(), current_actor(), body["date"], body["name"])), 201
 
 

@@ -2,14 +2,13 @@
 administrators). The form itself is JSON Schema, checked by the service; only the envelope is marshmallow."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 from marshmallow import fields, validate
 
 from app.services import form_editing
-from app.services.errors import Invalid
 
 from ..auth import current_actor, services
-from ..input_safety import check_json
+from ..input_safety import json_body
 from .schemas import _Strict, load_body
 from .table import route
 
@@ -30,9 +29,5 @@ def read_form(key: str):
 def save_form(key: str):
     actor = current_actor()
     form_editing.require_editor(actor)  # 403 before any complaint about the body
-    payload = request.get_json(silent=True)
-    if payload is None:
-        raise Invalid("the body must be JSON (Content-Type: application/json)", {"_body": ["not JSON"]})
-    check_json(payload)
-    body = load_body(FormBody(), payload)
+    body = load_body(FormBody(), json_body())
     return jsonify(form_editing.save_form(services(), actor, key, body["schema"], body["base_sha256"]))

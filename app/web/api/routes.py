@@ -25,19 +25,15 @@ from app.services.errors import Invalid, NotFound, TooLarge
 from app.thaidate import BANGKOK
 
 from ..auth import current_actor, services
-from ..input_safety import check_json
+from ..input_safety import json_body
 from .schemas import AssignBody, CompleteBody, MessageBody, MigrateBody, ReasonBody, StartCaseBody, load_body
 from .table import route
 
 
 def _json_body() -> dict:
-    """The request's JSON, checked for text and numbers the database cannot hold (after authentication)."""
-    current_actor()  # 401 comes before any complaint about the body
-    payload = request.get_json(silent=True)
-    if payload is None:
-        raise Invalid("the body must be JSON (Content-Type: application/json)", {"_body": ["not JSON"]})
-    check_json(payload)
-    return payload
+    """The request's JSON body (after authentication: 401 comes before any complaint about the body)."""
+    current_actor()
+    return json_body()
 
 
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,4}")

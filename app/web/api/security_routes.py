@@ -9,19 +9,13 @@ from app.services import signin, users
 from app.services.errors import Forbidden, Invalid
 
 from ..auth import current_actor, services
+from ..input_safety import json_body
 from .schemas import _Strict, load_body
 from .table import route
 
 
 class TokenBody(_Strict):
     name = fields.String(load_default="", validate=validate.Length(max=100))
-
-
-def _json_or_empty() -> dict:
-    payload = request.get_json(silent=True)
-    if payload is None and request.get_data(cache=True):
-        raise Invalid("the body must be JSON (Content-Type: application/json)", {"_body": ["not JSON"]})
-    return payload if payload is not None else {}
 
 
 def _admin():
@@ -39,7 +33,7 @@ def my_tokens():
 @route("POST", "/me/tokens", "A new API token for the caller; the token is shown in this answer only",
        body=TokenBody, ok=201, errors=(400, 401))
 def new_token():
-    body = load_body(TokenBody(), _json_or_empty())
+    body = load_body(TokenBody(), json_body(optional=True))
     return jsonify(users.issue_token(services(), current_actor().username, body["name"])), 201
 
 

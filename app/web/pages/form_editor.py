@@ -3,13 +3,13 @@ step page does. The diagram editor's side panel embeds the same editor (static/j
 uses the same preview and save routes."""
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import jsonify, render_template
 
 from app.services import form_editing
 from app.services.errors import Invalid, NotFound
 
 from ..auth import current_actor, services
-from ..input_safety import check_json
+from ..input_safety import json_body
 from . import pages
 from .session import signed_in
 
@@ -33,9 +33,8 @@ def form_preview(key: str):
     actor = current_actor()
     form_editing.require_editor(actor)
     form_editing.form_key(key)
-    payload = request.get_json(silent=True)
+    payload = json_body()
     if not isinstance(payload, dict) or not isinstance(payload.get("schema"), dict):
         raise Invalid("send the form as JSON: {\"schema\": {...}}", {"_body": ["not JSON"]})
-    check_json(payload)
     schema = form_editing.check_form(actor, payload["schema"])
     return jsonify({"ok": True, "html": render_template("forms/_preview.html", schema=schema)})
