@@ -1,6 +1,7 @@
 """Wiring: settings → database → the service context that every entry point (web, CLI, scheduler) uses."""
 from __future__ import annotations
 
+from app import engine
 from app.config import Settings
 from app.services.context import ServiceContext
 from app.store import db, schema
@@ -9,6 +10,8 @@ from app.store import db, schema
 def build_context(settings: Settings, migrate: bool = True) -> ServiceContext:
     if settings.database_url.startswith("sqlite:///"):
         settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    engine.configure_limits(engine.EngineLimits(max_tasks=settings.engine_max_tasks,
+                                                max_seconds=settings.engine_max_seconds))
     database = db.connect(settings.database_url)
     if migrate:
         schema.upgrade(database.writer.kw["bind"])

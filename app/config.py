@@ -24,6 +24,9 @@ class Settings:
     max_upload_bytes: int = 20 * 1024 * 1024
     scheduler_interval_seconds: int = 30
     scheduler_batch: int = 100  # due jobs per transaction; 1 = one transaction per job
+    # What one engine call may do before it is abandoned (engine/budget.py): automatic steps, seconds.
+    engine_max_tasks: int = 50_000
+    engine_max_seconds: float = 10.0
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -56,4 +59,6 @@ def from_environment() -> Settings:
         scheduler_batch=max(int(os.environ.get("PLANFLOW_SCHEDULER_BATCH", "100")), 1),
         timezone=os.environ.get("PLANFLOW_TIMEZONE", "Asia/Bangkok"),
         max_upload_bytes=int(os.environ.get("PLANFLOW_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        engine_max_tasks=max(int(os.environ.get("PLANFLOW_ENGINE_MAX_TASKS", "50000")), 100),
+        engine_max_seconds=max(float(os.environ.get("PLANFLOW_ENGINE_MAX_SECONDS", "10")), 0.5),
     )

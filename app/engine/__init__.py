@@ -1,6 +1,8 @@
 """The only package that imports SpiffWorkflow: diagrams in, workflow state and human steps out."""
+from .budget import Limits as EngineLimits
+from .budget import configure as configure_limits
 from .diagram import CompiledProcess, MessageInfo, UserTaskInfo, called_processes, compile_diagram, sha256_of
-from .errors import EngineError, EngineStall, InvalidDiagram, NotWaiting, Problem, StepFailed, TaskNotReady
+from .errors import EngineError, EngineStall, InvalidDiagram, NotWaiting, Problem, RunTooLong, StepFailed, TaskNotReady
 from .runtime import (
     HumanTask,
     attach,
@@ -21,7 +23,8 @@ from .start_timers import StartSchedule, schedule_of
 
 __all__ = [
     "CompiledProcess", "MessageInfo", "UserTaskInfo", "called_processes", "compile_diagram", "sha256_of",
-    "EngineError", "EngineStall", "InvalidDiagram", "NotWaiting", "Problem", "StepFailed", "TaskNotReady",
+    "EngineLimits", "configure_limits", "EngineError", "EngineStall", "InvalidDiagram", "NotWaiting", "Problem",
+    "RunTooLong", "StepFailed", "TaskNotReady",
     "HumanTask", "attach", "cancel", "case_data", "complete", "deliver_message", "fire_timers",
     "is_completed", "next_timer_at", "path_of", "ready_human_tasks", "start", "waiting_messages", "STATE_FORMAT",
     "digest", "dump", "json_safe", "load", "upgrade_state", "StartSchedule", "schedule_of",

@@ -178,3 +178,44 @@ def check_calls(root: etree._Element, available: set[str]) -> list[Problem]:
         elif target not in available:
             problems.append(Problem(call.get("id"), f"calls process '{target}', which is not deployed"))
     return problems
+
+
+def _calls_by_process(documents: Iterable[etree._Element]) -> dict[str, list[tuple[str, str]]]:
+    """Process id -> (call activity id, called process id) for every call inside it, nested ones too."""
+    graph: dict[str, list[tuple[str, str]]] = {}
+    for document in documents:
+        for process in document.xpath("bpmn:process", namespaces=NS):
+            graph.setdefault(process.get("id"), []).extend(
+                (call.get("id"), call.get("calledElement")) for call in _call_activities(process)
+                if call.get("calledElement"))
+    return graph
+
+
+def check_call_cycles(documents: Iterable[etree._Element]) -> list[Problem]:
+    """Refuse a process that calls itself, directly or through others: each call starts a new copy of
+    the called process, so a cycle without a person's step in it never ends, and one with a step in it
+    grows the case by a whole process each round. The problem names the call activity closing the cycle."""
+    graph = _calls_by_process(documents)
+    problems: list[Problem] = []
+    finished: set[str] = set()
+    for first in graph:
+        if first in finished:
+            continue
+        # Depth first without recursion (an uploaded chain of processes may be deeper than Python's stack):
+        # each frame is a process on the current path and an iterator over its calls.
+        path, frames = [first], [iter(graph[first])]
+        while frames:
+            call = next(frames[-1], None)
+            if call is None:
+                finished.add(path.pop())
+                frames.pop()
+                continue
+            call_id, target = call
+            if target in path:
+                cycle = " → ".join(path[path.index(target):] + [target])
+                problems.append(Problem(call_id, f"calls process '{target}', which leads back to this call "
+                                                 f"({cycle}): a process may not call itself"))
+            elif target in graph and target not in finished:
+                path.append(target)
+                frames.append(iter(graph[target]))
+    return problems

@@ -103,6 +103,7 @@ def _compile_cached(data: bytes, key: str | None,
     available = checks.process_ids(root).union(*(checks.process_ids(r) for r in called_roots.values()))
     for document in (root, *called_roots.values()):
         problems += checks.check_calls(document, available)
+    problems += checks.check_call_cycles((root, *called_roots.values()))
     if problems:
         raise InvalidDiagram(problems)
     parser = SpiffBpmnParser(validator=VALIDATOR)

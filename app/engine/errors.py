@@ -45,3 +45,12 @@ class StepFailed(EngineError):
 
 class EngineStall(EngineError):
     """SpiffWorkflow stopped short of work it should have done; refuse rather than record a wrong state."""
+
+
+class RunTooLong(EngineError):
+    """One engine call ran more automatic steps, or longer, than its budget allows (see `budget.py`)."""
+
+    def __init__(self, message: str, element_id: str | None = None, limit: str = "tasks"):
+        self.element_id = element_id
+        self.limit = limit
+        super().__init__(message)

@@ -27,10 +27,10 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
-from . import determinism, task_order
+from . import task_order
 from .diagram import CompiledProcess
 from .errors import EngineError
-from .runtime import _advance, all_tasks
+from .runtime import _advance, all_tasks, engine_call
 from .serializer import _serializer
 
 _STATE_WORDS = {
@@ -164,7 +164,7 @@ def migrate(workflow: BpmnWorkflow, target: CompiledProcess, at: datetime, seed:
     pairs = _diffs(workflow, target)
     kept = {task.id: (copy.deepcopy(task.data), copy.deepcopy(task.internal_data))
             for task in all_tasks(workflow) if task.has_state(_RESET)}
-    with determinism.step(at, seed):
+    with engine_call(at, seed):
         for diff, sub, new_spec in pairs:
             migrate_workflow(diff, sub, new_spec)
         task_order.forget(workflow)  # migration resets tasks: index them afresh

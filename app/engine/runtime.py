@@ -5,6 +5,8 @@ scheduler, tests and the auditor's replay all get the same result from the same 
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +22,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util import task as _task_iteration
 from SpiffWorkflow.util.task import TaskState
 
-from . import determinism, sandbox, start_timers, task_order
+from . import budget, determinism, sandbox, start_timers, task_order
 from .diagram import CompiledProcess, UserTaskInfo
 from .errors import EngineStall, NotWaiting, StepFailed, TaskNotReady
 from .serializer import json_safe
@@ -75,9 +77,16 @@ class HumanTask:
     instance: Any  # the multi-instance item (e.g. a school) this step is for, if any
 
 
+@contextlib.contextmanager
+def engine_call(at: datetime, seed: str) -> Iterator[None]:
+    """One engine call: reproducible (ids and times from the step) and bounded (see `budget.py`)."""
+    with determinism.step(at, seed), budget.metered():
+        yield
+
+
 def start(process: CompiledProcess, data: dict[str, Any], at: datetime, seed: str) -> BpmnWorkflow:
     """Start a workflow of `process` with `data` as its start data."""
-    with determinism.step(at, seed):
+    with engine_call(at, seed):
         workflow = CaseWorkflow(process.spec, process.subprocess_specs, script_engine=SCRIPT_ENGINE)
         start_task = workflow.get_tasks(state=TaskState.READY)[0]
         start_task.data.update(json_safe(data))
@@ -95,7 +104,7 @@ def attach(workflow: BpmnWorkflow) -> BpmnWorkflow:
 def complete(workflow: BpmnWorkflow, engine_id: str, data: dict[str, Any], at: datetime, seed: str) -> None:
     """Complete one READY human task with `data`; any other state is refused, nothing changes."""
     task = _ready_human_task(workflow, engine_id)
-    with determinism.step(at, seed):
+    with engine_call(at, seed):
         task.data.update(json_safe(data))
         _run(task)
         _advance(workflow)
@@ -103,7 +112,7 @@ def complete(workflow: BpmnWorkflow, engine_id: str, data: dict[str, Any], at: d
 
 def fire_timers(workflow: BpmnWorkflow, at: datetime, seed: str) -> None:
     """Let every timer due at `at` fire, and run what follows them."""
-    with determinism.step(at, seed):
+    with engine_call(at, seed):
         _advance(workflow)
 
 
@@ -117,7 +126,7 @@ def deliver_message(workflow: BpmnWorkflow, name: str, payload: dict[str, Any], 
         raise NotWaiting(f"the case is not waiting for the message '{name}'")
     # The parser builds spiff message definitions; an event matches a catch event of the same class and name.
     event = BpmnEvent(MessageEventDefinition(name), payload=json_safe(payload))
-    with determinism.step(at, seed):
+    with engine_call(at, seed):
         try:
             workflow.send_event(event)
         except SpiffWorkflowException as exc:
@@ -131,7 +140,7 @@ def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
 
 
 def cancel(workflow: BpmnWorkflow, at: datetime, seed: str) -> None:
-    with determinism.step(at, seed):
+    with engine_call(at, seed):
         workflow.cancel()
 
 

@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
-from . import task_order
+from . import budget, task_order
 
 _READY, _WAITING = TaskState.READY, TaskState.WAITING
 
@@ -63,6 +63,7 @@ class CaseWorkflow(BpmnWorkflow):
     """The top workflow of a case."""
 
     def create_subprocess(self, my_task, spec_name):
+        budget.enter_call(my_task.workflow.depth + 1, my_task)
         subprocess = CaseSubWorkflow(self.subprocess_specs[spec_name], parent_task_id=my_task.id,
                                      top_workflow=self)
         self.subprocesses[my_task.id] = subprocess
@@ -75,6 +76,7 @@ class CaseWorkflow(BpmnWorkflow):
             count = 0
             for task in _ready(wf):
                 if not task.task_spec.manual:
+                    budget.charge(task)  # before running it: a loop stops here, its state unsaved
                     if will_complete_task is not None:
                         will_complete_task(task)
                     task.run()

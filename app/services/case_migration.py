@@ -110,6 +110,8 @@ def _migrate_one(ctx: ServiceContext, actor: Actor, key: str, case_id: int, targ
         except engine.MigrationRefused as exc:
             result["reason"] = str(exc)
             return result
+        except engine.RunTooLong as exc:
+            raise casework.engine_refusal(exc, "the case could not move") from None
         except (engine.StepFailed, engine.EngineStall) as exc:
             raise Conflict(f"the case could not move: {exc}") from None
         result["ok"] = True

@@ -81,8 +81,8 @@ def start_case_in_session(session: Session, actor: Actor, process_key: str, titl
     seed = casework.seed(case, 1)
     try:
         workflow = engine.start(process, start_data, now, seed)
-    except (engine.StepFailed, engine.EngineStall) as exc:
-        raise Invalid(f"the case could not start: {exc}") from None
+    except (engine.StepFailed, engine.EngineStall, engine.RunTooLong) as exc:
+        raise casework.engine_refusal(exc, "the case could not start") from None
     digest = casework.save_state(session, case, workflow, now)
     casework.project_tasks(session, case, process, workflow, now)
     history.append(session, case, None, now, actor.username, "case_started",

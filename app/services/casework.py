@@ -17,7 +17,7 @@ from app.store.models import Case, DueTimer, Event, Group, Membership, ProcessVe
 
 from . import access, deadlines, history, hooks, processes
 from .context import ServiceContext
-from .errors import Conflict, Invalid
+from .errors import Conflict, EngineTimeExceeded, Invalid, ServiceError
 
 OPEN_STATUSES = ("open", "claimed")
 SCHOOL_LANE = "school"
@@ -185,9 +185,8 @@ def run_step(ctx: ServiceContext, session: Session, case: Case, actor: str | Non
         step(workflow, seed(case, seq))
     except (engine.TaskNotReady, engine.NotWaiting) as exc:
         raise Conflict(str(exc)) from None
-    except (engine.StepFailed, engine.EngineStall) as exc:
-        element = getattr(exc, "element_id", None)
-        raise Invalid(f"the step could not be carried out: {exc}", element_id=element) from None
+    except (engine.StepFailed, engine.EngineStall, engine.RunTooLong) as exc:
+        raise engine_refusal(exc, "the step could not be carried out") from None
     digest = set_state(case, workflow, now)
     event = history.chained_event(case, previous, now, actor, kind, data=data, task_spec_id=task_spec_id,
                                   task_engine_id=task_engine_id, state_digest=digest)
@@ -201,6 +200,15 @@ def run_step(ctx: ServiceContext, session: Session, case: Case, actor: str | Non
     open_tasks = project_tasks(session, case, process, workflow, now)
     hooks.emit(hooks.step_applied, case=case, event=event)
     return StepResult(event, workflow, open_tasks)
+
+
+def engine_refusal(exc: engine.EngineError, doing: str) -> ServiceError:
+    """What a failed engine call is refused with: the diagram's fault (a failing script, a loop that never
+    reaches a person) is a 400 naming the element; running out of time may be the machine's, so a 503."""
+    element = getattr(exc, "element_id", None)
+    if isinstance(exc, engine.RunTooLong) and exc.limit == "seconds":
+        return EngineTimeExceeded(f"{doing}: {exc}", element_id=element)
+    return Invalid(f"{doing}: {exc}", element_id=element)
 
 
 def seed(case: Case, seq: int) -> str:

@@ -64,6 +64,13 @@ class Unavailable(ServiceError):
     status = 503
 
 
+class EngineTimeExceeded(ServiceError):
+    """One engine call ran past its time budget (see engine/budget.py); the case was left as it was."""
+
+    code = "engine_time_exceeded"
+    status = 503
+
+
 class StorageFull(ServiceError):
     """The attachments disk is full; the upload was not kept."""
 

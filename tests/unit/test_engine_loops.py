@@ -35,13 +35,13 @@ LOOP_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>"""
 
 
-def _revise(rounds: int, round_trip: bool):
+def _revise(rounds: int, round_trip: bool, last: str = "approve"):
     process = engine.compile_diagram(LOOP_XML, "revise")
     workflow = engine.start(process, {}, T0, "loop:1")
     for i in range(rounds + 1):
         ready = engine.ready_human_tasks(workflow, process)
         assert len(ready) == 1, f"round {i}: expected the draft step to be open"
-        decision = "revise" if i < rounds else "approve"
+        decision = "revise" if i < rounds else last
         at = T0 + timedelta(minutes=i)
         engine.complete(workflow, ready[0].engine_id, {"decision": decision}, at, f"loop:{i + 2}")
         if round_trip:

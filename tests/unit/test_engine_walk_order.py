@@ -2,16 +2,16 @@
 SpiffWorkflow's own walks take it: cases recorded before must still replay to their digests."""
 from __future__ import annotations
 
-import time
-
 import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
+from SpiffWorkflow.util.task import TaskIterator
 
 from app import engine
-from app.engine import runtime
+from app.engine import runtime, task_order
 
 from . import test_engine_calls_and_messages as calls
-from .test_engine_loops import _revise
+from .test_engine_loops import T0, _revise
 from .test_office_diagrams_round_trip import DIAGRAMS, _run
 
 
@@ -48,14 +48,40 @@ def test_a_long_revise_loop_ends_where_the_librarys_walks_take_it(library_walks,
     assert engine.dump(_revise(120, round_trip=False)[1]) == ours
 
 
-def test_a_step_late_in_a_long_loop_costs_about_what_an_early_one_costs():
-    early = _time_rounds(20)
-    late = _time_rounds(600)
-    # The library's walks made a round at 600 cost some 30 times one at 20; a loose bound, for noisy machines.
-    assert late < early * 6, f"20 rounds: {early:.4f} s per round; 600 rounds: {late:.4f} s per round"
+class _Visits:
+    """Counts the engine's walking: tasks SpiffWorkflow's iterators visit, and steps up the task tree."""
+
+    def __init__(self, monkeypatch):
+        self.count = 0
+        for iterator in (TaskIterator, BpmnTaskIterator):  # each visit of a task is one `_next`
+            monkeypatch.setattr(iterator, "_next", self._counted(iterator._next))
+        monkeypatch.setattr(task_order, "_up", self._counted(task_order._up))
+
+    def _counted(self, function):
+        def counted(*args):
+            self.count += 1
+            return function(*args)
+        return counted
+
+    def of_one_step_after(self, rounds: int) -> int:
+        """The visits of the step that sends the plan back once more, after `rounds` revisions."""
+        process, workflow = _revise(rounds, round_trip=False, last="revise")
+        ready = engine.ready_human_tasks(workflow, process)
+        self.count = 0
+        engine.complete(workflow, ready[0].engine_id, {"decision": "revise"}, T0, "loop:late")
+        engine.ready_human_tasks(workflow, process)
+        return self.count
 
 
-def _time_rounds(rounds: int) -> float:
-    began = time.perf_counter()
-    _revise(rounds, round_trip=False)
-    return (time.perf_counter() - began) / (rounds + 1)
+def test_a_step_late_in_a_long_loop_visits_what_an_early_one_visits(monkeypatch):
+    visits = _Visits(monkeypatch)
+    early, late = visits.of_one_step_after(20), visits.of_one_step_after(600)
+    assert late <= early + 10, f"after 20 rounds: {early} visits; after 600: {late}"
+
+
+def test_the_library_walks_would_visit_the_whole_history(monkeypatch, library_walks):
+    """The same count tells the two apart: the library's walk grows with every round before."""
+    library_walks()
+    visits = _Visits(monkeypatch)
+    early, late = visits.of_one_step_after(20), visits.of_one_step_after(600)
+    assert late > 10 * early, f"after 20 rounds: {early} visits; after 600: {late}"
