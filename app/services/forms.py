@@ -90,6 +90,7 @@ def validate(schema: dict[str, Any] | None, data: Any) -> dict[str, Any]:
         if data:
             raise Invalid("this step takes no data", {k: ["ขั้นตอนนี้ไม่มีแบบฟอร์ม (no form)"] for k in data})
         return {}
+    data = attachment_ids_as_text(schema, data)
     fields: dict[str, list[str]] = {}
     validator = Draft202012Validator(schema, format_checker=_format_checker)
     for error in validator.iter_errors(data):
@@ -101,20 +102,48 @@ def validate(schema: dict[str, Any] | None, data: Any) -> dict[str, Any]:
     return data
 
 
-def attachment_fields(schema: dict[str, Any] | None, data: dict[str, Any]) -> list[str]:
-    """The attachment ids a submission refers to (top-level and in table rows)."""
+def attachment_ids_as_text(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The data with attachment ids sent as numbers turned into the text the forms declare.
+
+    The upload answers `{"id": 7}` and the pages send `"7"`: both mean the same file, and a client
+    following the contract must not be refused for using the id as it was given. Case data keeps the
+    one form (text), so replay, search and documents see no difference."""
+    properties = schema.get("properties") or {}
+    if not isinstance(properties, dict) or not any(isinstance(p, dict) for p in properties.values()):
+        return data
+    converted = dict(data)
+    for name, prop in properties.items():
+        if name not in data or not isinstance(prop, dict):
+            continue
+        value, items = data[name], prop.get("items") if isinstance(prop.get("items"), dict) else {}
+        if prop.get("format") == "attachment":
+            converted[name] = _id_as_text(value)
+        elif isinstance(value, list) and items.get("format") == "attachment":
+            converted[name] = [_id_as_text(v) for v in value]
+        elif isinstance(value, list) and items.get("type") == "object":
+            converted[name] = [attachment_ids_as_text(items, row) if isinstance(row, dict) else row for row in value]
+    return converted
+
+
+def _id_as_text(value: Any) -> Any:
+    # bool is an int in Python, but `true` is no file id: leave it for the type check to refuse.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def attachment_fields(schema: dict[str, Any] | None, data: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """(field, attachment id) for every file a submission refers to, top-level and in table rows."""
     if not schema:
         return []
-    found: list[str] = []
+    found: list[tuple[str, str]] = []
     for name, prop in (schema.get("properties") or {}).items():
-        value = data.get(name)
+        value, field = data.get(name), prefix + name
         if prop.get("format") == "attachment" and isinstance(value, str):
-            found.append(value)
+            found.append((field, value))
         items = prop.get("items") or {}
         if prop.get("type") == "array" and isinstance(value, list):
             if items.get("format") == "attachment":
-                found += [v for v in value if isinstance(v, str)]
-            for row in value:
+                found += [(f"{field}.{i}", v) for i, v in enumerate(value) if isinstance(v, str)]
+            for i, row in enumerate(value):
                 if isinstance(row, dict):
-                    found += attachment_fields(items, row)
+                    found += attachment_fields(items, row, f"{field}.{i}.")
     return found

@@ -14,7 +14,7 @@ def _first(options: list[Any]) -> Any:
     return options[0]
 
 
-def value_for(name: str, prop: dict[str, Any], attachment_id: str | None, pick: Callable = _first) -> Any:
+def value_for(name: str, prop: dict[str, Any], attachment_id: str | int | None, pick: Callable = _first) -> Any:
     """A valid value for one field; `pick` chooses among an enum's options (the first by default)."""
     if "enum" in prop:
         return pick(prop["enum"])
@@ -43,7 +43,7 @@ def value_for(name: str, prop: dict[str, Any], attachment_id: str | None, pick: 
 
 
 def fill(schema: dict[str, Any], overrides: dict[str, Any] | None = None,
-         attachment_id: str | None = None, pick: Callable = _first) -> dict[str, Any]:
+         attachment_id: str | int | None = None, pick: Callable = _first) -> dict[str, Any]:
     """Every field of the form with a valid value (attachments only where an id is given), then overrides."""
     data: dict[str, Any] = {}
     for name, prop in (schema.get("properties") or {}).items():

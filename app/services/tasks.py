@@ -161,8 +161,11 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
     return result
 
 
-def _check_attachments(session: Session, case: Case, ids: list[str]) -> None:
-    for ident in ids:
+def _check_attachments(session: Session, case: Case, refs: list[tuple[str, str]]) -> None:
+    missing = {}
+    for field, ident in refs:
         found = session.scalar(select(Attachment.id).where(Attachment.id == int(ident), Attachment.case_id == case.id))
         if found is None:
-            raise Invalid(f"attachment {ident} is not a file of this case", {"attachment": [f"{ident}: not found"]})
+            missing[field] = [f"ไม่พบไฟล์ {ident} ในเรื่องนี้ (attachment {ident} is not a file of this case)"]
+    if missing:
+        raise Invalid("some attachments are not files of this case: " + ", ".join(sorted(missing)), missing)

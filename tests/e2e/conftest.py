@@ -113,7 +113,7 @@ class HttpCase:
 
     def __init__(self, api: Api, case: dict[str, Any]):
         self.api, self.case = api, case
-        self._attachment: str | None = None
+        self._attachment: int | None = None
 
     @property
     def id(self) -> int:
@@ -138,9 +138,10 @@ class HttpCase:
         assert answer.status_code == 201, answer.get_json()
         return answer.get_json()
 
-    def attachment(self) -> str:
+    def attachment(self) -> int:
+        """A file of the case, by its id exactly as the upload answered it (a number), as a client sends it."""
         if self._attachment is None:
-            self._attachment = str(self.upload()["id"])
+            self._attachment = self.upload()["id"]
         return self._attachment
 
     def form_data(self, task_id: int, who: str, **overrides) -> dict[str, Any]:

@@ -99,7 +99,7 @@ def test_the_plan_is_drafted_heard_approved_published_and_every_school_makes_its
     kinds = [e["kind"] for e in events]
     assert kinds[0] == "case_started" and "attachment_added" in kinds and kinds.count("timers_fired") == 1
     assert kinds.count("task_completed") == len(DRAFTING) + 6 + 5
-    assert any(plan.attachment() in map(str, e["data"].values()) for e in events if e["kind"] == "task_completed")
+    assert any(str(plan.attachment()) in e["data"].values() for e in events if e["kind"] == "task_completed")
 
 
 def test_the_group_director_sends_the_draft_back_to_the_swot_step(api, start):
