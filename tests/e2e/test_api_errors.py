@@ -132,7 +132,7 @@ def test_a_form_missing_a_required_field_or_with_a_wrong_type_is_refused_naming_
     missing = {k: v for k, v in good.items() if k != "plan_title"}
     bad = [(missing, "plan_title"), ({**good, "plan_start_year": "สองพันห้าร้อย"}, "plan_start_year"),
            ({**good, "plan_start_year": 2571.5}, "plan_start_year"), ({**good, "mission_review": 5}, "mission_review"),
-           ({**good, "ไม่มีช่องนี้": 1}, "ไม่มีช่องนี้"), ({**good, "information_report": elsewhere}, "attachment")]
+           ({**good, "ไม่มีช่องนี้": 1}, "ไม่มีช่องนี้"), ({**good, "information_report": elsewhere}, "information_report")]
     for data, field in bad:
         error = assert_error(api.as_("plan1").post(f"/tasks/{step_id}/complete", json={"data": data}), 400)
         assert field in error["fields"], (field, error)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import engine
-from app.engine import budget
+from app.engine import budget, diagram
 from app.services import cases, processes
 from app.services.errors import EngineTimeExceeded, Invalid, InvalidDiagramError
 from app.store.models import Case, Event, ProcessVersion
@@ -52,20 +52,30 @@ def test_the_api_refuses_a_self_calling_diagram_with_a_400_naming_the_element(ap
     assert any(d["element_id"] == "call" and "budget_transfer → budget_transfer" in d["message"] for d in details)
 
 
-def _deploy_unchecked(ctx, people, monkeypatch, name: str) -> None:
-    """Deploy a diagram past the call-cycle check, to show the run-time budget holds on its own."""
+@pytest.fixture
+def cycles_unchecked(monkeypatch):
+    """The call-cycle check switched off, to show the run-time budget holds on its own. Compiled diagrams
+    are cached by their text: what compiled without the check must not be served to later tests."""
     monkeypatch.setattr(engine.checks, "check_call_cycles", lambda documents: [])
+    diagram._compile_cached.cache_clear()
+    yield
+    diagram._compile_cached.cache_clear()
+
+
+def _deploy_unchecked(ctx, people, name: str) -> None:
+    """Deploy a diagram past the call-cycle check (with `cycles_unchecked` in force)."""
     processes.deploy_version(ctx, people["owner"], "budget_transfer", _xml(name))
 
 
 @pytest.mark.parametrize("name, stopped_by", [("loop-automatic.bpmn", "automatic steps"),
                                               ("call-self.bpmn", "levels deep")])
-def test_a_diagram_that_never_reaches_a_person_is_stopped_and_no_case_is_stored(ctx, people, monkeypatch,
+def test_a_diagram_that_never_reaches_a_person_is_stopped_and_no_case_is_stored(ctx, people, request,
                                                                                 name, stopped_by):
     if name == "loop-automatic.bpmn":  # only running it shows the loop: it deploys
         processes.deploy_version(ctx, people["owner"], "budget_transfer", _xml(name))
     else:
-        _deploy_unchecked(ctx, people, monkeypatch, name)
+        request.getfixturevalue("cycles_unchecked")
+        _deploy_unchecked(ctx, people, name)
     before = (_count(ctx, Case), _count(ctx, Event))
     with pytest.raises(Invalid) as refused:
         cases.start_case(ctx, people["plan1"], "budget_transfer", "วนไม่รู้จบ")
