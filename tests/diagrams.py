@@ -106,6 +106,27 @@ def with_boundary_timers(key: str, interrupting: str, non_interrupting: str) -> 
     ).encode("utf-8")
 
 
+def name_then_act(key: str, first: tuple[str, str, str], then: tuple[str, str], field: str) -> bytes:
+    """start → `first` (id, lane, form: the step whose form names who does the next one) → `then` (id, lane),
+    which the diagram assigns through `assigneeField` = field → end."""
+    (first_id, first_lane, form), (then_id, then_lane) = first, then
+    parts = [
+        '<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>',
+        f'<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="{first_id}" />',
+        f'<bpmn:userTask id="{first_id}" name="เสนอผู้พิจารณา">' + _properties({"formJsonSchemaFilename": form})
+        + "<bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>",
+        f'<bpmn:sequenceFlow id="f2" sourceRef="{first_id}" targetRef="{then_id}" />',
+        f'<bpmn:userTask id="{then_id}" name="พิจารณา">' + _properties({"assigneeField": field})
+        + "<bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>",
+        f'<bpmn:sequenceFlow id="f3" sourceRef="{then_id}" targetRef="end" />',
+        '<bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>',
+    ]
+    lanes = {first_lane: ["start", first_id]}
+    lanes.setdefault(then_lane, []).extend([then_id, "end"])
+    return (_HEAD + f'<bpmn:process id="{key}" name="เสนอและพิจารณา" isExecutable="true">' + _lanes(lanes)
+            + "".join(parts) + "</bpmn:process></bpmn:definitions>").encode("utf-8")
+
+
 def deploy(ctx, key: str, xml: bytes) -> dict:
     version, _ = processes.deploy_version(ctx, SYSTEM, key, xml)
     return version

@@ -1,7 +1,15 @@
 """The only package that imports SpiffWorkflow: diagrams in, workflow state and human steps out."""
 from .budget import Limits as EngineLimits
 from .budget import configure as configure_limits
-from .diagram import CompiledProcess, MessageInfo, UserTaskInfo, called_processes, compile_diagram, sha256_of
+from .diagram import (
+    ASSIGNEE_FIELD,
+    CompiledProcess,
+    MessageInfo,
+    UserTaskInfo,
+    called_processes,
+    compile_diagram,
+    sha256_of,
+)
 from .errors import EngineError, EngineStall, InvalidDiagram, NotWaiting, Problem, RunTooLong, StepFailed, TaskNotReady
 from .runtime import (
     HumanTask,
@@ -22,6 +30,7 @@ from .serializer import STATE_FORMAT, digest, dump, json_safe, load, upgrade_sta
 from .start_timers import StartSchedule, schedule_of
 
 __all__ = [
+    "ASSIGNEE_FIELD",
     "CompiledProcess", "MessageInfo", "UserTaskInfo", "called_processes", "compile_diagram", "sha256_of",
     "EngineLimits", "configure_limits", "EngineError", "EngineStall", "InvalidDiagram", "NotWaiting", "Problem",
     "RunTooLong", "StepFailed", "TaskNotReady",

@@ -26,6 +26,9 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from . import checks, xml
 from .errors import InvalidDiagram, Problem
 
+# The step property naming the case data field that says who does the step (a username).
+ASSIGNEE_FIELD = "assigneeField"
+
 
 @dataclass(frozen=True)
 class UserTaskInfo:
@@ -68,6 +71,8 @@ class CompiledProcess:
     calls: tuple[str, ...] = ()  # keys of the deployed processes whose XML was compiled in
     has_timers: bool = True  # False lets callers skip looking for pending timers after each step
     messages: dict[str, MessageInfo] = field(default_factory=dict)
+    # Case data fields that name who does a later step (a step's `assigneeField`) -> the steps they assign.
+    assignee_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def user_task(self, element_id: str) -> UserTaskInfo | None:
         return self.user_tasks.get(element_id)
@@ -129,6 +134,7 @@ def _compile_cached(data: bytes, key: str | None,
         lanes=tuple(sorted({t.lane for t in user_tasks.values() if t.lane})),
         calls=tuple(k for k, _ in called_items),
         messages=_messages(spec, subprocess_specs),
+        assignee_fields=_assignee_fields(user_tasks),
         has_timers=any(bool(r.xpath("//bpmn:timerEventDefinition", namespaces=xml.NS))
                        for r in (root, *called_roots.values())),
     )
@@ -224,6 +230,16 @@ def _user_tasks(spec, subprocess_specs) -> dict[str, UserTaskInfo]:
     if problems:
         raise InvalidDiagram(problems)
     return found
+
+
+def _assignee_fields(user_tasks: Mapping[str, UserTaskInfo]) -> dict[str, tuple[str, ...]]:
+    """Each field a step's `assigneeField` names, with the steps whose holder it decides."""
+    found: dict[str, list[str]] = {}
+    for step in user_tasks.values():
+        name = (step.properties.get(ASSIGNEE_FIELD) or "").strip()
+        if name:
+            found.setdefault(name, []).append(step.element_id)
+    return {name: tuple(sorted(steps)) for name, steps in sorted(found.items())}
 
 
 def _messages(spec, subprocess_specs) -> dict[str, MessageInfo]:

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, joinedload
 
-from app.store.models import Attachment, Case, Event, Group, Membership, ProcessVersion, Task, User
+from app.store.models import Attachment, Case, Event, Group, ProcessVersion, Task, User
 from app.store.ui_models import TaskDraft
 
-from . import access, cases, casework, processes
+from . import access, assignees, cases, casework, processes
 from .actors import Actor
 from .attachments import attachment_dict
 from .comments import comments_of
@@ -125,7 +125,8 @@ def case_view(ctx: ServiceContext, actor: Actor, case_id: int) -> dict[str, Any]
 
 
 def step_view(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]:
-    """Everything the step page shows: the step, its form and the actor's draft, and the case around it."""
+    """Everything the step page shows: the step, its form (a field naming who does a later step offering
+    the members of that step's group) and the actor's draft, and the case around it."""
     with ctx.read() as session:
         task = session.get(Task, task_id)
         if task is None:
@@ -136,14 +137,15 @@ def step_view(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]
         draft = session.get(TaskDraft, (task.id, actor.username))
         members = []
         if is_open and actor.supervises(task.group_code):
-            members = [{"username": u.username, "display_name": u.display_name or u.username}
-                       for u in session.scalars(select(User).join(Membership).join(Group).where(
-                           Group.code == task.group_code, User.active.is_(True)).order_by(User.username))]
+            members = [{"username": username, "display_name": name}
+                       for username, name in assignees.active_members(session, (task.group_code,))]
         comments = comments_of(session, case.id)
         earlier = _latest_submissions(session, case, exclude=task.spec_id)
+        process = processes.compiled(case.version)
+        form = assignees.offer(step["form"], assignees.choices_for(session, process, task, step["form"]))
         return {
             "task": {**task_dict(task, case), "due": task.due_at, **step,
-                     "form": step["form"] or {"type": "object", "properties": {}}},
+                     "form": form or {"type": "object", "properties": {}}},
             "case": {**case_dict(case, []), "data": case.data},
             "process": _process_info(case.version),
             "is_open": is_open, "may_work": is_open and access.may_work_on(actor, task),

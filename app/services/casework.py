@@ -119,17 +119,19 @@ def project_tasks(session: Session, case: Case, process, workflow, now: datetime
 
 
 def _preassign(session: Session, case: Case, process, opened: list[Task]) -> None:
-    """A step whose diagram names `assigneeField` goes straight to the member of its group that the
-    case's data names there (the director's instruction on a letter names who acts on it)."""
+    """A step whose diagram names `assigneeField` goes straight to the active member of its group that the
+    case's data names there (the director's instruction on a letter names who acts on it; the step that
+    fills the field offers and checks those members, see assignees)."""
     for row in opened:
         info = process.user_task(row.spec_id)
-        field = info.properties.get("assigneeField") if info else None
+        field = (info.properties.get(engine.ASSIGNEE_FIELD) or "").strip() if info else None
         username = case.data.get(field) if field else None
         if not isinstance(username, str) or not username or row.group_code is None:
             continue
         member = session.scalar(select(User.username).join(Membership, Membership.user_id == User.id)
                                 .join(Group, Group.id == Membership.group_id)
-                                .where(User.username == username, Group.code == row.group_code))
+                                .where(User.username == username, User.active.is_(True),
+                                       Group.code == row.group_code))
         if member is not None:
             row.assignee, row.status, row.claimed_at = member, "claimed", row.created_at
 

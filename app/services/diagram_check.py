@@ -9,7 +9,9 @@ and imports hold diagrams to it before they deploy:
   office_director, committee_secretary, school) or an existing group, so it reaches an inbox;
 * every human step names a form that exists in the forms folder and is a valid JSON Schema;
 * timer durations, dates and cycles written as constants parse as SpiffWorkflow will parse them, and a
-  date carries its UTC offset.
+  date carries its UTC offset;
+* a field that names who does a school's step (`assigneeField`) is filled in at a step done per school,
+  so that the school whose members are offered is known (see assignees.target_groups).
 
 `deploy_version` stays lenient about lanes and forms (a diagram imported as is, or a test's small
 diagram, may still deploy without them); the editor's deploy of a draft and the imports are not.
@@ -24,7 +26,7 @@ from sqlalchemy import select
 from app import engine
 from app.store.models import Group
 
-from . import forms, processes
+from . import casework, forms, processes
 from .actors import Actor
 from .context import ServiceContext
 from .errors import Forbidden, Invalid, InvalidDiagramError
@@ -94,6 +96,7 @@ def problems_in(ctx: ServiceContext, key: str, xml: bytes,
     if compiled is not None:
         for message in compiled.messages.values():
             problems += _form_problems(ctx, message.element_ids[0], message.form, extra_forms, required=False)
+        problems += _assignee_problems(ctx, compiled, extra_forms)
     problems += engine.check_timers(root)
     return list(dict.fromkeys(problems))
 
@@ -124,6 +127,35 @@ def _form_problems(ctx: ServiceContext, element_id: str, form: str | None, extra
     except Invalid as exc:
         return [engine.Problem(element_id, exc.message)]
     return []
+
+
+def _assignee_problems(ctx: ServiceContext, process: engine.CompiledProcess,
+                       extra_forms: Mapping[str, Any] | None) -> list[engine.Problem]:
+    problems = []
+    for field, assigned in process.assignee_fields.items():
+        lanes = {info.lane for info in map(process.user_task, assigned) if info}
+        if casework.SCHOOL_LANE not in lanes:
+            continue
+        for step in process.user_tasks.values():
+            if step.lane != casework.SCHOOL_LANE and field in _form_fields(ctx, step.form, extra_forms):
+                problems.append(engine.Problem(step.element_id, (
+                    f"the field {field} names who does the school's step {', '.join(assigned)}, but this step is "
+                    "not done per school, so which school's members to offer is unknown: fill it in at a step "
+                    "of the school lane")))
+    return problems
+
+
+def _form_fields(ctx: ServiceContext, form: str | None, extra_forms: Mapping[str, Any] | None) -> set[str]:
+    """The top-level fields of a step's form; none when it has no readable form (reported on its own)."""
+    if not form:
+        return set()
+    try:
+        schema = extra_forms[form] if extra_forms is not None and form in extra_forms \
+            else forms.load_form(ctx.forms_dir, form)
+    except Invalid:
+        return set()
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    return set(properties) if isinstance(properties, dict) else set()
 
 
 def editor_options(ctx: ServiceContext, actor: Actor) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from app import engine
 from app.store.models import Attachment, Case, Group, Membership, Task, User
 
-from . import access, casework, forms, history, hooks
+from . import access, assignees, casework, forms, history, hooks
 from .actors import Actor
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, Invalid, NotFound
@@ -40,13 +40,16 @@ def _get_task(session: Session, actor: Actor, task_id: int) -> tuple[Task, Case]
 
 
 def get_task(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]:
-    """One step with its form (JSON Schema), instructions and the case's data."""
+    """One step with its form (JSON Schema, a field naming who does a later step offering the members of
+    that step's group), instructions and the case's data."""
     with ctx.read() as session:
         task, case = _get_task(session, actor, task_id)
-        info = casework.processes.compiled(case.version).user_task(task.spec_id)
+        process = casework.processes.compiled(case.version)
+        info = process.user_task(task.spec_id)
         result = task_dict(task, case)
         # Read from the row, not the shared cache: the caller may change the dict it is given.
         form = case.version.forms.get(task.form) if task.form else None
+        form = assignees.offer(form, assignees.choices_for(session, process, task, form))
         result["form"] = form or {"type": "object", "properties": {}}
         result["instructions"] = info.instructions if info else None
         result["name_en"] = info.name_en if info else None
@@ -132,7 +135,8 @@ def assign(ctx: ServiceContext, actor: Actor, task_id: int, username: str) -> di
 
 
 def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict[str, Any]:
-    """Submit a step's form: checked against its JSON Schema, then the workflow moves on.
+    """Submit a step's form: checked against its JSON Schema (and a field naming who does a later step
+    against the members of that step's group), then the workflow moves on.
 
     Two people completing one step at once: one wins, the other gets a conflict; never both.
     """
@@ -145,7 +149,8 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
         if task.assignee not in (None, actor.username):
             raise Conflict(f"the step is held by {task.assignee}")
         form = _form_of(ctx, case, task)
-        data = forms.validate(form, data)
+        choices = assignees.choices_for(session, casework.processes.compiled(case.version), task, form)
+        data = assignees.validate(form, choices, data)
         _check_attachments(session, case, forms.attachment_fields(form, data))
         task.status, task.assignee = "completed", actor.username
         task.claimed_at = task.claimed_at or now

@@ -8,6 +8,7 @@ from app.services import diagram_check, diagram_drafts, processes
 from app.services.errors import Forbidden, InvalidDiagramError, NotFound, TooLarge
 from app.store.models import ProcessVersion
 
+from ..diagrams import name_then_act
 from ..editor_samples import BUDGET_TRANSFER, budget_transfer_v2, without_lane
 
 
@@ -115,3 +116,17 @@ def test_the_editor_offers_the_offices_groups_and_forms(ctx, people):
     assert "budget_transfer_request.json" in {f["name"] for f in options["forms"]}
     with pytest.raises(Forbidden):
         diagram_check.editor_options(ctx, people["plan1"])
+
+
+def test_a_field_naming_who_does_a_schools_step_must_be_filled_in_by_that_school(ctx, people, own_forms):
+    (own_forms / "nominate.json").write_text('{"type": "object", "properties": {"reviewer": {"type": "string"}}}',
+                                             encoding="utf-8")
+    from_office = name_then_act("school_review", ("nominate", "plan_staff", "nominate.json"), ("review", "school"),
+                                "reviewer")
+    problems = processes.check_diagram(ctx, people["owner"], "school_review", from_office)
+    assert [p["element_id"] for p in problems if "reviewer" in p["message"]] == ["nominate"]
+    assert any("which school's members to offer is unknown" in p["message"] for p in problems)
+    by_school = name_then_act("school_review", ("nominate", "school", "nominate.json"), ("review", "school"),
+                              "reviewer")
+    assert [p for p in processes.check_diagram(ctx, people["owner"], "school_review", by_school)
+            if "reviewer" in p["message"]] == []

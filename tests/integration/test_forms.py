@@ -60,3 +60,47 @@ def test_any_submission_is_either_accepted_whole_or_refused_without_a_trace(ctx,
     except Invalid as exc:
         assert exc.fields, "a refusal names the fields"
         _unchanged(ctx, people, transfer, before)
+
+
+# The director's instruction on a letter names who acts on it: one of the plan staff's active members.
+PLAN_STAFF = {"director", "owner", "plan1", "plan2"}
+NAMES = sorted(PLAN_STAFF) + ["office", "school1", "admin", "nobody", "", " plan1", "PLAN1", "plan1\x00"]
+
+
+@pytest.fixture
+def letters(ctx, people):
+    """Registered letters waiting for the director's instruction, a new one whenever the last was sent on."""
+    def waiting():
+        letter = start(ctx, people, "correspondence", title="หนังสือ สพฐ. ขอข้อมูลนักเรียน")
+        letter.complete("register", "plan1", register_number=152, register_year=2569, urgency="normal",
+                        secrecy="normal")
+        return letter
+    held = [waiting()]
+
+    def current():
+        if held[0].open_steps() != ["assign"]:
+            held[0] = waiting()
+        return held[0]
+    return current
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.sampled_from(NAMES) | json_values)
+def test_any_assignee_is_either_a_member_who_gets_the_step_or_refused_naming_the_field(ctx, people, letters, value):
+    letter = letters()
+    step = letter.task_of("assign")
+    form = tasks.get_task(ctx, people["director"], step["id"])["form"]
+    assert set(form["properties"]["assigned_to"]["enum"]) == PLAN_STAFF
+    before, history = letter.refresh(), cases.case_history(ctx, people["admin"], letter.id)
+    data = {"instruction_type": "act", "director_instructions": "ดำเนินการ", "assigned_to": value}
+    member = isinstance(value, str) and value in PLAN_STAFF
+    try:
+        tasks.complete(ctx, people["director"], step["id"], data)
+    except Invalid as exc:
+        assert not member, f"{value!r} is a member and was refused: {exc.fields}"
+        assert list(exc.fields) == ["assigned_to"]
+        assert letter.refresh() == before and cases.case_history(ctx, people["admin"], letter.id) == history
+    else:
+        assert member, f"{value!r} is no member and was accepted"
+        act = letter.task_of("act")
+        assert (act["assignee"], act["status"]) == (value, "claimed")
