@@ -1,25 +1,28 @@
-"""Files attached to cases, stored once by content hash (two uploads of one file share one copy)."""
+"""Files attached to cases, stored once by content hash (two uploads of one file share one copy).
+
+A file is recorded (its row and its `attachment_added` event) in the transaction of the use case that
+received it, and put in place on disk only when that transaction commits (see blob_store): a refused
+upload, or a refused form the file came with, leaves nothing behind.
+"""
 from __future__ import annotations
 
-import errno
-import hashlib
 import os
 import re
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from app.store.models import Attachment
+from app.store.models import Attachment, Case
 
-from . import access, history
+from . import access, blob_store, history
 from .actors import Actor
+from .blob_store import blob_path, human_size  # noqa: F401 - where the web layer and the tests find them
 from .context import ServiceContext
-from .errors import Invalid, NotFound, StorageFull, TooLarge
+from .errors import Invalid, NotFound
 
-CHUNK = 1024 * 1024
-DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 _UNSAFE = re.compile(r"[^\w.\- ()\u0E00-\u0E7F]")
 
 
@@ -33,23 +36,45 @@ _REFUSED_TYPES = ("text/html", "application/xhtml", "image/svg", "application/ja
                   "application/x-sh", "application/x-msdownload", "application/xml", "text/xml")
 
 
-def check_file_type(filename: str, content_type: str | None) -> None:
-    """Invalid unless the file's extension is on the allow-list and its declared type is not a page or script."""
+@dataclass(frozen=True, eq=False)
+class Upload:
+    """A file as the web layer received it: the form field it came in, its name, declared type and content.
+
+    A step form's file field may hold one in place of an attachment id: the use case records the file in
+    its own transaction and puts the new id there."""
+
+    filename: str
+    content_type: str | None
+    stream: IO[bytes]
+    field: str = "file"
+
+
+def type_refusal(filename: str, content_type: str | None) -> str | None:
+    """Why a file may not be attached (its extension is not on the allow-list, or it declares itself a page
+    or script), or None."""
     extension = (filename or "").rsplit(".", 1)[-1].lower() if "." in (filename or "") else ""
     declared = (content_type or "").split(";")[0].strip().lower()
     if extension not in ALLOWED_EXTENSIONS or declared.startswith(_REFUSED_TYPES):
+        return f"ชนิดไฟล์ไม่อนุญาต (allowed: {', '.join(sorted(ALLOWED_EXTENSIONS))})"
+    return None
+
+
+def type_refusals(uploads: list[Upload]) -> dict[str, list[str]]:
+    """The refused files among `uploads`, by the field each came in."""
+    found: dict[str, list[str]] = {}
+    for upload in uploads:
+        refusal = type_refusal(safe_filename(upload.filename), upload.content_type)
+        if refusal:
+            found.setdefault(upload.field, []).append(refusal)
+    return found
+
+
+def check_file_type(filename: str, content_type: str | None, field: str = "file") -> None:
+    """Invalid, naming `field`, unless the file may be attached (see type_refusal)."""
+    refusal = type_refusal(filename, content_type)
+    if refusal:
         allowed = ", ".join(sorted(ALLOWED_EXTENSIONS))
-        raise Invalid(f"this kind of file cannot be attached; allowed: {allowed}",
-                      {"file": [f"ชนิดไฟล์ไม่อนุญาต (allowed: {allowed})"]})
-
-
-def human_size(size: int) -> str:
-    """1.5 MB, 300 KB, 12 bytes: the way people read file sizes."""
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.3g} MB"
-    if size >= 1024:
-        return f"{size / 1024:.3g} KB"
-    return f"{size} bytes"
+        raise Invalid(f"this kind of file cannot be attached; allowed: {allowed}", {field: [refusal]})
 
 
 def safe_filename(name: str) -> str:
@@ -59,68 +84,72 @@ def safe_filename(name: str) -> str:
     return base or "file"
 
 
-def blob_path(root: Path, sha256: str) -> Path:
-    """Where a file's content lives: derived from its hash only, never from what the user sent."""
-    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
-        raise ValueError("not a sha256")
-    return root / sha256[:2] / sha256[2:4] / sha256
+def uploads_in(data: Any) -> list[Upload]:
+    """The files a submission carries in place of attachment ids, at any depth (table rows too)."""
+    if isinstance(data, Upload):
+        return [data]
+    if isinstance(data, dict):
+        return [u for value in data.values() for u in uploads_in(value)]
+    if isinstance(data, list):
+        return [u for value in data for u in uploads_in(value)]
+    return []
 
 
-def _store(root: Path, stream: IO[bytes], limit: int) -> tuple[str, int]:
-    """Write the upload to a temporary file, then move it under its hash; a full disk keeps nothing."""
-    try:
-        return _write_blob(root, stream, limit)
-    except OSError as exc:
-        if exc.errno in DISK_FULL:
-            raise StorageFull("the attachments disk is full; the file was not kept. Tell the administrator") \
-                from None
-        raise
+def with_ids(data: Any, ids: dict[int, str]) -> Any:
+    """The submission with each Upload replaced by ids[id(upload)]."""
+    if isinstance(data, Upload):
+        return ids[id(data)]
+    if isinstance(data, dict):
+        return {key: with_ids(value, ids) for key, value in data.items()}
+    if isinstance(data, list):
+        return [with_ids(value, ids) for value in data]
+    return data
 
 
-def _write_blob(root: Path, stream: IO[bytes], limit: int) -> tuple[str, int]:
-    root.mkdir(parents=True, exist_ok=True)
-    digest, size = hashlib.sha256(), 0
-    fd, tmp_name = tempfile.mkstemp(dir=root, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            while chunk := stream.read(CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise TooLarge(f"the file is larger than {human_size(limit)}")
-                digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        target = blob_path(root, digest.hexdigest())
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp_name, target)  # atomic: a reader sees the whole file or none
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return digest.hexdigest(), size
+def with_stand_in_ids(data: Any) -> Any:
+    """The submission with every Upload as the id "0", for checking its other fields before any file is written."""
+    return with_ids(data, {id(upload): "0" for upload in uploads_in(data)})
+
+
+def record(session: Session, ctx: ServiceContext, blobs: blob_store.PendingBlobs, actor: Actor, case: Case,
+           upload: Upload, now) -> Attachment:
+    """Inside the caller's transaction: write the file (in place once it commits), add its row and its event."""
+    filename = safe_filename(upload.filename)
+    check_file_type(filename, upload.content_type, upload.field)
+    blob = blobs.write(upload.stream, ctx.max_upload_bytes, upload.field)
+    if blob.size == 0:
+        raise Invalid("the file is empty", {upload.field: ["ไฟล์ว่าง (empty file)"]})
+    row = Attachment(case_id=case.id, filename=filename,
+                     content_type=(upload.content_type or "application/octet-stream")[:150], size=blob.size,
+                     sha256=blob.sha256, uploaded_by=actor.username, uploaded_at=now)
+    session.add(row)
+    session.flush()
+    previous = history.last_event(session, case.id)
+    history.append(session, case, previous, now, actor.username, "attachment_added",
+                   data={"attachment_id": row.id, "filename": row.filename, "sha256": blob.sha256,
+                         "size": blob.size})
+    # Written now: the next event of this transaction chains to it (last_event reads the table), and the
+    # case row's version-checked UPDATE goes first, so a lost race is a 409, not a duplicate event number.
+    session.flush()
+    return row
+
+
+def record_uploads(session: Session, ctx: ServiceContext, blobs: blob_store.PendingBlobs, actor: Actor,
+                   case: Case, data: Any, now) -> Any:
+    """Record every file the submission carries; the submission with their attachment ids in their place."""
+    ids = {id(upload): str(record(session, ctx, blobs, actor, case, upload, now).id)
+           for upload in uploads_in(data)}
+    return with_ids(data, ids) if ids else data
 
 
 def attach_file(ctx: ServiceContext, actor: Actor, case_id: int, filename: str, content_type: str | None,
                 stream: IO[bytes]) -> dict[str, Any]:
-    """Store an uploaded file for the case and record it in the case's history."""
+    """Store an uploaded file for the case and record it in the case's history, in one transaction."""
     now = ctx.now()
-    with ctx.read() as session:
-        access.get_visible_case(session, actor, case_id)
-    check_file_type(safe_filename(filename), content_type)
-    sha256, size = _store(ctx.attachments_dir, stream, ctx.max_upload_bytes)
-    if size == 0:
-        raise Invalid("the file is empty", {"file": ["ไฟล์ว่าง (empty file)"]})
-    with ctx.write() as session:
+    upload = Upload(filename, content_type, stream)
+    with blob_store.pending(ctx.attachments_dir) as blobs, ctx.write() as session:
         case = access.get_visible_case(session, actor, case_id)
-        row = Attachment(case_id=case.id, filename=safe_filename(filename),
-                         content_type=(content_type or "application/octet-stream")[:150], size=size,
-                         sha256=sha256, uploaded_by=actor.username, uploaded_at=now)
-        session.add(row)
-        session.flush()
-        previous = history.last_event(session, case.id)
-        history.append(session, case, previous, now, actor.username, "attachment_added",
-                       data={"attachment_id": row.id, "filename": row.filename, "sha256": sha256, "size": size})
-        return attachment_dict(row)
+        return attachment_dict(record(session, ctx, blobs, actor, case, upload, now))
 
 
 def attachment_dict(row: Attachment) -> dict[str, Any]:

@@ -178,9 +178,11 @@ class StepResult:
 
 def run_step(ctx: ServiceContext, session: Session, case: Case, actor: str | None, kind: str, now: datetime,
              step: Callable[[Any, str], None], data: dict[str, Any] | None = None,
-             task_spec_id: str | None = None, task_engine_id: str | None = None) -> StepResult:
-    """Run one engine step on the case and record it."""
-    process, workflow = load_workflow(ctx, case)
+             task_spec_id: str | None = None, task_engine_id: str | None = None,
+             loaded: tuple[Any, Any] | None = None) -> StepResult:
+    """Run one engine step on the case and record it; `loaded` is load_workflow's answer when the caller
+    had to take it before changing the case row in the same transaction."""
+    process, workflow = loaded or load_workflow(ctx, case)
     previous = history.last_event(session, case.id)
     seq = history.seq_after(previous)
     try:

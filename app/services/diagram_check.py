@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app import engine
 from app.store.models import Group
@@ -47,12 +48,16 @@ def require_key(key: str) -> str:
 
 def known_groups(ctx: ServiceContext) -> dict[str, dict[str, str | None]]:
     """The groups a lane may name: the office's lanes and every group that exists."""
+    with ctx.read() as session:
+        return _groups(session)
+
+
+def _groups(session: Session) -> dict[str, dict[str, str | None]]:
     found = {code: {"code": code, "name": name, "name_en": name_en, "kind": "lane"}
              for code, (name, name_en) in processes.LANE_NAMES.items()}
-    with ctx.read() as session:
-        for group in session.scalars(select(Group).order_by(Group.kind, Group.code)):
-            found.setdefault(group.code, {"code": group.code, "name": group.name, "name_en": group.name_en,
-                                          "kind": group.kind})
+    for group in session.scalars(select(Group).order_by(Group.kind, Group.code)):
+        found.setdefault(group.code, {"code": group.code, "name": group.name, "name_en": group.name_en,
+                                      "kind": group.kind})
     return found
 
 
@@ -66,17 +71,31 @@ def check_diagram(ctx: ServiceContext, actor: Actor, key: str, xml: bytes) -> li
 def deploy_checked(ctx: ServiceContext, actor: Actor, key: str, xml: bytes,
                    extra_forms: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], bool]:
     """Deploy a diagram only if the check finds nothing (400 listing every problem otherwise)."""
+    with processes.deploying(ctx) as session:
+        return deploy_checked_in(ctx, session, actor, key, xml, extra_forms)
+
+
+def deploy_checked_in(ctx: ServiceContext, session: Session, actor: Actor, key: str, xml: bytes,
+                      extra_forms: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], bool]:
+    """deploy_checked inside the caller's deploy transaction (see processes.deploying): the check reads
+    what the deploy then builds on."""
     require_owner(actor, "deploy diagrams")
     require_key(key)
-    problems = problems_in(ctx, key, xml, extra_forms)
+    problems = _problems(ctx, session, key, xml, extra_forms)
     if problems:
         raise InvalidDiagramError("the diagram does not pass the check", [p.as_dict() for p in problems])
-    return processes.deploy_version(ctx, actor, key, xml)
+    return processes.deploy_in(ctx, session, actor, key, xml)
 
 
 def problems_in(ctx: ServiceContext, key: str, xml: bytes,
                 extra_forms: Mapping[str, Any] | None = None) -> list[engine.Problem]:
     """The check itself; `extra_forms` are forms about to be written beside the diagram (an import)."""
+    with ctx.read() as session:
+        return _problems(ctx, session, key, xml, extra_forms)
+
+
+def _problems(ctx: ServiceContext, session: Session, key: str, xml: bytes,
+              extra_forms: Mapping[str, Any] | None) -> list[engine.Problem]:
     try:
         root = engine.parse_xml(xml)
     except engine.InvalidDiagram as exc:
@@ -84,12 +103,11 @@ def problems_in(ctx: ServiceContext, key: str, xml: bytes,
     problems: list[engine.Problem] = []
     compiled = None
     try:
-        with ctx.read() as session:
-            _, called = processes._resolve_calls(session, key, xml)
+        _, called = processes._resolve_calls(session, key, xml)
         compiled = engine.compile_diagram(xml, key, called)
     except engine.InvalidDiagram as exc:
         problems += exc.problems
-    groups = known_groups(ctx)
+    groups = _groups(session)
     for step in engine.human_steps(root):
         problems += _lane_problems(step, groups)
         problems += _form_problems(ctx, step.element_id, step.form, extra_forms, required=True)

@@ -2,7 +2,7 @@
 
 A draft gets the same safety checks as an uploaded diagram (size cap, no DTDs or entities, BPMN 2.0)
 but not the full check: work in progress may be incomplete. Deploying a draft runs the editor's check
-first and removes the draft once its version is stored.
+first and removes the draft in the transaction that stores its version.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from app import engine
 from app.store.editor_models import DiagramDraft
 from app.store.models import ProcessVersion
 
-from . import diagram_check
+from . import diagram_check, processes
 from .actors import Actor
 from .context import ServiceContext
 from .errors import Conflict, Invalid, InvalidDiagramError, NotFound, TooLarge
@@ -108,14 +108,14 @@ def delete_draft(ctx: ServiceContext, actor: Actor, key: str) -> dict[str, Any]:
 def deploy_draft(ctx: ServiceContext, actor: Actor, key: str) -> tuple[dict[str, Any], bool]:
     """Check the actor's draft of `key` and deploy it as the next version; the draft goes once deployed.
 
-    Refused (400 with every problem) when the check finds any."""
+    One transaction: the draft read, the version stored and the draft removed commit together, so a deploy
+    that is refused (400 with every problem the check finds) or fails keeps the draft and adds no version."""
     diagram_check.require_owner(actor, "deploy diagrams")
-    with ctx.read() as session:
+    with processes.deploying(ctx) as session:
         row = _find(session, actor, key)
         xml, sha256 = row.xml.encode("utf-8"), row.sha256
-    version, created = diagram_check.deploy_checked(ctx, actor, key, xml)
-    with ctx.write() as session:
-        # Only the draft that was deployed: a newer save made meanwhile is kept.
-        session.execute(delete(DiagramDraft).where(DiagramDraft.username == actor.username,
-                                                   DiagramDraft.process_key == key, DiagramDraft.sha256 == sha256))
+        version, created = diagram_check.deploy_checked_in(ctx, session, actor, key, xml)
+        # Only the draft that was deployed: a save of a newer one by the same owner at the same moment is
+        # kept (on PostgreSQL the DELETE sees that save once it commits, and then matches nothing).
+        session.execute(delete(DiagramDraft).where(DiagramDraft.id == row.id, DiagramDraft.sha256 == sha256))
     return version, created

@@ -1,15 +1,14 @@
-"""Step drafts (บันทึกร่าง): a form half filled in, kept per user per step until the step is done."""
+"""Step drafts (บันทึกร่าง): a form half filled in, kept per user per step until the step is done (the
+step's completion, tasks.complete, removes every draft of it in the same transaction)."""
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from sqlalchemy import delete
-
-from app.store.models import Task
+from app.store.models import Case, Task
 from app.store.ui_models import TaskDraft
 
-from . import access, casework, tasks
+from . import access, attachments, blob_store, casework
 from .actors import Actor
 from .context import ServiceContext
 from .errors import Conflict, Invalid, NotFound
@@ -17,26 +16,34 @@ from .errors import Conflict, Invalid, NotFound
 MAX_DRAFT_BYTES = 256 * 1024
 
 
-def _visible_task(session, actor: Actor, task_id: int) -> Task:
+def _visible_task(session, actor: Actor, task_id: int) -> tuple[Task, Case]:
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound(f"no task {task_id}")
-    access.get_visible_case(session, actor, task.case_id)  # NotFound hides steps of others' cases
-    return task
+    return task, access.get_visible_case(session, actor, task.case_id)  # NotFound hides steps of others' cases
 
 
 def save_draft(ctx: ServiceContext, actor: Actor, task_id: int, data: dict[str, Any]) -> dict[str, Any]:
-    """Keep what the user typed so far; nothing is checked against the form until they submit."""
+    """Keep what the user typed so far; nothing is checked against the form until they submit.
+
+    Files sent with the draft (attachments.Upload in place of their ids) are attached to the case in the
+    same transaction as the draft, so a refused file leaves neither the file nor a changed draft."""
     if not isinstance(data, dict):
         raise Invalid("a draft must be an object", {"_form": ["must be an object"]})
-    if len(json.dumps(data, ensure_ascii=False).encode("utf-8")) > MAX_DRAFT_BYTES:
-        raise Invalid("the draft is too large", {"_form": ["ร่างมีขนาดใหญ่เกินไป (too large)"]})
     now = ctx.now()
-    with ctx.write() as session:
-        task = _visible_task(session, actor, task_id)
+    with blob_store.pending(ctx.attachments_dir) as blobs, ctx.write() as session:
+        task, case = _visible_task(session, actor, task_id)
         access.require_work_on(actor, task)
         if task.status not in casework.OPEN_STATUSES:
             raise Conflict(f"the step is already {task.status}")
+        uploads = attachments.uploads_in(data)
+        if uploads:
+            refused = attachments.type_refusals(uploads)
+            if refused:
+                raise Invalid("this kind of file cannot be attached: " + ", ".join(sorted(refused)), refused)
+            data = attachments.record_uploads(session, ctx, blobs, actor, case, data, now)
+        if len(json.dumps(data, ensure_ascii=False).encode("utf-8")) > MAX_DRAFT_BYTES:
+            raise Invalid("the draft is too large", {"_form": ["ร่างมีขนาดใหญ่เกินไป (too large)"]})
         row = session.get(TaskDraft, (task.id, actor.username))
         if row is None:
             row = TaskDraft(task_id=task.id, username=actor.username, data=data, saved_at=now)
@@ -61,11 +68,3 @@ def discard_draft(ctx: ServiceContext, actor: Actor, task_id: int) -> None:
         if row is None:
             raise NotFound("no draft of this step")
         session.delete(row)
-
-
-def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict[str, Any]:
-    """Submit the step (see tasks.complete); its drafts, everyone's, are no longer needed once it is done."""
-    result = tasks.complete(ctx, actor, task_id, data)
-    with ctx.write() as session:
-        session.execute(delete(TaskDraft).where(TaskDraft.task_id == task_id))
-    return result

@@ -5,12 +5,15 @@ from typing import Any
 
 
 class ServiceError(Exception):
+    """A refusal; `fields` maps each form field it is about to its messages (a file too large names its field)."""
+
     code = "error"
     status = 400
 
-    def __init__(self, message: str, **extra: Any):
+    def __init__(self, message: str, fields: dict[str, list[str]] | None = None, **extra: Any):
         super().__init__(message)
         self.message = message
+        self.fields = fields or {}
         self.extra = extra
 
 
@@ -18,10 +21,6 @@ class Invalid(ServiceError):
     """Bad input; `fields` maps each form field to its messages."""
 
     code = "invalid"
-
-    def __init__(self, message: str, fields: dict[str, list[str]] | None = None, **extra: Any):
-        super().__init__(message, **extra)
-        self.fields = fields or {}
 
 
 class InvalidDiagramError(Invalid):

@@ -1,7 +1,9 @@
 """Deploying diagram versions and reading what is deployed."""
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -108,42 +110,55 @@ def _check_forms(ctx: ServiceContext, process: engine.CompiledProcess) -> dict[s
 
 def deploy_version(ctx: ServiceContext, actor: Actor, key: str, xml: bytes) -> tuple[dict[str, Any], bool]:
     """Check and store a diagram as the next version of `key`; (version, created) — unchanged XML is not redeployed."""
+    with deploying(ctx) as session:
+        return deploy_in(ctx, session, actor, key, xml)
+
+
+@contextlib.contextmanager
+def deploying(ctx: ServiceContext) -> Iterator[Session]:
+    """The transaction of a deploy: a version of the same process stored at the same moment is a 409."""
+    try:
+        with ctx.write() as session:
+            yield session
+    except IntegrityError:
+        raise Conflict("another version of this process was deployed at the same moment; try again") from None
+
+
+def deploy_in(ctx: ServiceContext, session: Session, actor: Actor, key: str,
+              xml: bytes) -> tuple[dict[str, Any], bool]:
+    """deploy_version inside the caller's transaction (opened with `deploying`), for a use case whose other
+    changes must commit with the new version or not at all (a draft's deploy removes the draft)."""
     if not (actor.has_role("process_owner") or actor.is_admin):
         raise Forbidden("only process owners and administrators deploy diagrams")
     if not KEY_PATTERN.match(key or ""):
         raise Invalid("the process key must be lower-case letters, digits and underscores",
                       {"key": ["invalid"]})
     try:
-        with ctx.read() as session:
-            calls, called = _resolve_calls(session, key, xml)
+        calls, called = _resolve_calls(session, key, xml)
         process = engine.compile_diagram(xml, key, called)
     except engine.InvalidDiagram as exc:
         raise InvalidDiagramError("the diagram is not valid", [p.as_dict() for p in exc.problems]) from None
     frozen_forms = _check_forms(ctx, process)
     metadata = {**process.metadata, "calls": calls} if calls else process.metadata
-    try:
-        with ctx.write() as session:
-            latest = _latest(session, key)
-            if (latest is not None and latest.sha256 == process.sha256
-                    and (latest.metadata_json.get("calls") or {}) == calls):
-                return _version_dict(latest), False
-            for lane in process.lanes:
-                name, name_en = LANE_NAMES.get(lane, (lane, lane))
-                ensure_group(session, lane, name, name_en, kind="lane")
-            row = ProcessVersion(
-                key=key, version=(latest.version + 1) if latest else 1, name=process.name,
-                xml=xml.decode("utf-8"), sha256=process.sha256,
-                manual_section=process.metadata.get("manual_section"), metadata_json=metadata,
-                forms=frozen_forms, deployed_by=actor.username, deployed_at=ctx.now(),
-            )
-            session.add(row)
-            session.flush()
-            from . import schedules  # late: schedules starts cases, which needs this module
+    latest = _latest(session, key)
+    if (latest is not None and latest.sha256 == process.sha256
+            and (latest.metadata_json.get("calls") or {}) == calls):
+        return _version_dict(latest), False
+    for lane in process.lanes:
+        name, name_en = LANE_NAMES.get(lane, (lane, lane))
+        ensure_group(session, lane, name, name_en, kind="lane")
+    row = ProcessVersion(
+        key=key, version=(latest.version + 1) if latest else 1, name=process.name,
+        xml=xml.decode("utf-8"), sha256=process.sha256,
+        manual_section=process.metadata.get("manual_section"), metadata_json=metadata,
+        forms=frozen_forms, deployed_by=actor.username, deployed_at=ctx.now(),
+    )
+    session.add(row)
+    session.flush()
+    from . import schedules  # late: schedules starts cases, which needs this module
 
-            schedules.register_version(session, key, process, row.version, ctx.now())
-            return _version_dict(row), True
-    except IntegrityError:
-        raise Conflict("another version of this process was deployed at the same moment; try again") from None
+    schedules.register_version(session, key, process, row.version, ctx.now())
+    return _version_dict(row), True
 
 
 def _latest(session: Session, key: str) -> ProcessVersion | None:

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app import engine
 from app.store.models import Attachment, Case, Group, Membership, Task, User
+from app.store.ui_models import TaskDraft
 
-from . import access, assignees, casework, forms, history, hooks
+from . import access, assignees, attachments, blob_store, casework, forms, history, hooks
 from .actors import Actor
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, Invalid, NotFound
@@ -138,10 +139,13 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
     """Submit a step's form: checked against its JSON Schema (and a field naming who does a later step
     against the members of that step's group), then the workflow moves on.
 
+    One transaction, through the API and the pages alike: the files sent with the form (attachments.Upload
+    in place of their ids), their `attachment_added` events, the step and the removal of the step's drafts
+    commit together or not at all, and the files are put in place on disk only once it committed.
     Two people completing one step at once: one wins, the other gets a conflict; never both.
     """
     now = ctx.now()
-    with ctx.write() as session:
+    with blob_store.pending(ctx.attachments_dir) as blobs, ctx.write() as session:
         task, case = _get_task(session, actor, task_id)
         access.require_work_on(actor, task)
         _require_open(task)
@@ -150,6 +154,13 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
             raise Conflict(f"the step is held by {task.assignee}")
         form = _form_of(ctx, case, task)
         choices = assignees.choices_for(session, casework.processes.compiled(case.version), task, form)
+        loaded = None
+        if attachments.uploads_in(data):
+            _refuse_before_writing(form, choices, data)
+            # Recording the files updates the case row (its last event time), which moves its lock
+            # version: take the workflow from the cache while its key still holds.
+            loaded = casework.load_workflow(ctx, case)
+            data = attachments.record_uploads(session, ctx, blobs, actor, case, data, now)
         data = assignees.validate(form, choices, data)
         _check_attachments(session, case, forms.attachment_fields(form, data))
         task.status, task.assignee = "completed", actor.username
@@ -158,12 +169,28 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
         step = casework.run_step(
             ctx, session, case, actor.username, "task_completed", now,
             lambda wf, seed: engine.complete(wf, task.engine_id, data, now, seed),
-            data=data, task_spec_id=task.spec_id, task_engine_id=task.engine_id)
+            data=data, task_spec_id=task.spec_id, task_engine_id=task.engine_id, loaded=loaded)
+        # Everyone's drafts of the step: it is closed now, so none of them can be sent any more.
+        session.execute(delete(TaskDraft).where(TaskDraft.task_id == task.id))
         session.flush()
         result = case_dict(case, step.open_tasks)
     casework.remember(ctx, case, step.workflow)
     hooks.emit(hooks.step_completed, case=result)
     return result
+
+
+def _refuse_before_writing(form: dict[str, Any] | None, choices, data: Any) -> None:
+    """Refuse a submission with files before writing any: a file of a refused type and a field left empty
+    or wrong are named together, each beside its field."""
+    problems = attachments.type_refusals(attachments.uploads_in(data))
+    try:
+        # Each file stands in as an attachment id for the check; its real id comes once it is recorded.
+        assignees.validate(form, choices, attachments.with_stand_in_ids(data))
+    except Invalid as exc:
+        for field, messages in exc.fields.items():
+            problems.setdefault(field, []).extend(messages)
+    if problems:
+        raise Invalid("some fields are missing or wrong: " + ", ".join(sorted(problems)), problems)
 
 
 def _check_attachments(session: Session, case: Case, refs: list[tuple[str, str]]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from app.services.errors import Invalid, InvalidDiagramError, ServiceError
+from app.services.errors import InvalidDiagramError, ServiceError
 
 
 def error_body(code: str, message: str, **extra) -> dict:
@@ -15,7 +15,7 @@ def error_body(code: str, message: str, **extra) -> dict:
 
 def service_error_response(exc: ServiceError):
     extra = {}
-    if isinstance(exc, Invalid) and exc.fields:
+    if exc.fields:
         extra["fields"] = exc.fields
     if isinstance(exc, InvalidDiagramError):
         extra["details"] = exc.details

@@ -205,7 +205,8 @@ def test_after_sending_a_step_the_next_one_opens_when_it_is_mine(as_user, ctx, p
 
 def test_a_step_done_again_after_the_committee_sends_it_back_starts_from_what_the_case_holds(
         as_user, ctx, people, clock):
-    from ..stories import draft_from as _draft_from, through_hearing as _through_hearing
+    from ..stories import draft_from as _draft_from
+    from ..stories import through_hearing as _through_hearing
 
     plan, _ = _step(ctx, people, "development_plan", "review_mission")
     _draft_from(plan, "review_mission")
@@ -218,11 +219,14 @@ def test_a_step_done_again_after_the_committee_sends_it_back_starts_from_what_th
     assert f">{vision}</textarea>" in html, "the revision starts from the earlier text"
 
 
-def test_a_file_sent_with_a_refused_form_stays_chosen_when_the_form_comes_back(as_user, ctx, people):
+def test_a_file_sent_with_a_refused_form_is_not_kept_and_the_page_asks_for_it_again(as_user, ctx, people):
     _, task_id = _step(ctx, people)
     plan1 = as_user("plan1")
     plan1.get(f"/tasks/{task_id}")
     form = {**REQUEST, "reason": "", "action": "complete",
             "supporting_document__upload": (io.BytesIO(b"%PDF-1.4 memo"), "บันทึก.pdf")}
     assert plan1.post(f"/tasks/{task_id}", form, content_type="multipart/form-data").status_code == 400
-    assert re.search(r'<option value="\d+" selected>บันทึก.pdf</option>', plan1.text())
+    html = plan1.text()
+    assert ">บันทึก.pdf</option>" not in html, "the file went with the refused form: it is no file of the case"
+    assert re.search(r'id="err-supporting_document">กรุณาเลือกไฟล์ “บันทึก.pdf” อีกครั้ง', html)
+    assert 'href="#f-supporting_document">' in html, "the summary names the field to fill again"

@@ -4,12 +4,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.services import diagram_check, diagram_drafts, processes
+from app.services import diagram_check, diagram_drafts, processes, schedules
 from app.services.errors import Forbidden, InvalidDiagramError, NotFound, TooLarge
 from app.store.models import ProcessVersion
 
 from ..diagrams import name_then_act
 from ..editor_samples import BUDGET_TRANSFER, budget_transfer_v2, without_lane
+from ..transactions import watching
 
 
 def _versions(ctx, key="budget_transfer") -> int:
@@ -130,3 +131,38 @@ def test_a_field_naming_who_does_a_schools_step_must_be_filled_in_by_that_school
                               "reviewer")
     assert [p for p in processes.check_diagram(ctx, people["owner"], "school_review", by_school)
             if "reviewer" in p["message"]] == []
+
+
+def test_a_draft_deploy_is_one_transaction_that_keeps_the_draft_when_it_fails(ctx, people, monkeypatch):
+    owner = people["owner"]
+    diagram_drafts.save_draft(ctx, owner, "budget_transfer", budget_transfer_v2(), base_version=1)
+    before = _versions(ctx)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("registering the new version's schedules failed")
+
+    monkeypatch.setattr(schedules, "register_version", broken)  # after the version's row is written
+    with watching(ctx) as seen, pytest.raises(RuntimeError):
+        diagram_drafts.deploy_draft(ctx, owner, "budget_transfer")
+    assert any("process_versions" in tables for tables in seen.rolled_back), "written, then undone"
+    assert seen.writing() == [] and _versions(ctx) == before
+    assert diagram_drafts.load_draft(ctx, owner, "budget_transfer")["xml"].encode() == budget_transfer_v2()
+
+    monkeypatch.undo()
+    with watching(ctx) as seen:
+        version, created = diagram_drafts.deploy_draft(ctx, owner, "budget_transfer")
+    (written,) = seen.writing()
+    assert {"process_versions", "diagram_drafts"} <= written, "the version and the draft's removal in one commit"
+    assert created and version["version"] == before + 1 and _versions(ctx) == before + 1
+    assert diagram_drafts.list_drafts(ctx, owner) == []
+
+
+def test_a_draft_refused_by_the_check_stays_and_adds_no_version(ctx, people):
+    owner = people["owner"]
+    broken = without_lane(budget_transfer_v2(), "notify_requester")
+    diagram_drafts.save_draft(ctx, owner, "budget_transfer", broken)
+    before = _versions(ctx)
+    with watching(ctx) as seen, pytest.raises(InvalidDiagramError):
+        diagram_drafts.deploy_draft(ctx, owner, "budget_transfer")
+    assert seen.writing() == [] and _versions(ctx) == before
+    assert diagram_drafts.load_draft(ctx, owner, "budget_transfer")["xml"].encode() == broken

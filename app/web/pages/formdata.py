@@ -19,7 +19,7 @@ from .widgets import ordered_fields, widget_of
 
 MISSING = object()
 MAX_ROWS = 500
-Upload = Callable[[str, FileStorage], str]  # (field path, file) -> attachment id
+Upload = Callable[[str, FileStorage], Any]  # (field path, file) -> what the data holds in its place
 _ROW_KEY = re.compile(r"^(\d{1,4})\.")
 
 

@@ -6,10 +6,11 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from werkzeug.datastructures import FileStorage
 
 from app.services import attachments, casefile, drafts, tasks
 from app.services.actors import Actor
-from app.services.errors import Invalid, ServiceError
+from app.services.errors import Invalid, ServiceError, StorageFull, TooLarge
 
 from ..auth import current_actor, services
 from . import formdata, pages
@@ -39,19 +40,22 @@ def step(task_id: int):
     return _render(view, _initial_values(view) if view["may_work"] else {})
 
 
-def _uploader(actor: Actor, case_id: int, problems: dict[str, list[str]], uploaded: list[str]):
-    """Attach each file sent with the form to the case; its id goes into the data, a refusal beside the field."""
-    def upload(path: str, sent) -> str:
-        try:
-            row = attachments.attach_file(services(), actor, case_id, sent.filename or "file", sent.mimetype,
-                                          sent.stream)
-        except ServiceError as exc:
-            messages = [m for ms in getattr(exc, "fields", {}).values() for m in ms] or [exc.message]
-            problems[path] = messages
-            return ""
-        uploaded.append(str(row["id"]))
-        return str(row["id"])
-    return upload
+def _received(path: str, sent: FileStorage) -> attachments.Upload:
+    """A file sent with the form, held in its field's place; the use case attaches it when it accepts the form."""
+    return attachments.Upload(sent.filename or "file", sent.mimetype, sent.stream, field=path)
+
+
+def _refused(view: dict[str, Any], data: dict[str, Any], exc: ServiceError):
+    """The form back with each refusal beside its field. Nothing sent with it was kept, so each file the
+    browser cannot offer again is named beside its field, to be chosen again."""
+    errors = {field: list(messages) for field, messages in exc.fields.items()} or {"_form": [exc.message]}
+    uploads = attachments.uploads_in(data)
+    for upload in uploads:
+        if upload.field not in errors:
+            errors[upload.field] = [_("Choose the file “%(name)s” again: files are kept only with a form that "
+                                      "is accepted.", name=attachments.safe_filename(upload.filename))]
+    values = attachments.with_ids(data, {id(upload): "" for upload in uploads})
+    return _render(view, values, errors, exc.status)
 
 
 def _next_step_for(actor: Actor, case: dict[str, Any]) -> int | None:
@@ -66,24 +70,19 @@ def _next_step_for(actor: Actor, case: dict[str, Any]) -> int | None:
 def submit_step(task_id: int):
     actor = current_actor()
     view = casefile.step_view(services(), actor, task_id)
-    problems: dict[str, list[str]] = {}
-    uploaded: list[str] = []
-    data = formdata.parse(view["task"]["form"], request.form, request.files,
-                          _uploader(actor, view["case"]["id"], problems, uploaded))
+    data = formdata.parse(view["task"]["form"], request.form, request.files, _received)
     data = {k: v for k, v in data.items() if v != ""}
-    if uploaded:  # offer the files just uploaded when the form comes back
-        view["attachments"] = attachments.list_attachments(services(), actor, view["case"]["id"])
-    if problems:
-        return _render(view, data, problems, 400)
-    if request.form.get("action") == "draft":
-        drafts.save_draft(services(), actor, task_id, data)
+    saving = request.form.get("action") == "draft"
+    try:
+        if saving:
+            drafts.save_draft(services(), actor, task_id, data)
+        else:
+            case = tasks.complete(services(), actor, task_id, data)
+    except (Invalid, TooLarge, StorageFull) as exc:
+        return _refused(view, data, exc)
+    if saving:
         flash(_("Draft saved. Only you can see it until you send the step."), "success")
         return redirect(url_for("pages.step", task_id=task_id))
-    try:
-        case = drafts.complete(services(), actor, task_id, data)
-    except Invalid as exc:
-        errors = exc.fields or {"_form": [exc.message]}
-        return _render(view, data, errors, 400)
     flash(_("Step “%(name)s” of case %(number)s was sent.", name=view["task"]["name"],
             number=view["case"]["number"]), "success")
     following = _next_step_for(actor, case)
