@@ -28,6 +28,13 @@ from .runtime import (
 )
 from .serializer import STATE_FORMAT, digest, dump, json_safe, load, upgrade_state
 from .start_timers import StartSchedule, schedule_of
+from .state import Chunk, Saved, StateMismatch
+from .state import digest as flat_digest
+from .state import full_text as flat_full_text
+from .state import load as load_flat
+from .state import save as save_flat
+from .state import upgrade as upgrade_to_flat
+from .state_records import FORMAT as FLAT_STATE_FORMAT
 
 __all__ = [
     "ASSIGNEE_FIELD",
@@ -37,6 +44,8 @@ __all__ = [
     "HumanTask", "attach", "cancel", "case_data", "complete", "deliver_message", "fire_timers",
     "is_completed", "next_timer_at", "path_of", "ready_human_tasks", "start", "waiting_messages", "STATE_FORMAT",
     "digest", "dump", "json_safe", "load", "upgrade_state", "StartSchedule", "schedule_of",
+    "FLAT_STATE_FORMAT", "Chunk", "Saved", "StateMismatch", "flat_digest", "flat_full_text", "load_flat", "save_flat",
+    "upgrade_to_flat",
 ]
 
 # The diagram editor: the check's extra rules, element diffs, case migration and imports.

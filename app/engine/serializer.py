@@ -12,9 +12,11 @@ one that ran in memory (multi-instance steps merge their items differently), and
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import hashlib
 import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -79,13 +81,18 @@ def _canonical(workflow_dct: dict[str, Any]) -> dict[str, Any]:
     """Sort the keys inside a (sub)workflow's data and each task's data, keeping the tasks' own order."""
     workflow_dct["data"] = _sorted(workflow_dct["data"])
     for task in workflow_dct["tasks"].values():
-        for name in ("data", "delta", "internal_data"):
-            if name in task:
-                task[name] = _sorted(task[name])
-        if task.get("delta", {}).get("deletions"):
-            # A set of keys, listed in the parent's data order: sorted like the data itself.
-            task["delta"]["deletions"] = sorted(task["delta"]["deletions"])
+        _canonical_task(task)
     return workflow_dct
+
+
+def _canonical_task(task: dict[str, Any]) -> dict[str, Any]:
+    for name in ("data", "delta", "internal_data"):
+        if name in task:
+            task[name] = _sorted(task[name])
+    if task.get("delta", {}).get("deletions"):
+        # A set of keys, listed in the parent's data order: sorted like the data itself.
+        task["delta"]["deletions"] = sorted(task["delta"]["deletions"])
+    return task
 
 
 _config = dict(SPIFF_CONFIG)
@@ -96,30 +103,85 @@ _config[CaseSubWorkflow] = _SubWorkflowConverter
 _serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 
 
-def dump(workflow: BpmnWorkflow) -> str:
-    """The workflow's state as canonical JSON text (sorted keys, Thai kept as is)."""
+@contextlib.contextmanager
+def encoding() -> Iterator[None]:
+    """Convert and encode as `dump` does (the registry leaves typed values to the JSON encoder)."""
     registry = _serializer.registry
     registry._encoder_mode = True
     try:
-        dct = _serializer.to_dict(workflow)
-        dct[_serializer.VERSION_KEY] = _serializer.VERSION
-        # Not sort_keys: tasks must stay parent-first, since each task stores its data as a delta.
-        return json.dumps(dct, cls=_serializer._encoder_cls, separators=(",", ":"),
-                          ensure_ascii=False)
+        yield
     finally:
         registry._encoder_mode = False
 
 
+def encode(value: Any) -> str:
+    """JSON text as `dump` writes it: compact, Thai kept as is, typed values through the registry."""
+    return json.dumps(value, cls=_serializer._encoder_cls, separators=(",", ":"), ensure_ascii=False)
+
+
+def dump(workflow: BpmnWorkflow) -> str:
+    """The workflow's state as canonical JSON text (sorted keys, Thai kept as is)."""
+    with encoding():
+        dct = _serializer.to_dict(workflow)
+        dct[_serializer.VERSION_KEY] = _serializer.VERSION
+        # Not sort_keys: tasks must stay parent-first, since each task stores its data as a delta.
+        return encode(dct)
+
+
+def task_record(task) -> dict[str, Any]:
+    """One task as `dump` writes it inside its workflow's `tasks` (call within `encoding()`)."""
+    return _canonical_task(_serializer.registry.convert(task))
+
+
+def header_record(workflow) -> dict[str, Any]:
+    """A (sub)workflow as `dump` writes it, less its tasks and the top's subprocesses and events.
+
+    The keys are those of SpiffWorkflow 3.2's converters, in their order (call within `encoding()`).
+    """
+    registry = _serializer.registry
+    dct: dict[str, Any] = {
+        "data": _sorted(registry.convert(registry.clean(workflow.data))),
+        "correlations": workflow.correlations,
+        "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+        "success": workflow.success,
+        "completed": workflow.completed,
+        "root": str(workflow.task_tree.id),
+    }
+    if workflow.top_workflow is not workflow:
+        dct["parent_task_id"] = str(workflow.parent_task_id)
+        dct["spec"] = workflow.spec.name
+    dct["typename"] = registry.typenames[type(workflow)]
+    return dct
+
+
+def pending_events(workflow) -> Any:
+    """The top workflow's pending BPMN events as `dump` writes them (call within `encoding()`)."""
+    return _serializer.registry.convert(workflow.bpmn_events)
+
+
+SERIALIZER_VERSION_KEY, SERIALIZER_VERSION = _serializer.VERSION_KEY, _serializer.VERSION
+
+
 def load(process: CompiledProcess, text: str) -> BpmnWorkflow:
     """Rebuild a workflow from `dump`'s text on the parsed spec of its version."""
+    return load_dict(process, json.loads(text))
+
+
+def load_dict(process: CompiledProcess, dct: dict[str, Any]) -> BpmnWorkflow:
+    """Rebuild a workflow from `dump`'s text already parsed (the dict is consumed)."""
     token = _loading.set(process)
     try:
-        dct = json.loads(text)
         _serializer.migrate(dct)
         workflow = _serializer.from_dict(dct)
     finally:
         _loading.reset(token)
     return workflow
+
+
+def migrate_dict(dct: dict[str, Any]) -> None:
+    """Bring a parsed state written by an older SpiffWorkflow to the current serializer version."""
+    _serializer.migrate(dct)
+    dct[_serializer.VERSION_KEY] = _serializer.VERSION
 
 
 def digest(text: str) -> str:

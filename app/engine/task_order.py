@@ -14,11 +14,13 @@ from functools import cmp_to_key
 
 from SpiffWorkflow.util.task import TaskState
 
+from .ledger import OrderedTable
+
 _FINISHED = TaskState.FINISHED_MASK
 
 
-class TaskTable(dict):
-    """A workflow's `tasks` mapping that remembers which tasks were added since it was last read."""
+class TaskTable(OrderedTable):
+    """A workflow's `tasks` table that also remembers which tasks were added since it was last read."""
 
     __slots__ = ("added",)
 
@@ -34,11 +36,14 @@ class TaskTable(dict):
 def open_tasks(workflow) -> list:
     """The workflow's unfinished tasks (its own, not its subprocesses'), in the order of its task table."""
     table = workflow.tasks
-    index = getattr(workflow, "_planflow_open", None)
-    if type(table) is not TaskTable or index is None:
-        # A table just loaded or replaced: index it once from scratch.
-        table = workflow.tasks = TaskTable(table)
-        index = workflow._planflow_open = {}
+    if not isinstance(table, TaskTable):
+        table = workflow.tasks = TaskTable(table)  # a workflow of the library's own class
+    indexed = getattr(workflow, "_planflow_open", None)
+    if indexed is None or indexed[0] is not table:
+        # A table just loaded, or tasks just reset: index it once from scratch.
+        indexed = workflow._planflow_open = (table, {})
+        table.added = list(table.values())
+    index = indexed[1]
     if table.added:
         for task in table.added:
             index[task.id] = task

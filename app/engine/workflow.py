@@ -16,6 +16,7 @@ from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from . import budget, task_order
+from .ledger import OrderedTable, Tracked
 
 _READY, _WAITING = TaskState.READY, TaskState.WAITING
 
@@ -62,6 +63,10 @@ def _same(found, walked, what: str) -> None:
 class CaseWorkflow(BpmnWorkflow):
     """The top workflow of a case."""
 
+    # Tables that number their entries in creation order (see `ledger.py`), from the first task on.
+    tasks = Tracked(task_order.TaskTable)
+    subprocesses = Tracked(OrderedTable)
+
     def create_subprocess(self, my_task, spec_name):
         budget.enter_call(my_task.workflow.depth + 1, my_task)
         subprocess = CaseSubWorkflow(self.subprocess_specs[spec_name], parent_task_id=my_task.id,
@@ -106,6 +111,8 @@ class CaseWorkflow(BpmnWorkflow):
 
 class CaseSubWorkflow(BpmnSubWorkflow):
     """A subprocess (call activity or embedded subprocess) of a case."""
+
+    tasks = Tracked(task_order.TaskTable)
 
     def update_waiting_tasks(self):
         _update_waiting(self)
