@@ -1,7 +1,15 @@
 """The only package that imports SpiffWorkflow: diagrams in, workflow state and human steps out."""
 from .budget import Limits as EngineLimits
 from .budget import configure as configure_limits
-from .diagram import CompiledProcess, MessageInfo, UserTaskInfo, called_processes, compile_diagram, sha256_of
+from .diagram import (
+    CatchEventInfo,
+    CompiledProcess,
+    MessageInfo,
+    UserTaskInfo,
+    called_processes,
+    compile_diagram,
+    sha256_of,
+)
 from .errors import EngineError, EngineStall, InvalidDiagram, NotWaiting, Problem, RunTooLong, StepFailed, TaskNotReady
 from .runtime import (
     HumanTask,
@@ -20,14 +28,17 @@ from .runtime import (
 )
 from .serializer import STATE_FORMAT, digest, dump, json_safe, load, upgrade_state
 from .start_timers import StartSchedule, schedule_of
+from .waiting import Wait, waiting_for
 
 __all__ = [
-    "CompiledProcess", "MessageInfo", "UserTaskInfo", "called_processes", "compile_diagram", "sha256_of",
+    "CatchEventInfo", "CompiledProcess", "MessageInfo", "UserTaskInfo", "called_processes", "compile_diagram",
+    "sha256_of",
     "EngineLimits", "configure_limits", "EngineError", "EngineStall", "InvalidDiagram", "NotWaiting", "Problem",
     "RunTooLong", "StepFailed", "TaskNotReady",
     "HumanTask", "attach", "cancel", "case_data", "complete", "deliver_message", "fire_timers",
     "is_completed", "next_timer_at", "path_of", "ready_human_tasks", "start", "waiting_messages", "STATE_FORMAT",
     "digest", "dump", "json_safe", "load", "upgrade_state", "StartSchedule", "schedule_of",
+    "Wait", "waiting_for",
 ]
 
 # The diagram editor: the check's extra rules, element diffs, case migration and imports.

@@ -15,7 +15,7 @@ from .actors import Actor
 from .cases import may_start
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, Invalid
-from .views import case_dict
+from .views import case_dict, message_form
 
 MAX_NAME = 200
 
@@ -30,6 +30,7 @@ def deliver_message(ctx: ServiceContext, actor: Actor, case_id: int, name: str, 
         case = access.get_visible_case(session, actor, case_id)
         # Those who may start the process (its lanes other than schools, supervisors, administrators)
         # are the case's staff: they are the ones who receive its incoming letters.
+        access.require_may_write(actor)
         if not may_start(actor, case.version):
             raise Forbidden("only staff of the case's groups and supervisors may record a message for it")
         process = processes.compiled(case.version)
@@ -40,14 +41,13 @@ def deliver_message(ctx: ServiceContext, actor: Actor, case_id: int, name: str, 
                           f"(it receives: {known})", {"name": ["ไม่มีข้อความนี้ในกระบวนงาน (unknown message)"]})
         if case.status != "running":
             raise Conflict(f"the case is {case.status}")
-        schema = case.version.forms.get(expected.form) if expected.form else {"type": "object"}
-        payload = forms.validate(schema, data)
+        payload = forms.validate(message_form(ctx.workflow_cache.forms(case.version), expected.form), data)
         step = casework.run_step(
             ctx, session, case, actor.username, "message_received", now,
             lambda wf, seed: engine.deliver_message(wf, name, payload, now, seed),
             data={"name": name, "data": engine.json_safe(payload)},
             task_spec_id=expected.element_ids[0] if len(expected.element_ids) == 1 else None)
         session.flush()
-        result = case_dict(case, step.open_tasks)
+        result = case_dict(case, step.open_tasks, waits=step.waits)
     casework.remember(ctx, case, step.workflow)
     return result

@@ -155,7 +155,7 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
             lambda wf, seed: engine.complete(wf, task.engine_id, data, now, seed),
             data=data, task_spec_id=task.spec_id, task_engine_id=task.engine_id)
         session.flush()
-        result = case_dict(case, step.open_tasks)
+        result = case_dict(case, step.open_tasks, waits=step.waits)
     casework.remember(ctx, case, step.workflow)
     hooks.emit(hooks.step_completed, case=result)
     return result

@@ -39,8 +39,9 @@ def step(task_id: int):
     return _render(view, _initial_values(view) if view["may_work"] else {})
 
 
-def _uploader(actor: Actor, case_id: int, problems: dict[str, list[str]], uploaded: list[str]):
-    """Attach each file sent with the form to the case; its id goes into the data, a refusal beside the field."""
+def uploader(actor: Actor, case_id: int, problems: dict[str, list[str]], uploaded: list[str]):
+    """Attach each file sent with a form (a step's, a message's) to the case; its id goes into the data, a
+    refusal beside the field."""
     def upload(path: str, sent) -> str:
         try:
             row = attachments.attach_file(services(), actor, case_id, sent.filename or "file", sent.mimetype,
@@ -54,7 +55,8 @@ def _uploader(actor: Actor, case_id: int, problems: dict[str, list[str]], upload
     return upload
 
 
-def _next_step_for(actor: Actor, case: dict[str, Any]) -> int | None:
+def next_step_for(actor: Actor, case: dict[str, Any]) -> int | None:
+    """The first open step of the case that the actor holds or may claim, if any."""
     for task in case.get("open_tasks", []):
         if task["assignee"] == actor.username or (task["assignee"] is None and actor.in_group(task["group"])):
             return task["id"]
@@ -69,7 +71,7 @@ def submit_step(task_id: int):
     problems: dict[str, list[str]] = {}
     uploaded: list[str] = []
     data = formdata.parse(view["task"]["form"], request.form, request.files,
-                          _uploader(actor, view["case"]["id"], problems, uploaded))
+                          uploader(actor, view["case"]["id"], problems, uploaded))
     data = {k: v for k, v in data.items() if v != ""}
     if uploaded:  # offer the files just uploaded when the form comes back
         view["attachments"] = attachments.list_attachments(services(), actor, view["case"]["id"])
@@ -86,7 +88,7 @@ def submit_step(task_id: int):
         return _render(view, data, errors, 400)
     flash(_("Step “%(name)s” of case %(number)s was sent.", name=view["task"]["name"],
             number=view["case"]["number"]), "success")
-    following = _next_step_for(actor, case)
+    following = next_step_for(actor, case)
     if following is not None:
         flash(_("The next step is yours to do."), "info")
         return redirect(url_for("pages.step", task_id=following))
