@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, joinedload
 
-from app.store.models import Attachment, Case, CaseWait, Event, Group, Membership, ProcessVersion, Task, User
+from app.store.models import Attachment, Case, Event, Group, Membership, ProcessVersion, Task, User
 from app.store.ui_models import TaskDraft
 
 from . import access, cases, casework, processes, waits
@@ -113,7 +113,7 @@ def _open_step_dict(task: Task, case: Case, actor: Actor, now) -> dict[str, Any]
     return row
 
 
-def _waiting_dicts(ctx: ServiceContext, actor: Actor, case: Case, rows: list[CaseWait]) -> list[dict[str, Any]]:
+def _waiting_dicts(ctx: ServiceContext, actor: Actor, case: Case, rows: list) -> list[dict[str, Any]]:
     """The case's waits as the page shows them. A message carries its form, and whether the actor may record
     it: the rule of `POST /cases/{id}/messages` (the process's staff; never an auditor) on a running case."""
     if not rows:
@@ -189,13 +189,15 @@ def step_view(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]
 
 
 def _latest_submissions(session: Session, case: Case, exclude: str | None) -> list[dict[str, Any]]:
-    """The last data submitted at each earlier step, in the order the steps were done."""
+    """The last data submitted at each earlier step, and recorded with each message the case received (OBEC's
+    notice, which the next step works from), in the order they happened."""
     latest: dict[str, Event] = {}
-    for event in session.scalars(select(Event).where(Event.case_id == case.id, Event.kind == "task_completed")
-                                 .order_by(Event.seq)):
+    for event in session.scalars(select(Event).where(Event.case_id == case.id, Event.kind.in_(DONE_KINDS),
+                                                     Event.task_spec_id.is_not(None)).order_by(Event.seq)):
         latest.pop(event.task_spec_id, None)  # a step done again (a revision loop) moves to the end
         latest[event.task_spec_id] = event
-    return [{"spec_id": e.task_spec_id, "at": e.at, "actor": e.actor, "data": e.data,
+    return [{"spec_id": e.task_spec_id, "at": e.at, "actor": e.actor,
+             "data": e.data.get("data") if e.kind == "message_received" else e.data,
              "step": _step_info(case.version, e.task_spec_id)}
             for e in latest.values() if e.task_spec_id != exclude]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row
+
 from app.store.models import Case, CaseWait, Task
 
 
@@ -23,8 +25,9 @@ def task_dict(task: Task, case: Case | None = None) -> dict[str, Any]:
     return result
 
 
-def wait_dict(row: CaseWait, forms: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A message or timer the case waits on; with the version's `forms`, a message's form as its JSON Schema."""
+def wait_dict(row: CaseWait | Row, forms: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A message or timer the case waits on (a CaseWait, or a row of its columns); with the version's `forms`,
+    a message's form as its JSON Schema."""
     result = {"kind": row.kind, "element_id": row.element_id, "name": row.name, "name_en": row.name_en,
               "lane": row.lane, "since": iso(row.since)}
     if row.kind == "message":
@@ -41,7 +44,7 @@ def message_form(forms: dict[str, Any], form_name: str | None) -> dict[str, Any]
     return (forms.get(form_name) if form_name else None) or {"type": "object"}
 
 
-def case_dict(case: Case, open_tasks: list[Task], with_data: bool = False, waits: list[CaseWait] | None = None,
+def case_dict(case: Case, open_tasks: list[Task], with_data: bool = False, waits: list[CaseWait | Row] | None = None,
               forms: dict[str, Any] | None = None) -> dict[str, Any]:
     """API.md's case; `waiting_for` lists the messages and timers it waits on (`waits`), with each message's
     form as a JSON Schema when the version's `forms` are given."""

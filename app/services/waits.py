@@ -51,22 +51,29 @@ def project(session: Session, case: Case, process: engine.CompiledProcess, workf
     return current
 
 
-def of_case(session: Session, case_id: int) -> list[CaseWait]:
+# What the case JSON shows of a wait, read as plain rows (lists and the dashboard read many; no ORM objects).
+_SHOWN = (CaseWait.case_id, CaseWait.kind, CaseWait.element_id, CaseWait.name, CaseWait.name_en, CaseWait.lane,
+          CaseWait.message, CaseWait.form, CaseWait.since, CaseWait.due_at)
+_ORDER = (CaseWait.since, CaseWait.element_id, CaseWait.id)
+
+
+def of_case(session: Session, case_id: int) -> list:
     """The case's waits as last projected, the longest-waiting first."""
-    return list(session.scalars(select(CaseWait).where(CaseWait.case_id == case_id)
-                                .order_by(CaseWait.since, CaseWait.element_id, CaseWait.id)))
+    return list(session.execute(select(*_SHOWN).where(CaseWait.case_id == case_id).order_by(*_ORDER)))
 
 
-def of_cases(session: Session, case_ids) -> dict[int, list[CaseWait]]:
-    """The waits of several cases (a list's page; `case_ids` may be a subquery), by case."""
-    found: dict[int, list[CaseWait]] = {}
-    for row in session.scalars(select(CaseWait).where(CaseWait.case_id.in_(case_ids))
-                               .order_by(CaseWait.since, CaseWait.element_id, CaseWait.id)):
+def of_cases(session: Session, case_ids: list[int]) -> dict[int, list]:
+    """The waits of several cases (a list's page), by case."""
+    found: dict[int, list] = {}
+    if not case_ids:
+        return found
+    for row in session.execute(select(*_SHOWN).where(CaseWait.case_id.in_(case_ids)).order_by(*_ORDER)):
         found.setdefault(row.case_id, []).append(row)
     return found
 
 
-def timer_overdue(row: CaseWait, now: datetime) -> bool:
+def timer_overdue(row, now: datetime) -> bool:
+    """A timer wait (a CaseWait or a row of its columns) still waiting TIMER_GRACE after its due time."""
     return row.kind == "timer" and row.due_at is not None and row.due_at + TIMER_GRACE < now
 
 
@@ -95,6 +102,6 @@ def stalled_messages(cutoff: datetime):
 
 def overdue_timers(now: datetime):
     """Timer waits past due (see TIMER_GRACE) of running cases, the most overdue first, with their case's columns."""
-    return (select(CaseWait, Case.number, Case.title, Case.process_key).join(Case, Case.id == CaseWait.case_id)
+    return (select(*_SHOWN, Case.number, Case.title, Case.process_key).join(Case, Case.id == CaseWait.case_id)
             .where(CaseWait.kind == "timer", CaseWait.due_at < now - TIMER_GRACE, Case.status == "running")
             .order_by(CaseWait.due_at))

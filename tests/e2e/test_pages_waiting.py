@@ -84,6 +84,8 @@ def test_plan_staff_record_the_notice_from_the_case_page_and_the_case_moves_on(a
     last = api.history(agreement.id)[-1]
     assert (last["kind"], last["actor"], last["data"]["name"]) == ("message_received", "plan2", "obec_allocation")
     assert done.headers["Location"].endswith(f"/tasks/{case['open_tasks'][0]['id']}"), "plan staff's next step"
+    earlier = plan2.text(plan2.get(done.headers["Location"])).split('id="earlier-h"')[1]
+    assert "รับแจ้งการจัดสรรงบประมาณจาก สพฐ." in earlier and "ศธ 04002/ว5678" in earlier, "the notice, to work from"
     html = plan2.text(plan2.get(f"/cases/{agreement.id}"))
     assert "กำลังรอ" not in html and "บันทึกการรับหนังสือ/ข้อความ" in html
     assert api.as_("auditor").get(f"/cases/{agreement.id}/verify").get_json()["replay_ok"] is True
