@@ -94,6 +94,16 @@ def test_plan_staff_record_the_notice_from_the_case_page_and_the_case_moves_on(a
     assert again.status_code == 302 and len(api.history(agreement.id)) == events + 1, "recorded once"
 
 
+def test_in_english_the_case_page_names_the_notice_by_its_english_title(start, clock, as_user):
+    agreement = _agreement_waiting_for_obec(start, clock)
+    plan1 = as_user("plan1")
+    plan1.post("/language", {"lang": "en"})
+    html = plan1.text(plan1.get(f"/cases/{agreement.id}"))
+    assert "Waiting for OBEC&#39;s allocation notice since 3 Dec 2026" in html
+    assert "Record OBEC&#39;s allocation notice" in html and "Allocation notice number" in html
+    plan1.post("/language", {"lang": "th"})
+
+
 def test_an_auditor_and_a_school_see_the_wait_but_no_form_and_cannot_post_it(api, start, clock, as_user):
     agreement = _agreement_waiting_for_obec(start, clock)
     before = api.snapshot(agreement.id)
