@@ -3,6 +3,7 @@ from .budget import Limits as EngineLimits
 from .budget import configure as configure_limits
 from .diagram import (
     ASSIGNEE_FIELD,
+    CatchEventInfo,
     CompiledProcess,
     MessageInfo,
     UserTaskInfo,
@@ -35,10 +36,12 @@ from .state import load as load_flat
 from .state import save as save_flat
 from .state import upgrade as upgrade_to_flat
 from .state_records import FORMAT as FLAT_STATE_FORMAT
+from .waiting import Wait, waiting_for
 
 __all__ = [
     "ASSIGNEE_FIELD",
-    "CompiledProcess", "MessageInfo", "UserTaskInfo", "called_processes", "compile_diagram", "sha256_of",
+    "CatchEventInfo", "CompiledProcess", "MessageInfo", "UserTaskInfo", "called_processes", "compile_diagram",
+    "sha256_of",
     "EngineLimits", "configure_limits", "EngineError", "EngineStall", "InvalidDiagram", "NotWaiting", "Problem",
     "RunTooLong", "StepFailed", "TaskNotReady",
     "HumanTask", "attach", "cancel", "case_data", "complete", "deliver_message", "fire_timers",
@@ -46,6 +49,7 @@ __all__ = [
     "digest", "dump", "json_safe", "load", "upgrade_state", "StartSchedule", "schedule_of",
     "FLAT_STATE_FORMAT", "Chunk", "Saved", "StateMismatch", "flat_digest", "flat_full_text", "load_flat", "save_flat",
     "upgrade_to_flat",
+    "Wait", "waiting_for",
 ]
 
 # The diagram editor: the check's extra rules, element diffs, case migration and imports.

@@ -20,6 +20,7 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
@@ -57,6 +58,19 @@ class MessageInfo:
 
 
 @dataclass(frozen=True)
+class CatchEventInfo:
+    """An element a case can wait at: a message from outside (OBEC's notice) or a timer (a hearing closes)."""
+
+    element_id: str
+    kind: str  # "message" | "timer"
+    name: str
+    name_en: str | None
+    lane: str | None
+    message: str | None = None  # the message's name, for a message
+    form: str | None = None  # the form the message's data must satisfy (what the API checks it against)
+
+
+@dataclass(frozen=True)
 class CompiledProcess:
     """A deployed diagram, parsed and checked; shared by every case of its version."""
 
@@ -73,6 +87,7 @@ class CompiledProcess:
     messages: dict[str, MessageInfo] = field(default_factory=dict)
     # Case data fields that name who does a later step (a step's `assigneeField`) -> the steps they assign.
     assignee_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    catch_events: dict[str, CatchEventInfo] = field(default_factory=dict)  # by element id
 
     def user_task(self, element_id: str) -> UserTaskInfo | None:
         return self.user_tasks.get(element_id)
@@ -123,6 +138,7 @@ def _compile_cached(data: bytes, key: str | None,
     except (etree.LxmlError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InvalidDiagram([Problem(None, f"the diagram could not be parsed: {exc}")]) from None
     user_tasks = _user_tasks(spec, subprocess_specs)
+    messages = _messages(spec, subprocess_specs)
     return CompiledProcess(
         key=key or process.get("id"),
         sha256=sha256_of(data),
@@ -133,8 +149,9 @@ def _compile_cached(data: bytes, key: str | None,
         user_tasks=user_tasks,
         lanes=tuple(sorted({t.lane for t in user_tasks.values() if t.lane})),
         calls=tuple(k for k, _ in called_items),
-        messages=_messages(spec, subprocess_specs),
+        messages=messages,
         assignee_fields=_assignee_fields(user_tasks),
+        catch_events=_catch_events(spec, subprocess_specs, messages),
         has_timers=any(bool(r.xpath("//bpmn:timerEventDefinition", namespaces=xml.NS))
                        for r in (root, *called_roots.values())),
     )
@@ -266,4 +283,26 @@ def _messages(spec, subprocess_specs) -> dict[str, MessageInfo]:
             )
     if problems:
         raise InvalidDiagram(problems)
+    return found
+
+
+def _catch_events(spec, subprocess_specs, messages: dict[str, MessageInfo]) -> dict[str, CatchEventInfo]:
+    """Every message and timer catch event of the process and the processes it calls, by element id."""
+    found: dict[str, CatchEventInfo] = {}
+    for process_spec in [spec, *subprocess_specs.values()]:
+        for task_spec in process_spec.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            if not isinstance(task_spec, CatchingEvent) or not getattr(task_spec, "bpmn_id", None):
+                continue
+            if isinstance(definition, MessageEventDefinition):
+                known = messages.get(definition.name)
+                kind, message, form = "message", definition.name, known.form if known else None
+            elif isinstance(definition, TimerEventDefinition):
+                kind, message, form = "timer", None, None
+            else:
+                continue
+            props = (getattr(task_spec, "extensions", {}) or {}).get("properties", {}) or {}
+            found[task_spec.bpmn_id] = CatchEventInfo(
+                element_id=task_spec.bpmn_id, kind=kind, name=task_spec.bpmn_name or task_spec.bpmn_id,
+                name_en=props.get("nameEn"), lane=getattr(task_spec, "lane", None), message=message, form=form)
     return found

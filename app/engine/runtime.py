@@ -26,6 +26,7 @@ from . import budget, determinism, sandbox, start_timers, task_order
 from .diagram import CompiledProcess, UserTaskInfo
 from .errors import EngineStall, NotWaiting, StepFailed, TaskNotReady
 from .serializer import json_safe
+from .waiting import timer_due
 from .workflow import CaseWorkflow
 
 # SpiffWorkflow stops walking the task tree at depth 1000; a revise loop crosses that after ~250
@@ -273,13 +274,9 @@ def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
         if event.event_type not in ("TimerEventDefinition", "TimeDateEventDefinition",
                                     "DurationTimerEventDefinition", "CycleTimerEventDefinition"):
             continue
-        value = event.value
-        if isinstance(value, dict):
-            value = value.get("next")
-        try:
-            due.append(datetime.fromisoformat(str(value)))
-        except ValueError:
-            continue
+        moment = timer_due(event.value)
+        if moment is not None:
+            due.append(moment)
     return min(due) if due else None
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.store.models import Attachment, Case
 
-from . import access, blob_store, history
+from . import access, blob_store, forms, history
 from .actors import Actor
 from .blob_store import blob_path, human_size  # noqa: F401 - where the web layer and the tests find them
 from .context import ServiceContext
@@ -111,6 +111,19 @@ def with_stand_in_ids(data: Any) -> Any:
     return with_ids(data, {id(upload): "0" for upload in uploads_in(data)})
 
 
+def refuse_before_writing(validate, data: Any) -> None:
+    """Refuse a submission carrying files before writing any: a file of a refused type and a field left empty
+    or wrong (as `validate` checks the data, each file standing in as an id) are named together."""
+    problems = type_refusals(uploads_in(data))
+    try:
+        validate(with_stand_in_ids(data))
+    except Invalid as exc:
+        for field, messages in exc.fields.items():
+            problems.setdefault(field, []).extend(messages)
+    if problems:
+        raise Invalid("some fields are missing or wrong: " + ", ".join(sorted(problems)), problems)
+
+
 def record(session: Session, ctx: ServiceContext, blobs: blob_store.PendingBlobs, actor: Actor, case: Case,
            upload: Upload, now) -> Attachment:
     """Inside the caller's transaction: write the file (in place once it commits), add its row and its event."""
@@ -132,6 +145,17 @@ def record(session: Session, ctx: ServiceContext, blobs: blob_store.PendingBlobs
     # case row's version-checked UPDATE goes first, so a lost race is a 409, not a duplicate event number.
     session.flush()
     return row
+
+
+def require_files_of(session: Session, case: Case, form: dict[str, Any] | None, data: dict[str, Any]) -> None:
+    """Refuse a submission naming a file that is not one of this case's, beside each such field."""
+    missing = {}
+    for field, ident in forms.attachment_fields(form, data):
+        found = session.scalar(select(Attachment.id).where(Attachment.id == int(ident), Attachment.case_id == case.id))
+        if found is None:
+            missing[field] = [f"ไม่พบไฟล์ {ident} ในเรื่องนี้ (attachment {ident} is not a file of this case)"]
+    if missing:
+        raise Invalid("some attachments are not files of this case: " + ", ".join(sorted(missing)), missing)
 
 
 def record_uploads(session: Session, ctx: ServiceContext, blobs: blob_store.PendingBlobs, actor: Actor,

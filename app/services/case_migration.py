@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, object_session
 from app import engine
 from app.store.models import Case, Event, ProcessVersion, Task
 
-from . import access, casework, diagram_check, history, processes
+from . import access, casework, diagram_check, history, processes, waits
 from .actors import Actor
 from .context import ServiceContext
 from .errors import Conflict, Invalid, NotFound
@@ -165,6 +165,7 @@ def _move(session: Session, case: Case, process, workflow, target_row: ProcessVe
     case.process_version_id, case.version = target_row.id, target_row
     digest = casework.save_state(session, case, workflow, now)
     open_tasks = casework.project_tasks(session, case, target, workflow, now)
+    waits.project(session, case, target, workflow)
     _refresh_open_steps(open_tasks, process, target)
     return history.append(session, case, previous, now, actor.username, KIND, data={
         "process_key": case.process_key, "from_version": source_row.version, "to_version": target_row.version,

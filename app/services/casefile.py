@@ -1,6 +1,7 @@
 """What the case page and the step page show, each gathered in one read: the case, its process's
-manual section, legal references and expected outcome, the steps done and open, the timeline,
-attachments and comments. Never deserializes the workflow."""
+manual section, legal references and expected outcome, the steps done and open, what else the case
+waits for (a message with its form, a timer with its due time), the timeline, attachments and comments.
+Never deserializes the workflow."""
 from __future__ import annotations
 
 from typing import Any
@@ -11,13 +12,13 @@ from sqlalchemy.orm import Session, defer, joinedload
 from app.store.models import Attachment, Case, Event, Group, ProcessVersion, Task, User
 from app.store.ui_models import TaskDraft
 
-from . import access, assignees, cases, casework, processes
+from . import access, assignees, cases, casework, processes, waits
 from .actors import Actor
 from .attachments import attachment_dict
 from .comments import comments_of
 from .context import ServiceContext
 from .errors import NotFound
-from .views import case_dict, task_dict
+from .views import case_dict, message_form, task_dict, wait_dict
 
 # Events that are the case's own business, not bookkeeping, and what each is called on screen.
 EVENT_KINDS = {
@@ -27,11 +28,14 @@ EVENT_KINDS = {
     "task_unclaimed": ("คืนงาน", "Step returned to the group"),
     "task_assigned": ("มอบหมายงาน", "Step assigned"),
     "timers_fired": ("ถึงกำหนดเวลา", "Timer fired"),
+    "message_received": ("บันทึกการรับหนังสือ/ข้อความ", "Message recorded"),
     "attachment_added": ("แนบไฟล์", "File attached"),
     "case_cancelled": ("ยกเลิกเรื่อง", "Case cancelled"),
     "case_suspended": ("พักเรื่อง", "Case suspended"),
     "case_resumed": ("ดำเนินเรื่องต่อ", "Case resumed"),
 }
+
+DONE_KINDS = ("task_completed", "message_received")  # events that mark their element done on the diagram
 
 
 def _visible_case(session: Session, actor: Actor, case_id: int) -> Case:
@@ -52,7 +56,12 @@ def _process_info(version: ProcessVersion) -> dict[str, Any]:
 
 
 def _step_info(version: ProcessVersion, spec_id: str | None) -> dict[str, Any]:
-    info = processes.compiled(version).user_task(spec_id) if spec_id else None
+    process = processes.compiled(version)
+    info = process.user_task(spec_id) if spec_id else None
+    if info is None and spec_id in process.catch_events:  # a message's event: its name and the form it took
+        caught = process.catch_events[spec_id]
+        form = version.forms.get(caught.form) if caught.form else None
+        return {"name": caught.name, "name_en": caught.name_en, "instructions": None, "form": form}
     form = version.forms.get(info.form) if info and info.form else None
     return {"name": info.name if info else spec_id, "name_en": info.name_en if info else None,
             "instructions": info.instructions if info else None, "form": form}
@@ -104,21 +113,43 @@ def _open_step_dict(task: Task, case: Case, actor: Actor, now) -> dict[str, Any]
     return row
 
 
+def _waiting_dicts(ctx: ServiceContext, actor: Actor, case: Case, rows: list) -> list[dict[str, Any]]:
+    """The case's waits as the page shows them. A message carries its form, and whether the actor may record
+    it: the rule of `POST /cases/{id}/messages` (the process's staff; never an auditor) on a running case."""
+    if not rows:
+        return []
+    forms = ctx.workflow_cache.forms(case.version) if any(r.kind == "message" for r in rows) else {}
+    may_record = (case.status == "running" and not access.is_read_only(actor)
+                  and cases.may_start(actor, case.version))
+    now = ctx.now()
+    found = []
+    for row in rows:
+        item = {**wait_dict(row), "since_at": row.since, "due": row.due_at,
+                "overdue": waits.timer_overdue(row, now)}
+        if row.kind == "message":
+            item.update(form=message_form(forms, row.form), may_record=may_record)
+        found.append(item)
+    return found
+
+
 def case_view(ctx: ServiceContext, actor: Actor, case_id: int) -> dict[str, Any]:
     """Everything the case page shows, for one case the actor may see."""
     with ctx.read() as session:
         case = _visible_case(session, actor, case_id)
         open_tasks = _open_tasks(session, case)
+        waiting = waits.of_case(session, case.id)
         timeline = _timeline(session, case)
-        done = sorted({e["spec_id"] for e in timeline if e["kind"] == "task_completed" and e["spec_id"]})
+        done = sorted({e["spec_id"] for e in timeline if e["kind"] in DONE_KINDS and e["spec_id"]})
         comments = comments_of(session, case.id)
         people = _people(session, [case.started_by] + [t.assignee for t in open_tasks]
                          + [e["actor"] for e in timeline] + [c["author"] for c in comments])
         return {
-            "case": {**case_dict(case, []), "data": case.data},
+            "case": {**case_dict(case, [], waits=waiting), "data": case.data},
             "process": _process_info(case.version),
             "open_steps": [_open_step_dict(t, case, actor, ctx.now()) for t in open_tasks],
-            "done_spec_ids": done, "current_spec_ids": sorted({t.spec_id for t in open_tasks}),
+            "waiting_for": _waiting_dicts(ctx, actor, case, waiting),
+            "done_spec_ids": done,
+            "current_spec_ids": sorted({t.spec_id for t in open_tasks} | {w.element_id for w in waiting}),
             "timeline": timeline, "attachments": _attachments(session, case.id), "comments": comments,
             "people": people, "groups": _group_names(session, [t.group_code for t in open_tasks]),
         }
@@ -160,13 +191,15 @@ def step_view(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]
 
 
 def _latest_submissions(session: Session, case: Case, exclude: str | None) -> list[dict[str, Any]]:
-    """The last data submitted at each earlier step, in the order the steps were done."""
+    """The last data submitted at each earlier step, and recorded with each message the case received (OBEC's
+    notice, which the next step works from), in the order they happened."""
     latest: dict[str, Event] = {}
-    for event in session.scalars(select(Event).where(Event.case_id == case.id, Event.kind == "task_completed")
-                                 .order_by(Event.seq)):
+    for event in session.scalars(select(Event).where(Event.case_id == case.id, Event.kind.in_(DONE_KINDS),
+                                                     Event.task_spec_id.is_not(None)).order_by(Event.seq)):
         latest.pop(event.task_spec_id, None)  # a step done again (a revision loop) moves to the end
         latest[event.task_spec_id] = event
-    return [{"spec_id": e.task_spec_id, "at": e.at, "actor": e.actor, "data": e.data,
+    return [{"spec_id": e.task_spec_id, "at": e.at, "actor": e.actor,
+             "data": e.data.get("data") if e.kind == "message_received" else e.data,
              "step": _step_info(case.version, e.task_spec_id)}
             for e in latest.values() if e.task_spec_id != exclude]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -12,7 +12,7 @@ from app import engine
 from app.store.models import Case, CaseCounter, Event, Group, Task
 from app.thaidate import fiscal_year
 
-from . import access, casework, history, processes
+from . import access, casework, history, processes, waits
 from .actors import Actor
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, Invalid
@@ -85,10 +85,11 @@ def start_case_in_session(session: Session, actor: Actor, process_key: str, titl
         raise casework.engine_refusal(exc, "the case could not start") from None
     digest = casework.save_state(session, case, workflow, now)
     casework.project_tasks(session, case, process, workflow, now)
+    waiting = waits.project(session, case, process, workflow)
     history.append(session, case, None, now, actor.username, "case_started",
                    data={"title": title, "data": engine.json_safe(start_data)}, state_digest=digest)
     session.flush()
-    return case_dict(case, _open_tasks(session, case)), case, workflow
+    return case_dict(case, _open_tasks(session, case), waits=waiting), case, workflow
 
 
 def _open_tasks(session: Session, case: Case) -> list[Task]:
@@ -97,9 +98,12 @@ def _open_tasks(session: Session, case: Case) -> list[Task]:
 
 
 def get_case(ctx: ServiceContext, actor: Actor, case_id: int) -> dict[str, Any]:
+    """One case with its data, its open steps and what else it waits for (a message's form in full)."""
     with ctx.read() as session:
         case = access.get_visible_case(session, actor, case_id)
-        return case_dict(case, _open_tasks(session, case), with_data=True)
+        waiting = waits.of_case(session, case.id)
+        forms = ctx.workflow_cache.forms(case.version) if any(w.kind == "message" for w in waiting) else None
+        return case_dict(case, _open_tasks(session, case), with_data=True, waits=waiting, forms=forms)
 
 
 def list_cases(ctx: ServiceContext, actor: Actor, status: str | None = None, process_key: str | None = None,
@@ -113,18 +117,20 @@ def list_cases(ctx: ServiceContext, actor: Actor, status: str | None = None, pro
         if process_key:
             query = query.where(Case.process_key == process_key)
         if overdue:
-            query = query.where(Case.id.in_(select(Task.case_id).where(
-                Task.status.in_(casework.OPEN_STATUSES), Task.due_at < now)))
+            query = query.where(or_(Case.id.in_(select(Task.case_id).where(
+                Task.status.in_(casework.OPEN_STATUSES), Task.due_at < now)), waits.overdue_clause(now)))
         if stalled_days is not None:
+            cutoff = subtract_working_days(now, stalled_days)
             query = query.where(Case.status == "running",
-                                Case.last_event_at < subtract_working_days(now, stalled_days))
+                                or_(Case.last_event_at < cutoff, waits.stalled_clause(cutoff)))
         cases = session.scalars(query.order_by(Case.id.desc()).limit(min(max(limit, 1), 5000))).all()
         open_by_case: dict[int, list[Task]] = {c.id: [] for c in cases}
         if cases:
             for task in session.scalars(select(Task).where(Task.case_id.in_(list(open_by_case)),
                                                            Task.status.in_(casework.OPEN_STATUSES))):
                 open_by_case[task.case_id].append(task)
-        return [case_dict(c, open_by_case[c.id]) for c in cases]
+        waiting = waits.of_cases(session, list(open_by_case)) if cases else {}
+        return [case_dict(c, open_by_case[c.id], waits=waiting.get(c.id)) for c in cases]
 
 
 _TRANSITIONS = {"cancel": ({"running", "suspended"}, "cancelled", "case_cancelled"),
@@ -156,7 +162,7 @@ def change_status(ctx: ServiceContext, actor: Actor, case_id: int, action: str, 
             previous = history.last_event(session, case.id)
             history.append(session, case, previous, now, actor.username, kind, data={"reason": reason})
         session.flush()
-        result = case_dict(case, _open_tasks(session, case))
+        result = case_dict(case, _open_tasks(session, case), waits=waits.of_case(session, case.id))
     if workflow is not None:
         casework.remember(ctx, case, workflow)
     return result
@@ -171,4 +177,4 @@ def case_history(ctx: ServiceContext, actor: Actor, case_id: int) -> list[dict[s
 
 
 def get_case_in_session(session: Session, case: Case) -> dict[str, Any]:
-    return case_dict(case, _open_tasks(session, case))
+    return case_dict(case, _open_tasks(session, case), waits=waits.of_case(session, case.id))

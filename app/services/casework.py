@@ -1,5 +1,6 @@
 """The mechanics every case-changing use case shares: load the workflow, run one engine step, write
-the state back under the optimistic lock, re-project the open steps, and record the event."""
+the state back under the optimistic lock, re-project the open steps and what else the case waits on
+(messages, timers), and record the event."""
 from __future__ import annotations
 
 import threading
@@ -13,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import engine
-from app.store.models import Case, DueTimer, Event, Group, Membership, ProcessVersion, Task, User
+from app.store.models import Case, CaseWait, DueTimer, Event, Group, Membership, ProcessVersion, Task, User
 
-from . import access, deadlines, history, hooks, processes
+from . import access, deadlines, history, hooks, processes, waits
 from .context import ServiceContext
 from .errors import Conflict, EngineTimeExceeded, Invalid, ServiceError
 
@@ -174,6 +175,7 @@ class StepResult:
     event: Event
     workflow: Any  # to keep in the cache once the transaction has committed
     open_tasks: list[Task]
+    waits: list[CaseWait]  # the messages and timers the case waits on after the step
 
 
 def run_step(ctx: ServiceContext, session: Session, case: Case, actor: str | None, kind: str, now: datetime,
@@ -202,8 +204,9 @@ def run_step(ctx: ServiceContext, session: Session, case: Case, actor: str | Non
     session.add(event)
     _schedule_timer(session, case, process, workflow)
     open_tasks = project_tasks(session, case, process, workflow, now)
+    waiting = waits.project(session, case, process, workflow)
     hooks.emit(hooks.step_applied, case=case, event=event)
-    return StepResult(event, workflow, open_tasks)
+    return StepResult(event, workflow, open_tasks, waiting)
 
 
 def engine_refusal(exc: engine.EngineError, doing: str) -> ServiceError:

@@ -7,20 +7,37 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Float, Interval, and_, cast, exists, func, literal, select, text, union_all, update
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Float,
+    Interval,
+    and_,
+    any_,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy import case as sql_case
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.orm import Session
 
 from app.store.dashboard_models import StepDuration, StepMonthTotal
-from app.store.models import Case, Group, Task
+from app.store.models import Case, CaseWait, Group, Task
 from app.thaidate import BANGKOK
 
-from . import access, wait_stats
+from . import access, wait_stats, waits
 from .actors import Actor
 from .casework import OPEN_STATUSES
 from .context import ServiceContext
 from .errors import Forbidden, Invalid
+from .views import wait_dict
 from .working_days import subtract_working_days
 
 
@@ -56,25 +73,31 @@ def _task_scope(actor: Actor):
 
 
 def _case_scope(actor: Actor):
+    """Directors follow the cases with a step of their groups, or waiting at an element of their groups' lanes."""
     if actor.is_admin or actor.is_auditor or "supervisor" in actor.roles:
         return access.visible_cases_clause(actor)
-    return and_(access.visible_cases_clause(actor), exists().where(
-        Task.case_id == Case.id, Task.group_code.in_(actor.supervised_groups)))
+    return and_(access.visible_cases_clause(actor), or_(
+        exists().where(Task.case_id == Case.id, Task.group_code.in_(actor.supervised_groups)),
+        waits.in_lanes_clause(actor.supervised_groups)))
 
 
 def open_cases(ctx: ServiceContext, actor: Actor) -> list[dict[str, Any]]:
     """Running cases counted by process and fiscal year."""
     _require(actor)
-    query = (select(Case.process_key, Case.fiscal_year, func.count()).where(Case.status == "running", _case_scope(actor))
+    query = (select(Case.process_key, Case.fiscal_year, func.count())
+             .where(Case.status == "running", _case_scope(actor))
              .group_by(Case.process_key, Case.fiscal_year).order_by(Case.fiscal_year.desc(), Case.process_key))
     with _reading(ctx) as session:
         return [{"process_key": k, "fiscal_year": y, "open": n} for k, y, n in session.execute(query)]
 
 
 def overdue_steps(ctx: ServiceContext, actor: Actor, limit: int = 500) -> list[dict[str, Any]]:
-    """Open steps past their due date, most overdue first, with who holds them."""
+    """Open steps past their due date with who holds them, and timers past their due time that have not
+    fired (see waits.TIMER_GRACE), most overdue first; `kind` tells them apart."""
     _require(actor)
     now = ctx.now()
+    timers = (waits.overdue_timers(now).where(_group_scope(actor, CaseWait.lane), access.visible_cases_clause(actor))
+              .limit(limit))
     # Columns, not entities: a Case row brings its process version (XML and forms) and its data along.
     query = (select(Task.id, Task.case_id, Task.name, Task.group_code, Task.assignee, Task.due_at,
                     Case.number, Case.title, Case.process_key).join(Case, Case.id == Task.case_id)
@@ -82,33 +105,61 @@ def overdue_steps(ctx: ServiceContext, actor: Actor, limit: int = 500) -> list[d
                     access.visible_cases_clause(actor))
              .order_by(Task.due_at).limit(limit))
     with _reading(ctx) as session:
-        return [{"task_id": r.id, "case_id": r.case_id, "case_number": r.number, "case_title": r.title,
-                 "process_key": r.process_key, "step": r.name, "group": r.group_code, "assignee": r.assignee,
-                 "due_at": r.due_at.isoformat(), "days_overdue": (now - r.due_at).days}
-                for r in session.execute(query)]
+        steps = [{"kind": "step", "task_id": r.id, "case_id": r.case_id, "case_number": r.number,
+                  "case_title": r.title, "process_key": r.process_key, "step": r.name, "group": r.group_code,
+                  "assignee": r.assignee, "due_at": r.due_at.isoformat(), "days_overdue": (now - r.due_at).days,
+                  "_due": r.due_at} for r in session.execute(query)]
+        late = [{"kind": "timer", "task_id": None, "case_id": w.case_id, "case_number": w.number,
+                 "case_title": w.title, "process_key": w.process_key, "step": w.name, "group": w.lane,
+                 "assignee": None, "due_at": w.due_at.isoformat(), "days_overdue": (now - w.due_at).days,
+                 "wait": wait_dict(w), "_due": w.due_at} for w in session.execute(timers)]
+    rows = sorted(steps + late, key=lambda r: r["_due"])[:limit] if late else steps
+    for row in rows:
+        del row["_due"]
+    return rows
 
 
 def stalled_cases(ctx: ServiceContext, actor: Actor, working_days: int = 5, limit: int = 500) -> list[dict[str, Any]]:
-    """Running cases with no event for `working_days` working days, with the steps they wait on."""
+    """Running cases with no event for `working_days` working days, or waiting that long for a message from
+    outside (whatever else happened to them meanwhile), longest first, with the steps and the messages and
+    timers they wait on. `stalled_since`: the last event, or when the oldest message wait began."""
     _require(actor)
     cutoff = subtract_working_days(ctx.now(), max(working_days, 0))
-    query = (select(Case.id, Case.number, Case.title, Case.process_key, Case.last_event_at)
+    # Each way of being stalled read in its own index's order and cut at the limit, then merged.
+    quiet = (select(Case.id.label("case_id"), Case.last_event_at.label("since"))
              .where(Case.status == "running", Case.last_event_at < cutoff, _case_scope(actor))
-             .order_by(Case.last_event_at).limit(limit))
+             .order_by(Case.last_event_at).limit(limit).subquery())
+    waiting = waits.stalled_messages(cutoff).where(_case_scope(actor)).limit(limit).subquery()
+    both = union_all(select(quiet.c.case_id, quiet.c.since), select(waiting.c.case_id, waiting.c.since)).subquery()
+    stalled_since = func.min(both.c.since)
+    query = (select(Case.id, Case.number, Case.title, Case.process_key, Case.last_event_at,
+                    stalled_since.label("stalled_since"))
+             .join(both, both.c.case_id == Case.id)
+             .group_by(Case.id, Case.number, Case.title, Case.process_key, Case.last_event_at)
+             .order_by(stalled_since, Case.id).limit(limit))
     with _reading(ctx) as session:
         found = session.execute(query).all()
         holders: dict[int, list[dict[str, Any]]] = {c.id: [] for c in found}
+        waiting_for: dict[int, list] = {}
         if found:
-            # The same page of cases as a subquery, not 500 ids as parameters: binding and sending
-            # those cost more than running the (index-ordered, limited) query again.
-            page = query.with_only_columns(Case.id).subquery()
+            page = _among(session, Task.case_id, list(holders))
             for t in session.execute(select(Task.id, Task.case_id, Task.name, Task.group_code, Task.assignee)
-                                     .where(Task.case_id.in_(select(page.c.id)), Task.status.in_(OPEN_STATUSES))
-                                     .order_by(Task.id)):
+                                     .where(page, Task.status.in_(OPEN_STATUSES)).order_by(Task.id)):
                 holders[t.case_id].append({"task_id": t.id, "step": t.name, "group": t.group_code,
                                            "assignee": t.assignee})
+            waiting_for = waits.of_cases(session, list(holders))
         return [{"case_id": c.id, "case_number": c.number, "title": c.title, "process_key": c.process_key,
-                 "last_event_at": c.last_event_at.isoformat(), "waiting_on": holders[c.id]} for c in found]
+                 "last_event_at": c.last_event_at.isoformat(), "waiting_on": holders[c.id],
+                 "stalled_since": c.stalled_since.isoformat() if c.stalled_since else None,
+                 "waiting_for": [wait_dict(w) for w in waiting_for.get(c.id, [])]} for c in found]
+
+
+def _among(session: Session, column, ids: list[int]):
+    """`column` is one of the page's ids. On PostgreSQL one array parameter (`= ANY`): binding and sending
+    500 separate parameters costs more than the query (and more than running the page's query again)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(ids, ARRAY(BigInteger)))
+    return column.in_(ids)
 
 
 def _month_start(now: datetime) -> datetime:

@@ -51,6 +51,7 @@ class Snapshot:
     at: datetime
     completed: bool
     cancelled: tuple[dict[str, Any], str] | None = None  # (event, state) once a clone was cancelled here
+    waits: list[engine.Wait] = field(default_factory=list)  # the messages and timers it waits on here
 
 
 @dataclass
@@ -83,7 +84,7 @@ def _simulate(version: ProcessVersion, schools: list[dict], start: datetime, var
         template.snapshots.append(Snapshot(
             events=list(events), state=text, data=engine.case_data(workflow),
             ready=[(s, ready_since[s.engine_id]) for s in ready], done=list(done), at=at,
-            completed=engine.is_completed(workflow)))
+            completed=engine.is_completed(workflow), waits=engine.waiting_for(workflow, process)))
 
     snap()
     pick = (lambda options: options[0]) if variant == 0 else (lambda options: rng.choice(options))

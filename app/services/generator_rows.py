@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app import engine
-from app.store.models import Case, CaseCounter, Event, Task
+from app.store.models import Case, CaseCounter, CaseWait, DueTimer, Event, Task
 from app.thaidate import fiscal_year
 
 from . import casework, history, step_stats
@@ -29,8 +29,8 @@ _EVENT_COLUMNS = ("seq", "at", "actor", "kind", "task_spec_id", "task_engine_id"
 
 
 def case_rows(template, snap, rng: random.Random, members: dict[str, list[str]], now: datetime,
-              cancelled: Callable) -> tuple[dict, list[dict], list[dict]]:
-    """(case, events, steps) of one clone; events carry no hashes yet (they need the case number)."""
+              cancelled: Callable) -> tuple[dict, list[dict], list[dict], list[dict]]:
+    """(case, events, steps, waits) of one clone; events carry no hashes yet (they need the case number)."""
     status = "completed" if snap.completed else rng.choices(["running", "suspended", "cancelled"], [90, 5, 5])[0]
     events = [dict(e) for e in snap.events]
     state = snap.state
@@ -72,7 +72,14 @@ def case_rows(template, snap, rng: random.Random, members: dict[str, list[str]],
             "completed_at": snap.at if status == "completed" else None, "last_event_at": last,
             "status_reason": REASON if status in ("suspended", "cancelled") else None,
             "seed": template.seed, "secrecy": None}
-    return case, events, tasks
+    waiting = [_wait_row(w) for w in snap.waits] if status in ("running", "suspended") else []
+    return case, events, tasks, waiting
+
+
+def _wait_row(wait: engine.Wait) -> dict:
+    return {"engine_id": wait.engine_id, "kind": wait.kind, "element_id": wait.element_id, "name": wait.name,
+            "name_en": wait.name_en, "lane": wait.lane, "message": wait.message, "form": wait.form,
+            "since": wait.since, "due_at": wait.due_at}
 
 
 def _holder(step: engine.HumanTask, rng: random.Random, members: dict[str, list[str]]) -> str | None:
@@ -102,17 +109,18 @@ def _reserve_numbers(session: Session, year: int, count: int) -> list[str]:
 
 def _project(session: Session, pending, case_ids: list[int], task_rows: list[dict], task_ids: list[int]) -> None:
     """The dashboard's projections of the completed steps (bulk inserts bypass the ORM's flush hook)."""
-    process_of = {case_id: case_row["process_key"] for case_id, (case_row, _, _) in zip(case_ids, pending, strict=True)}
+    process_of = {case_id: row[0]["process_key"] for case_id, row in zip(case_ids, pending, strict=True)}
     done = [(task_id, t) for task_id, t in zip(task_ids, task_rows, strict=True) if t["status"] == "completed"]
     rows = [step_stats.duration_row(task_id, process_of[t["case_id"]], t["spec_id"], t["name"], t["group_code"],
                                     t["created_at"], t["claimed_at"], t["completed_at"]) for task_id, t in done]
     step_stats.record(session.connection(), rows, {task_id: t["created_at"] for task_id, t in done})
 
 
-def write(ctx: ServiceContext, pending: list[tuple[dict, list[dict], list[dict]]], written: dict[str, int]) -> None:
+def write(ctx: ServiceContext, pending: list[tuple[dict, list[dict], list[dict], list[dict]]],
+          written: dict[str, int]) -> None:
     with ctx.write() as session:
         by_year: dict[int, list[int]] = {}
-        for position, (case_row, _, _) in enumerate(pending):
+        for position, (case_row, *_) in enumerate(pending):
             by_year.setdefault(case_row["fiscal_year"], []).append(position)
         numbers: list[str] = [""] * len(pending)
         for year, positions in sorted(by_year.items()):
@@ -121,11 +129,11 @@ def write(ctx: ServiceContext, pending: list[tuple[dict, list[dict], list[dict]]
         # Core inserts on the connection: the ORM's bulk path would rebuild rows it has no use for.
         connection = session.connection()
         cases, tasks_table = Case.__table__, Task.__table__
-        case_rows_numbered = [{**c, "number": n} for (c, _, _), n in zip(pending, numbers, strict=True)]
+        case_rows_numbered = [{**c, "number": n} for (c, *_), n in zip(pending, numbers, strict=True)]
         ids = connection.execute(insert(cases).returning(cases.c.id, sort_by_parameter_order=True),
                                  case_rows_numbered).scalars().all()
-        event_rows, task_rows = [], []
-        for case_id, number, (_, events, tasks) in zip(ids, numbers, pending, strict=True):
+        event_rows, task_rows, wait_rows, timer_rows = [], [], [], []
+        for case_id, number, (_, events, tasks, waiting) in zip(ids, numbers, pending, strict=True):
             prev = history.GENESIS
             for raw in events:
                 row = {c: raw.get(c) for c in _EVENT_COLUMNS}
@@ -133,7 +141,15 @@ def write(ctx: ServiceContext, pending: list[tuple[dict, list[dict], list[dict]]
                 row["hash"] = prev = history.event_hash(number, SimpleNamespace(**row))
                 event_rows.append(row)
             task_rows += [{**t, "case_id": case_id} for t in tasks]
+            wait_rows += [{**w, "case_id": case_id} for w in waiting]
+            timers = [w["due_at"] for w in waiting if w["due_at"] is not None]
+            if timers:  # so the scheduler wakes the clone as it would a real case
+                timer_rows.append({"case_id": case_id, "due_at": min(timers), "attempts": 0})
         connection.execute(insert(Event.__table__), event_rows)
+        if wait_rows:
+            connection.execute(insert(CaseWait.__table__), wait_rows)
+        if timer_rows:
+            connection.execute(insert(DueTimer.__table__), timer_rows)
         if task_rows:
             task_ids = connection.execute(insert(tasks_table).returning(tasks_table.c.id, sort_by_parameter_order=True),
                                           task_rows).scalars().all()

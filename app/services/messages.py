@@ -10,12 +10,12 @@ from typing import Any
 
 from app import engine
 
-from . import access, casework, forms, processes
+from . import access, attachments, blob_store, casework, forms, processes
 from .actors import Actor
 from .cases import may_start
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, Invalid
-from .views import case_dict
+from .views import case_dict, message_form
 
 MAX_NAME = 200
 
@@ -26,10 +26,11 @@ def deliver_message(ctx: ServiceContext, actor: Actor, case_id: int, name: str, 
     if not name or len(name) > MAX_NAME:
         raise Invalid("a message name is required", {"name": ["กรุณาระบุชื่อข้อความ (required)"]})
     now = ctx.now()
-    with ctx.write() as session:
+    with blob_store.pending(ctx.attachments_dir) as blobs, ctx.write() as session:
         case = access.get_visible_case(session, actor, case_id)
         # Those who may start the process (its lanes other than schools, supervisors, administrators)
         # are the case's staff: they are the ones who receive its incoming letters.
+        access.require_may_write(actor)
         if not may_start(actor, case.version):
             raise Forbidden("only staff of the case's groups and supervisors may record a message for it")
         process = processes.compiled(case.version)
@@ -40,14 +41,20 @@ def deliver_message(ctx: ServiceContext, actor: Actor, case_id: int, name: str, 
                           f"(it receives: {known})", {"name": ["ไม่มีข้อความนี้ในกระบวนงาน (unknown message)"]})
         if case.status != "running":
             raise Conflict(f"the case is {case.status}")
-        schema = case.version.forms.get(expected.form) if expected.form else {"type": "object"}
-        payload = forms.validate(schema, data)
+        form = message_form(ctx.workflow_cache.forms(case.version), expected.form)
+        loaded = None
+        if attachments.uploads_in(data):  # files sent with the notice's form on the case page
+            attachments.refuse_before_writing(lambda stand_in: forms.validate(form, stand_in), data)
+            loaded = casework.load_workflow(ctx, case)  # before the files' events move the case's version
+            data = attachments.record_uploads(session, ctx, blobs, actor, case, data, now)
+        payload = forms.validate(form, data)
+        attachments.require_files_of(session, case, form, payload)
         step = casework.run_step(
             ctx, session, case, actor.username, "message_received", now,
             lambda wf, seed: engine.deliver_message(wf, name, payload, now, seed),
             data={"name": name, "data": engine.json_safe(payload)},
-            task_spec_id=expected.element_ids[0] if len(expected.element_ids) == 1 else None)
+            task_spec_id=expected.element_ids[0] if len(expected.element_ids) == 1 else None, loaded=loaded)
         session.flush()
-        result = case_dict(case, step.open_tasks)
+        result = case_dict(case, step.open_tasks, waits=step.waits)
     casework.remember(ctx, case, step.workflow)
     return result

@@ -7,10 +7,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app import engine
-from app.store.models import Attachment, Case, Group, Membership, Task, User
+from app.store.models import Case, Group, Membership, Task, User
 from app.store.ui_models import TaskDraft
 
-from . import access, assignees, attachments, blob_store, casework, forms, history, hooks
+from . import access, assignees, attachments, blob_store, casework, history, hooks
 from .actors import Actor
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, Invalid, NotFound
@@ -156,13 +156,13 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
         choices = assignees.choices_for(session, casework.processes.compiled(case.version), task, form)
         loaded = None
         if attachments.uploads_in(data):
-            _refuse_before_writing(form, choices, data)
+            attachments.refuse_before_writing(lambda stand_in: assignees.validate(form, choices, stand_in), data)
             # Recording the files updates the case row (its last event time), which moves its lock
             # version: take the workflow from the cache while its key still holds.
             loaded = casework.load_workflow(ctx, case)
             data = attachments.record_uploads(session, ctx, blobs, actor, case, data, now)
         data = assignees.validate(form, choices, data)
-        _check_attachments(session, case, forms.attachment_fields(form, data))
+        attachments.require_files_of(session, case, form, data)
         task.status, task.assignee = "completed", actor.username
         task.claimed_at = task.claimed_at or now
         task.completed_at, task.completed_by = now, actor.username
@@ -173,31 +173,7 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
         # Everyone's drafts of the step: it is closed now, so none of them can be sent any more.
         session.execute(delete(TaskDraft).where(TaskDraft.task_id == task.id))
         session.flush()
-        result = case_dict(case, step.open_tasks)
+        result = case_dict(case, step.open_tasks, waits=step.waits)
     casework.remember(ctx, case, step.workflow)
     hooks.emit(hooks.step_completed, case=result)
     return result
-
-
-def _refuse_before_writing(form: dict[str, Any] | None, choices, data: Any) -> None:
-    """Refuse a submission with files before writing any: a file of a refused type and a field left empty
-    or wrong are named together, each beside its field."""
-    problems = attachments.type_refusals(attachments.uploads_in(data))
-    try:
-        # Each file stands in as an attachment id for the check; its real id comes once it is recorded.
-        assignees.validate(form, choices, attachments.with_stand_in_ids(data))
-    except Invalid as exc:
-        for field, messages in exc.fields.items():
-            problems.setdefault(field, []).extend(messages)
-    if problems:
-        raise Invalid("some fields are missing or wrong: " + ", ".join(sorted(problems)), problems)
-
-
-def _check_attachments(session: Session, case: Case, refs: list[tuple[str, str]]) -> None:
-    missing = {}
-    for field, ident in refs:
-        found = session.scalar(select(Attachment.id).where(Attachment.id == int(ident), Attachment.case_id == case.id))
-        if found is None:
-            missing[field] = [f"ไม่พบไฟล์ {ident} ในเรื่องนี้ (attachment {ident} is not a file of this case)"]
-    if missing:
-        raise Invalid("some attachments are not files of this case: " + ", ".join(sorted(missing)), missing)

@@ -242,6 +242,30 @@ class DueTimer(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class CaseWait(Base):
+    """A message or timer a running case waits on, projected out of the workflow with every step (as open
+    steps are into `tasks`), so case lists and the dashboard say what a case waits for without loading it."""
+
+    __tablename__ = "case_waits"
+    __table_args__ = (
+        UniqueConstraint("case_id", "engine_id"),
+        Index("ix_case_waits_kind_since", "kind", "since"),  # messages waited on longest (stalled)
+        Index("ix_case_waits_kind_due", "kind", "due_at"),  # timers past due (overdue)
+    )
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    engine_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(10))  # message | timer
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str | None] = mapped_column(String(300))
+    lane: Mapped[str | None] = mapped_column(String(80))
+    message: Mapped[str | None] = mapped_column(String(200))
+    form: Mapped[str | None] = mapped_column(String(200))
+    since: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+
+
 class VerificationRun(Base):
     """One verification of every case's chain and replay (nightly, or `planflow audit verify --all`)."""
 

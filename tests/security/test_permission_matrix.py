@@ -154,6 +154,9 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "pages.public_index":           (200, 200, 200, 200, 200, 200, 200, 200),
     "sarabun_css":                  (200, 200, 200, 200, 200, 200, 200, 200),
     "sarabun_font":                 (404, 404, 404, 404, 404, 404, 404, 404),
+    # --- recording a message the case waits for from its page (the fixture's case waits for none: the page
+    # says so and sends the person back to the case; the API's own rule decides who may) ---
+    "pages.record_message":         (302, 302, 404, 404, 302, 404, 403, 302),
     # --- the versions pages: owners, administrators, auditors and supervisors read them (the record); moving
     # cases is for owners and administrators (an empty move is a 400 naming the missing cases) ---
     "pages.process_versions":       (302, 403, 403, 403, 200, 200, 200, 200),

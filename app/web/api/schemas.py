@@ -61,6 +61,22 @@ class TaskOut(_Open):
     due_at = fields.DateTime(allow_none=True)
 
 
+class WaitOut(_Open):
+    """Something a case waits on besides people: a message from outside (with the form its data must satisfy,
+    as `form_name` and, in a single case's answer, as the JSON Schema `form`) or a timer (with `due_at`)."""
+
+    kind = fields.String(validate=validate.OneOf(["message", "timer"]))
+    element_id = fields.String()
+    name = fields.String()
+    name_en = fields.String(allow_none=True)
+    lane = fields.String(allow_none=True)
+    since = fields.DateTime()
+    message = fields.String(allow_none=True)
+    form_name = fields.String(allow_none=True)
+    form = fields.Dict()
+    due_at = fields.DateTime(allow_none=True)
+
+
 class CaseOut(_Open):
     id = fields.Integer()
     number = fields.String()
@@ -71,6 +87,7 @@ class CaseOut(_Open):
     started_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)
     open_tasks = fields.List(fields.Nested(TaskOut))
+    waiting_for = fields.List(fields.Nested(WaitOut))
 
 
 class EventOut(_Open):

@@ -1,24 +1,65 @@
-"""The case page (status, diagram, timeline, open steps), starting a case, attachments and comments."""
+"""The case page (status, diagram, timeline, open steps, what else it waits for), recording a message the case
+waits for, starting a case, attachments and comments."""
 from __future__ import annotations
+
+from typing import Any
 
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from app.services import attachments, casefile, cases, comments, publication
-from app.services.errors import Invalid, TooLarge
+from app.services import attachments, casefile, cases, comments, messages, publication
+from app.services.errors import Conflict, Invalid, StorageFull, TooLarge
 
 from ..auth import current_actor, services
-from . import pages, vendor
+from . import formdata, pages, vendor
 from .inbox import flash_invalid
 from .session import signed_in
+from .steps import next_step_for, received_file, refused_form
+
+
+def _render_case(view: dict[str, Any], values: dict[str, dict] | None = None,
+                 errors: dict[str, dict[str, list[str]]] | None = None, status: int = 200):
+    """The case page; `values` and `errors` are keyed by message name (a form for each message it waits for)."""
+    return render_template("case.html", view=view, case=view["case"], diagram=vendor.available(),
+                           has_document=view["process"]["key"] in publication.DOCUMENTS,
+                           values=values or {}, errors=errors or {}), status
 
 
 @pages.get("/cases/<int:case_id>")
 @signed_in
 def case(case_id: int):
-    view = casefile.case_view(services(), current_actor(), case_id)
-    return render_template("case.html", view=view, case=view["case"], diagram=vendor.available(),
-                           has_document=view["process"]["key"] in publication.DOCUMENTS)
+    return _render_case(casefile.case_view(services(), current_actor(), case_id))
+
+
+@pages.post("/cases/<int:case_id>/messages/<name>")
+@signed_in
+def record_message(case_id: int, name: str):
+    """Record a message the case waits for (OBEC's notice) with its form, through the API's own service."""
+    actor, ctx = current_actor(), services()
+    view = casefile.case_view(ctx, actor, case_id)
+    wait = next((w for w in view["waiting_for"] if w["kind"] == "message" and w["message"] == name), None)
+    data: dict[str, Any] = {}
+    if wait is not None and wait["may_record"]:  # otherwise the service refuses; nothing is read
+        data = formdata.parse(wait["form"], request.form, request.files, received_file)
+        data = {k: v for k, v in data.items() if v != ""}
+    try:
+        result = messages.deliver_message(ctx, actor, case_id, name, data)
+    except (Invalid, TooLarge, StorageFull) as exc:
+        if wait is None:  # no form on the page to put the message beside
+            flash(_("This case is not waiting for that message."), "error")
+            return redirect(url_for("pages.case", case_id=case_id))
+        values, errors = refused_form(data, exc)
+        return _render_case(view, {name: values}, {name: errors}, exc.status)
+    except Conflict:
+        flash(_("This case is no longer waiting for that message; someone may have recorded it already."), "error")
+        return redirect(url_for("pages.case", case_id=case_id))
+    flash(_("The message was recorded in case %(number)s and the case has moved on.", number=result["number"]),
+          "success")
+    following = next_step_for(actor, result)
+    if following is not None:
+        flash(_("The next step is yours to do."), "info")
+        return redirect(url_for("pages.step", task_id=following))
+    return redirect(url_for("pages.case", case_id=case_id))
 
 
 @pages.get("/cases/new")

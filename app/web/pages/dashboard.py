@@ -35,12 +35,15 @@ def _table(name: str, data: dict[str, Any]) -> tuple[list[str], list[list[Any]]]
         return ["process_key", "fiscal_year", "open"], [[r["process_key"], r["fiscal_year"], r["open"]]
                                                         for r in data["open"]]
     if name == "overdue":
-        cols = ["case_number", "case_title", "process_key", "step", "group", "assignee", "due_at", "days_overdue"]
+        cols = ["case_number", "case_title", "process_key", "step", "group", "assignee", "due_at", "days_overdue",
+                "kind"]
         return cols, [[r[c] for c in cols] for r in data["overdue"]]
     if name == "stalled":
-        return (["case_number", "title", "process_key", "last_event_at", "waiting_on"],
+        return (["case_number", "title", "process_key", "last_event_at", "waiting_on", "stalled_since",
+                 "waiting_for"],
                 [[r["case_number"], r["title"], r["process_key"], r["last_event_at"],
-                  "; ".join(f"{w['step']} ({w['assignee'] or w['group']})" for w in r["waiting_on"])]
+                  "; ".join(f"{w['step']} ({w['assignee'] or w['group']})" for w in r["waiting_on"]),
+                  r["stalled_since"], "; ".join(_wait_text(w) for w in r["waiting_for"])]
                  for r in data["stalled"]])
     if name in ("people", "groups"):
         key = "username" if name == "people" else "group"
@@ -56,6 +59,13 @@ def _table(name: str, data: dict[str, Any]) -> tuple[list[str], list[list[Any]]]
         return cols, [[r[c] for c in cols] for r in data["waits"]]
     cols = ["month", "completed", "mean_hours"]
     return cols, [[r[c] for c in cols] for r in data["trend"]]
+
+
+def _wait_text(wait: dict[str, Any]) -> str:
+    """A message or timer a case waits on, as one cell of an export (ISO times, as the other columns)."""
+    if wait["kind"] == "message":
+        return f"{wait['kind']} {wait['message']}: {wait['name']} (since {wait['since']})"
+    return f"{wait['kind']}: {wait['name']} (due {wait['due_at']})"
 
 
 def _export(name: str, data: dict[str, Any], fmt: str) -> Response:

@@ -40,25 +40,30 @@ def step(task_id: int):
     return _render(view, _initial_values(view) if view["may_work"] else {})
 
 
-def _received(path: str, sent: FileStorage) -> attachments.Upload:
+def received_file(path: str, sent: FileStorage) -> attachments.Upload:
     """A file sent with the form, held in its field's place; the use case attaches it when it accepts the form."""
     return attachments.Upload(sent.filename or "file", sent.mimetype, sent.stream, field=path)
 
 
-def _refused(view: dict[str, Any], data: dict[str, Any], exc: ServiceError):
-    """The form back with each refusal beside its field. Nothing sent with it was kept, so each file the
-    browser cannot offer again is named beside its field, to be chosen again."""
+def refused_form(data: dict[str, Any], exc: ServiceError) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """A refused form's values and its errors, each beside its field. Nothing sent with it was kept, so each
+    file the browser cannot offer again is named beside its field, to be chosen again."""
     errors = {field: list(messages) for field, messages in exc.fields.items()} or {"_form": [exc.message]}
     uploads = attachments.uploads_in(data)
     for upload in uploads:
         if upload.field not in errors:
             errors[upload.field] = [_("Choose the file “%(name)s” again: files are kept only with a form that "
                                       "is accepted.", name=attachments.safe_filename(upload.filename))]
-    values = attachments.with_ids(data, {id(upload): "" for upload in uploads})
+    return attachments.with_ids(data, {id(upload): "" for upload in uploads}), errors
+
+
+def _refused(view: dict[str, Any], data: dict[str, Any], exc: ServiceError):
+    values, errors = refused_form(data, exc)
     return _render(view, values, errors, exc.status)
 
 
-def _next_step_for(actor: Actor, case: dict[str, Any]) -> int | None:
+def next_step_for(actor: Actor, case: dict[str, Any]) -> int | None:
+    """The first open step of the case that the actor holds or may claim, if any."""
     for task in case.get("open_tasks", []):
         if task["assignee"] == actor.username or (task["assignee"] is None and actor.in_group(task["group"])):
             return task["id"]
@@ -70,7 +75,7 @@ def _next_step_for(actor: Actor, case: dict[str, Any]) -> int | None:
 def submit_step(task_id: int):
     actor = current_actor()
     view = casefile.step_view(services(), actor, task_id)
-    data = formdata.parse(view["task"]["form"], request.form, request.files, _received)
+    data = formdata.parse(view["task"]["form"], request.form, request.files, received_file)
     data = {k: v for k, v in data.items() if v != ""}
     saving = request.form.get("action") == "draft"
     try:
@@ -85,7 +90,7 @@ def submit_step(task_id: int):
         return redirect(url_for("pages.step", task_id=task_id))
     flash(_("Step “%(name)s” of case %(number)s was sent.", name=view["task"]["name"],
             number=view["case"]["number"]), "success")
-    following = _next_step_for(actor, case)
+    following = next_step_for(actor, case)
     if following is not None:
         flash(_("The next step is yours to do."), "info")
         return redirect(url_for("pages.step", task_id=following))
