@@ -130,3 +130,39 @@ def name_then_act(key: str, first: tuple[str, str, str], then: tuple[str, str], 
 def deploy(ctx, key: str, xml: bytes) -> dict:
     version, _ = processes.deploy_version(ctx, SYSTEM, key, xml)
     return version
+
+
+def notice_or_reminder(key: str) -> bytes:
+    """Plan staff prepare, then the case waits at an event-based gateway for OBEC's notice (message
+    `obec_allocation`) or for two days to pass; the reminder has them chase the notice and wait again."""
+    parts = [
+        '<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>',
+        '<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="prepare" />',
+        '<bpmn:userTask id="prepare" name="เตรียมเอกสาร"><bpmn:incoming>f1</bpmn:incoming>'
+        "<bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>",
+        '<bpmn:sequenceFlow id="f2" sourceRef="prepare" targetRef="wait" />',
+        '<bpmn:eventBasedGateway id="wait"><bpmn:incoming>f2</bpmn:incoming><bpmn:incoming>f6</bpmn:incoming>'
+        "<bpmn:outgoing>f3</bpmn:outgoing><bpmn:outgoing>f4</bpmn:outgoing></bpmn:eventBasedGateway>",
+        '<bpmn:sequenceFlow id="f3" sourceRef="wait" targetRef="notice" />',
+        '<bpmn:sequenceFlow id="f4" sourceRef="wait" targetRef="reminder" />',
+        '<bpmn:intermediateCatchEvent id="notice" name="รับหนังสือแจ้งจัดสรร"><bpmn:incoming>f3</bpmn:incoming>'
+        '<bpmn:outgoing>f5</bpmn:outgoing><bpmn:messageEventDefinition id="notice_def" messageRef="msg">'
+        "<bpmn:extensionElements><spiffworkflow:messageVariable>allocation</spiffworkflow:messageVariable>"
+        "</bpmn:extensionElements></bpmn:messageEventDefinition></bpmn:intermediateCatchEvent>",
+        '<bpmn:intermediateCatchEvent id="reminder" name="ครบสองวัน"><bpmn:incoming>f4</bpmn:incoming>'
+        '<bpmn:outgoing>f7</bpmn:outgoing><bpmn:timerEventDefinition id="reminder_def">'
+        '<bpmn:timeDuration>"P2D"</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>',
+        '<bpmn:sequenceFlow id="f7" sourceRef="reminder" targetRef="chase" />',
+        '<bpmn:userTask id="chase" name="ติดตามหนังสือแจ้งจัดสรร"><bpmn:incoming>f7</bpmn:incoming>'
+        "<bpmn:outgoing>f6</bpmn:outgoing></bpmn:userTask>",
+        '<bpmn:sequenceFlow id="f6" sourceRef="chase" targetRef="wait" />',
+        '<bpmn:sequenceFlow id="f5" sourceRef="notice" targetRef="notify" />',
+        '<bpmn:userTask id="notify" name="แจ้งสถานศึกษา"><bpmn:incoming>f5</bpmn:incoming>'
+        "<bpmn:outgoing>f8</bpmn:outgoing></bpmn:userTask>",
+        '<bpmn:sequenceFlow id="f8" sourceRef="notify" targetRef="end" />',
+        '<bpmn:endEvent id="end"><bpmn:incoming>f8</bpmn:incoming></bpmn:endEvent>',
+    ]
+    lanes = {"plan_staff": ["start", "prepare", "wait", "notice", "reminder", "chase", "notify", "end"]}
+    return (_HEAD + f'<bpmn:process id="{key}" name="รอหนังสือหรือติดตาม" isExecutable="true">' + _lanes(lanes)
+            + "".join(parts) + '</bpmn:process><bpmn:message id="msg" name="obec_allocation" />'
+            + "</bpmn:definitions>").encode("utf-8")

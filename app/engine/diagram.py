@@ -22,6 +22,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from . import checks, xml
@@ -259,14 +260,31 @@ def _assignee_fields(user_tasks: Mapping[str, UserTaskInfo]) -> dict[str, tuple[
     return {name: tuple(sorted(steps)) for name, steps in sorted(found.items())}
 
 
+def catch_definitions(task_spec) -> list[tuple[Any, Any]]:
+    """(catch event spec, the event it catches) for what a waiting task of `task_spec` waits on.
+
+    SpiffWorkflow moves the events after an event-based gateway onto the gateway itself (one "multiple"
+    definition, in the order of its outputs) and leaves the events themselves catching nothing; the gateway
+    waits on all of them at once and the first to come takes its path."""
+    if isinstance(task_spec, EventBasedGateway):
+        return list(zip(task_spec.outputs, task_spec.event_definition.event_definitions, strict=False))
+    return [(task_spec, getattr(task_spec, "event_definition", None))]
+
+
+def _catches(process_spec) -> list[tuple[Any, Any]]:
+    """(catch event spec, its event) for every catch event of one process that has an element id."""
+    return [(catch, definition) for task_spec in process_spec.task_specs.values()
+            if isinstance(task_spec, CatchingEvent)
+            for catch, definition in catch_definitions(task_spec) if getattr(catch, "bpmn_id", None)]
+
+
 def _messages(spec, subprocess_specs) -> dict[str, MessageInfo]:
     """Every message the process (or a process it calls) catches, by message name."""
     found: dict[str, MessageInfo] = {}
     problems = []
     for process_spec in [spec, *subprocess_specs.values()]:
-        for task_spec in process_spec.task_specs.values():
-            definition = getattr(task_spec, "event_definition", None)
-            if not isinstance(task_spec, CatchingEvent) or not isinstance(definition, MessageEventDefinition):
+        for task_spec, definition in _catches(process_spec):
+            if not isinstance(definition, MessageEventDefinition):
                 continue
             variable = getattr(definition, "message_var", None)
             if not variable:
@@ -290,10 +308,7 @@ def _catch_events(spec, subprocess_specs, messages: dict[str, MessageInfo]) -> d
     """Every message and timer catch event of the process and the processes it calls, by element id."""
     found: dict[str, CatchEventInfo] = {}
     for process_spec in [spec, *subprocess_specs.values()]:
-        for task_spec in process_spec.task_specs.values():
-            definition = getattr(task_spec, "event_definition", None)
-            if not isinstance(task_spec, CatchingEvent) or not getattr(task_spec, "bpmn_id", None):
-                continue
+        for task_spec, definition in _catches(process_spec):
             if isinstance(definition, MessageEventDefinition):
                 known = messages.get(definition.name)
                 kind, message, form = "message", definition.name, known.form if known else None

@@ -26,7 +26,7 @@ from . import budget, determinism, sandbox, start_timers, task_order
 from .diagram import CompiledProcess, UserTaskInfo
 from .errors import EngineStall, NotWaiting, StepFailed, TaskNotReady
 from .serializer import json_safe
-from .waiting import timer_due
+from .waiting import pending_events, timer_due
 from .workflow import CaseWorkflow
 
 # SpiffWorkflow stops walking the task tree at depth 1000; a revise loop crosses that after ~250
@@ -137,7 +137,7 @@ def deliver_message(workflow: BpmnWorkflow, name: str, payload: dict[str, Any], 
 
 def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
     """The names of the messages the workflow is waiting for now."""
-    return sorted({e.name for e in workflow.waiting_events() if e.event_type == "MessageEventDefinition"})
+    return sorted({e.name for e in pending_events(workflow) if e.event_type == "MessageEventDefinition"})
 
 
 def cancel(workflow: BpmnWorkflow, at: datetime, seed: str) -> None:
@@ -270,7 +270,7 @@ def _instance_item_name(task) -> str | None:
 def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
     """When the earliest pending timer of the workflow is due, so the scheduler knows when to wake it."""
     due = []
-    for event in workflow.waiting_events():
+    for event in pending_events(workflow):
         if event.event_type not in ("TimerEventDefinition", "TimeDateEventDefinition",
                                     "DurationTimerEventDefinition", "CycleTimerEventDefinition"):
             continue

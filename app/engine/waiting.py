@@ -7,13 +7,16 @@ same on replay, and known for cases that waited before anyone asked.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID, uuid5
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.util.event import PendingBpmnEvent
 
-from .diagram import CompiledProcess
+from .diagram import CompiledProcess, catch_definitions
 
 
 @dataclass(frozen=True)
@@ -45,18 +48,35 @@ def timer_due(value: Any) -> datetime | None:
     return due if due.tzinfo is not None else due.replace(tzinfo=UTC)
 
 
+def _waiting_catches(workflow: BpmnWorkflow) -> Iterator[tuple[Any, Any, Any, str]]:
+    """(waiting task, catch event spec, the event it catches, an id for this wait) for everything the workflow
+    waits on. An event-based gateway's task waits on each event after it: each is a wait of its own, with an
+    id made from the gateway task's and the event's, the same on every reading."""
+    for task in list(workflow.event_manager.tasks.values()):
+        catches = catch_definitions(task.task_spec)
+        for spec, definition in catches:
+            wait_id = str(task.id) if len(catches) == 1 and spec is task.task_spec else \
+                str(uuid5(UUID(str(task.id)), getattr(spec, "bpmn_id", None) or spec.name))
+            yield task, spec, definition, wait_id
+
+
+def pending_events(workflow: BpmnWorkflow) -> list[PendingBpmnEvent]:
+    """What SpiffWorkflow's `waiting_events` lists, with an event-based gateway's events each listed alone."""
+    return [definition.details(task) for task, _spec, definition, _id in _waiting_catches(workflow)]
+
+
 def waiting_for(workflow: BpmnWorkflow, process: CompiledProcess) -> list[Wait]:
     """The messages and timers the workflow waits on now, the longest-waiting first."""
     found = []
-    for task in list(workflow.event_manager.tasks.values()):
-        info = process.catch_events.get(getattr(task.task_spec, "bpmn_id", None) or "")
+    for task, spec, definition, wait_id in _waiting_catches(workflow):
+        info = process.catch_events.get(getattr(spec, "bpmn_id", None) or "")
         if info is None:
             continue  # signals, errors, conditions: nothing an office waits on by name
         due = None
         if info.kind == "timer":
-            due = timer_due(task.task_spec.event_definition.details(task).value)
+            due = timer_due(definition.details(task).value)
         found.append(Wait(
-            engine_id=str(task.id), kind=info.kind, element_id=info.element_id, name=info.name,
+            engine_id=wait_id, kind=info.kind, element_id=info.element_id, name=info.name,
             name_en=info.name_en, lane=info.lane, message=info.message, form=info.form,
             since=datetime.fromtimestamp(task.last_state_change, UTC), due_at=due))
     return sorted(found, key=lambda w: (w.since, w.element_id, w.engine_id))

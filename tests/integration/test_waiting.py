@@ -15,6 +15,7 @@ from app.services.demo import DEMO_PASSWORD
 from app.store import schema
 from app.store.models import Case, CaseWait, DueTimer
 
+from ..diagrams import deploy, notice_or_reminder
 from ..stories import draft_from, start
 from .test_procedures_part2 import NOTICE, _agreement_waiting_for_obec
 
@@ -134,3 +135,27 @@ def test_upgrading_an_older_database_fills_the_waits_of_its_running_cases(ctx, p
         command.downgrade(schema._config(connection), "0010_dash_indexes")
     schema.upgrade(bind)
     assert _projected(ctx) == before
+
+
+def test_at_an_event_based_gateway_the_case_waits_for_the_notice_and_the_reminder_and_either_moves_it_on(
+        ctx, people, clock):
+    """A diagram drawn elsewhere waits at an event-based gateway: SpiffWorkflow holds the events after it on the
+    gateway, and a case there once waited for nothing PlanFlow could see. Now both waits are listed, the
+    scheduler wakes the case for the reminder, and the notice takes the other path."""
+    deploy(ctx, "chase_notice", notice_or_reminder("chase_notice"))
+    case = start(ctx, people, "chase_notice")
+    case.complete("prepare", "plan1")
+    waiting = cases.get_case(ctx, people["plan1"], case.id)["waiting_for"]
+    assert sorted((w["kind"], w["element_id"]) for w in waiting) == [("message", "notice"), ("timer", "reminder")]
+    reminder = next(w for w in waiting if w["kind"] == "timer")
+    clock.set(datetime.fromisoformat(reminder["due_at"]) + timedelta(minutes=1))
+    assert timers.fire_due_timers(ctx)["fired"] == 1
+    assert case.open_steps() == ["chase"]
+    case.complete("chase", "plan1")
+    assert {w["element_id"] for w in cases.get_case(ctx, people["plan1"], case.id)["waiting_for"]} == {
+        "notice", "reminder"}, "waiting again after the chase"
+    messages.deliver_message(ctx, people["plan1"], case.id, "obec_allocation", {})
+    after = cases.get_case(ctx, people["plan1"], case.id)
+    assert after["waiting_for"] == [] and case.open_steps() == ["notify"]
+    verdict = audit.verify_case(ctx, people["auditor"], case.id)
+    assert verdict.chain_ok and verdict.replay_ok, verdict.problems

@@ -6,11 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
-from SpiffWorkflow.bpmn.util import BpmnEvent
-from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
-
 from app import engine
-from app.engine import determinism
 
 from ..samples import fill
 from . import engine_shapes
@@ -59,24 +55,8 @@ class Walk:
             engine.deliver_message(workflow, engine.waiting_messages(workflow)[0], NOTICE, self.now, seed)
         elif due is not None:
             self._fire(due, seed)
-        elif self._at_event_gateway():
-            self._notice_or_reminder(seed)
         else:
             raise AssertionError(f"{self.seed} waits for nothing at step {number}")
-
-    def _at_event_gateway(self) -> bool:
-        return any(e.event_type == "MultipleEventDefinition" for e in self.workflow.waiting_events())
-
-    def _notice_or_reminder(self, seed: str) -> None:
-        """At an event-based gateway (whose events `engine` does not list): the reminder's two days pass
-        (in the first `variant` rounds), else the notice arrives, sent through SpiffWorkflow itself."""
-        if self.early_timers < self.variant:
-            self.early_timers += 1
-            self.now += timedelta(days=3)
-        else:
-            with determinism.step(self.now, seed):
-                self.workflow.send_event(BpmnEvent(MessageEventDefinition("obec_allocation"), payload=NOTICE))
-        engine.fire_timers(self.workflow, self.now, seed)
 
     def _fire(self, due, seed: str) -> None:
         self.now = max(self.now, due + timedelta(minutes=1))
