@@ -24,8 +24,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from app.store.base import UTCDateTime
 from app.store.dashboard_models import StepDuration, StepMonthTotal
-from app.store.models import Case, Task, UTCDateTime
+from app.store.models import Case, Task
 from app.thaidate import BANGKOK
 
 _MICRO = timedelta(microseconds=1)

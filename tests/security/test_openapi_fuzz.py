@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text as text_sql
 
 from app.services import attachments, cases, users
-from app.store.models import Base
+from app.store.tables import metadata
 
 REQUESTS_PER_USER = 2_500  # two users on two databases: 10,000 generated requests in all
 FUZZ = settings(max_examples=REQUESTS_PER_USER, deadline=None, database=None, phases=[Phase.generate],
@@ -116,7 +116,7 @@ def _quote(value: str) -> str:
     return quote(value, safe="")
 
 
-_COUNTS = text_sql("SELECT " + ", ".join(f"(SELECT count(*) FROM {name})" for name in sorted(Base.metadata.tables)))
+_COUNTS = text_sql("SELECT " + ", ".join(f"(SELECT count(*) FROM {name})" for name in sorted(metadata.tables)))
 _LOCKS = text_sql("SELECT id, lock_version FROM cases ORDER BY id")
 
 
