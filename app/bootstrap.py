@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from app import engine
 from app.config import Settings
-from app.services.context import ServiceContext
+from app.services import startup
+from app.services.kernel.context import ServiceContext
 from app.store import db, schema
 
 
 def build_context(settings: Settings, migrate: bool = True) -> ServiceContext:
+    """The service context of an entry point, with the services' hooks installed and the schema upgraded."""
+    startup.install()
     if settings.database_url.startswith("sqlite:///"):
         settings.instance_dir.mkdir(parents=True, exist_ok=True)
     engine.configure_limits(engine.EngineLimits(max_tasks=settings.engine_max_tasks,

@@ -19,8 +19,8 @@ from sqlalchemy.engine import make_url
 
 from app import engine
 from app.services import audit, casework
-from app.services.context import ServiceContext
-from app.store.models import Case, Task
+from app.services.kernel.context import ServiceContext
+from app.store.models import OPEN_STATUSES, Case, Task
 
 from .conftest import ROOT, _admin_engine, pg_url
 
@@ -55,7 +55,7 @@ def assert_every_case_whole(ctx: ServiceContext) -> int:
             ready = {t.engine_id for t in engine.ready_human_tasks(workflow, process)} \
                 if case.status == "running" else set()
             open_rows = set(session.scalars(select(Task.engine_id).where(
-                Task.case_id == case.id, Task.status.in_(casework.OPEN_STATUSES))))
+                Task.case_id == case.id, Task.status.in_(OPEN_STATUSES))))
             assert open_rows == ready, f"case {case.number}: open steps {open_rows} but workflow has {ready}"
     return len(verdicts)
 
@@ -138,7 +138,7 @@ def web_app(ctx: ServiceContext, folder: Path):
 
 
 def bearer(ctx: ServiceContext, username: str) -> dict[str, str]:
-    from app.services import users
+    from app.services.accounts import users
 
     return {"Authorization": f"Bearer {users.create_token(ctx, username)}"}
 
@@ -187,13 +187,13 @@ def deploy_linear(ctx: ServiceContext, key: str, steps: int, folder: Path, lane:
     import dataclasses
     import json
 
-    from app.services import processes
-    from app.services.actors import SYSTEM
+    from app.services import deployment
+    from app.services.kernel.actors import SYSTEM
 
     forms = folder / "forms"
     forms.mkdir(parents=True, exist_ok=True)
     (forms / "note.json").write_text(json.dumps(NOTE_FORM, ensure_ascii=False), encoding="utf-8")
-    version, _ = processes.deploy_version(dataclasses.replace(ctx, forms_dir=forms), SYSTEM, key,
+    version, _ = deployment.deploy_version(dataclasses.replace(ctx, forms_dir=forms), SYSTEM, key,
                                           linear_diagram(key, steps, lane))
     return version
 

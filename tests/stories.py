@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 from app.services import attachments, cases, tasks, timers
-from app.services.errors import Conflict
+from app.services.kernel.errors import Conflict
 
 from .samples import fill
 

@@ -18,10 +18,11 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from app import engine
+from app.services.kernel.errors import Invalid
 from app.store.models import Group, Membership, Task, User
 
-from . import casework, forms
-from .errors import Invalid
+from .accounts import schools
+from .catalog import forms
 
 # What an assignee field carries in the form as served (beside `enum` and `x-enum-titles`).
 SERVED_KEY = "x-assignee"
@@ -56,7 +57,7 @@ def target_groups(process: engine.CompiledProcess, field: str, task_lane: str | 
     for element_id in process.assignee_fields.get(field, ()):
         info = process.user_task(element_id)
         lane = info.lane if info else None
-        if lane == casework.SCHOOL_LANE and task_lane == casework.SCHOOL_LANE and task_group:
+        if lane == schools.SCHOOL_LANE and task_lane == schools.SCHOOL_LANE and task_group:
             lane = task_group
         if lane and lane not in found:
             found.append(lane)

@@ -15,13 +15,15 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Invalid, NotFound
 from app.store.models import Attachment, Case
 
-from . import access, blob_store, forms, history
-from .actors import Actor
+from . import blob_store, history
 from .blob_store import blob_path, human_size  # noqa: F401 - where the web layer and the tests find them
-from .context import ServiceContext
-from .errors import Invalid, NotFound
+from .catalog import forms
+from .kernel import access
 
 _UNSAFE = re.compile(r"[^\w.\- ()\u0E00-\u0E7F]")
 

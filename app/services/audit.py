@@ -13,13 +13,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, undefer
 
 from app import engine
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Forbidden
 from app.store.models import Case, Event, VerificationRun
 from app.thaidate import BANGKOK
 
-from . import access, case_migration, casework, history, processes
-from .actors import Actor
-from .context import ServiceContext
-from .errors import Forbidden
+from . import case_migration, casework, history
+from .catalog import processes
+from .kernel import access
 
 
 @dataclass

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from .errors import StorageFull, TooLarge
+from app.services.kernel.errors import StorageFull, TooLarge
 
 log = logging.getLogger("planflow.attachments")
 

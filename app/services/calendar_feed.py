@@ -11,15 +11,15 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import NotFound
 from app.store.deadline_models import UserSetting
 from app.store.models import Case, Group, Membership, Task, User
 from app.thaidate import BANGKOK, format_datetime
 
-from . import access, users
-from .context import ServiceContext
-from .errors import NotFound
-
-OPEN_STATUSES = ("open", "claimed")
+from .accounts import users
+from .calendar import deadlines
+from .kernel import access
 
 
 def _escape(value: str) -> str:
@@ -101,12 +101,8 @@ def feed(ctx: ServiceContext, token: str) -> str:
             .where(Membership.user_id == user.id)
         )
         rows = session.execute(
-            select(Task, Case.number, Case.title)
-            .join(Case, Case.id == Task.case_id)
+            deadlines.open_steps_with_due(Case.number, Case.title)
             .where(
-                Task.status.in_(OPEN_STATUSES),
-                Task.due_at.is_not(None),
-                Case.status == "running",
                 or_(Task.assignee == user.username, Task.assignee.is_(None) & Task.group_code.in_(groups)),
                 # The same rule as everywhere: a case the person may not see is not in their calendar.
                 Case.id.in_(select(Case.id).where(access.visible_cases_clause(users.actor_of(user)))),

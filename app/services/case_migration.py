@@ -17,13 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from app import engine
+from app.services.calendar.working_days import add_working_days
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Conflict, Invalid, NotFound
 from app.store.models import Case, Event, ProcessVersion, Task
 
-from . import access, casework, diagram_check, history, processes, waits
-from .actors import Actor
-from .context import ServiceContext
-from .errors import Conflict, Invalid, NotFound
-from .working_days import add_working_days
+from . import casework, history, waits
+from .catalog import processes
+from .kernel import access
 
 KIND = "case_migrated"
 MAX_CASES = 200
@@ -68,7 +70,7 @@ def migrate_cases(ctx: ServiceContext, actor: Actor, key: str, case_ids: list[in
 
     Returns [{"case_id", "ok", "reason", "from_version", "to_version", "refusal", "blockers"}] in the order
     asked: `reason` in English; `refusal` ({"code", ...}) or `blockers` (the steps in the way) as data."""
-    diagram_check.require_owner(actor, "move cases to another version")
+    access.require_owner(actor, "move cases to another version")
     ids = _check_ids(case_ids)
     with ctx.read() as session:
         target_row = _target(session, key, to_version)

@@ -9,15 +9,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, joinedload
 
-from app.store.models import Attachment, Case, Event, Group, ProcessVersion, Task, User
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import NotFound
+from app.store.models import OPEN_STATUSES, Attachment, Case, Event, Group, ProcessVersion, Task, User
 from app.store.ui_models import TaskDraft
 
-from . import access, assignees, cases, casework, processes, waits
-from .actors import Actor
+from . import assignees, cases, waits
 from .attachments import attachment_dict
+from .catalog import processes
 from .comments import comments_of
-from .context import ServiceContext
-from .errors import NotFound
+from .kernel import access
 from .views import case_dict, message_form, task_dict, wait_dict
 
 # Events that are the case's own business, not bookkeeping, and what each is called on screen.
@@ -89,7 +91,7 @@ def _attachments(session: Session, case_id: int) -> list[dict[str, Any]]:
 
 
 def _open_tasks(session: Session, case: Case) -> list[Task]:
-    return list(session.scalars(select(Task).where(Task.case_id == case.id, Task.status.in_(casework.OPEN_STATUSES))
+    return list(session.scalars(select(Task).where(Task.case_id == case.id, Task.status.in_(OPEN_STATUSES))
                                 .order_by(Task.id)))
 
 
@@ -164,7 +166,7 @@ def step_view(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]
             raise NotFound(f"no task {task_id}")
         case = _visible_case(session, actor, task.case_id)
         step = _step_info(case.version, task.spec_id)
-        is_open = task.status in casework.OPEN_STATUSES and case.status == "running"
+        is_open = task.status in OPEN_STATUSES and case.status == "running"
         draft = session.get(TaskDraft, (task.id, actor.username))
         members = []
         if is_open and actor.supervises(task.group_code):

@@ -9,15 +9,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app import engine
-from app.store.models import Case, CaseCounter, Event, Group, Task
+from app.services.calendar.working_days import subtract_working_days
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Conflict, Forbidden, Invalid
+from app.store.models import OPEN_STATUSES, Case, CaseCounter, Event, Task
 from app.thaidate import fiscal_year
 
-from . import access, casework, history, processes, waits
-from .actors import Actor
-from .context import ServiceContext
-from .errors import Conflict, Forbidden, Invalid
+from . import casework, history, waits
+from .accounts import schools
+from .catalog import processes
+from .kernel import access
 from .views import case_dict
-from .working_days import subtract_working_days
 
 MAX_TITLE = 500
 
@@ -33,16 +36,11 @@ def next_case_number(session: Session, year: int) -> str:
     return f"{year}/{seq:04d}"
 
 
-def _school_register(session: Session) -> list[dict[str, str]]:
-    groups = session.scalars(select(Group).where(Group.kind == "school").order_by(Group.code)).all()
-    return [{"code": g.code.removeprefix("school-"), "name": g.name} for g in groups]
-
-
 def may_start(actor: Actor, version) -> bool:
     """Members of the process's lanes (other than schools), supervisors and administrators."""
     if actor.is_admin or actor.is_supervisor:
         return True
-    lanes = {lane for lane in processes.compiled(version).lanes if lane != casework.SCHOOL_LANE}
+    lanes = {lane for lane in processes.compiled(version).lanes if lane != schools.SCHOOL_LANE}
     return bool(lanes & actor.groups) or not lanes
 
 
@@ -69,8 +67,8 @@ def start_case_in_session(session: Session, actor: Actor, process_key: str, titl
         raise Forbidden("you are not in a group that starts this process")
     process = processes.compiled(version)
     start_data = dict(data or {})
-    if casework.SCHOOL_LANE in process.lanes and "schools" not in start_data:
-        start_data["schools"] = _school_register(session)
+    if schools.SCHOOL_LANE in process.lanes and "schools" not in start_data:
+        start_data["schools"] = schools.school_register(session)
     year = fiscal_year(now)
     case = Case(number=next_case_number(session, year), fiscal_year=year, process_version_id=version.id,
                 process_key=version.key, title=title, status="running", state="", state_format=1,
@@ -93,7 +91,7 @@ def start_case_in_session(session: Session, actor: Actor, process_key: str, titl
 
 
 def _open_tasks(session: Session, case: Case) -> list[Task]:
-    return list(session.scalars(select(Task).where(Task.case_id == case.id, Task.status.in_(casework.OPEN_STATUSES))
+    return list(session.scalars(select(Task).where(Task.case_id == case.id, Task.status.in_(OPEN_STATUSES))
                                 .order_by(Task.id)))
 
 
@@ -118,7 +116,7 @@ def list_cases(ctx: ServiceContext, actor: Actor, status: str | None = None, pro
             query = query.where(Case.process_key == process_key)
         if overdue:
             query = query.where(or_(Case.id.in_(select(Task.case_id).where(
-                Task.status.in_(casework.OPEN_STATUSES), Task.due_at < now)), waits.overdue_clause(now)))
+                Task.status.in_(OPEN_STATUSES), Task.due_at < now)), waits.overdue_clause(now)))
         if stalled_days is not None:
             cutoff = subtract_working_days(now, stalled_days)
             query = query.where(Case.status == "running",
@@ -127,7 +125,7 @@ def list_cases(ctx: ServiceContext, actor: Actor, status: str | None = None, pro
         open_by_case: dict[int, list[Task]] = {c.id: [] for c in cases}
         if cases:
             for task in session.scalars(select(Task).where(Task.case_id.in_(list(open_by_case)),
-                                                           Task.status.in_(casework.OPEN_STATUSES))):
+                                                           Task.status.in_(OPEN_STATUSES))):
                 open_by_case[task.case_id].append(task)
         waiting = waits.of_cases(session, list(open_by_case)) if cases else {}
         return [case_dict(c, open_by_case[c.id], waits=waiting.get(c.id)) for c in cases]

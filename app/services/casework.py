@@ -3,8 +3,6 @@ the state back under the optimistic lock, re-project the open steps and what els
 (messages, timers), and record the event."""
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,57 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import engine
-from app.store.models import Case, CaseWait, DueTimer, Event, Group, Membership, ProcessVersion, Task, User
+from app.services.accounts.schools import SCHOOL_LANE, school_group
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Conflict, EngineTimeExceeded, Invalid, ServiceError
+from app.store.models import OPEN_STATUSES, Case, CaseWait, DueTimer, Event, Group, Membership, Task, User
 
-from . import access, deadlines, history, hooks, processes, waits
-from .context import ServiceContext
-from .errors import Conflict, EngineTimeExceeded, Invalid, ServiceError
-
-OPEN_STATUSES = ("open", "claimed")
-SCHOOL_LANE = "school"
-
-
-class WorkflowCache:
-    """Recently used workflows, keyed by case and lock version.
-
-    The database row is the truth: an entry is only used when its lock version is the one just read
-    from the row, it is taken out while a step runs (so no two requests share an object), and it is
-    put back only after the step's transaction committed. Saves deserializing on every step.
-    """
-
-    def __init__(self, size: int = 512):
-        self._items: OrderedDict[tuple[int, int], Any] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-        # The forms (JSON Schemas) of deployed versions. They are frozen at deploy, so reading them once
-        # per version spares every step a round trip for the deferred column. Kept here because this
-        # object is per database and emptied when a backup is restored into it.
-        self._forms: dict[tuple, dict[str, Any]] = {}
-
-    def take(self, case_id: int, lock_version: int):
-        with self._lock:
-            return self._items.pop((case_id, lock_version), None)
-
-    def put(self, case_id: int, lock_version: int, workflow) -> None:
-        with self._lock:
-            self._items[(case_id, lock_version)] = workflow
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._forms.clear()
-
-    def forms(self, version: ProcessVersion) -> dict[str, Any]:
-        """The version's frozen forms, read from the row the first time."""
-        key = (version.id, version.sha256, version.deployed_at)
-        found = self._forms.get(key)
-        if found is None:
-            found = version.forms
-            with self._lock:
-                self._forms[key] = found
-        return found
+from . import history, waits
+from .calendar import deadlines
+from .catalog import processes
+from .kernel import access, hooks
 
 
 def load_workflow(ctx: ServiceContext, case: Case):
@@ -81,10 +37,6 @@ def group_for(task: engine.HumanTask) -> str | None:
     if task.lane == SCHOOL_LANE and isinstance(task.instance, dict) and task.instance.get("code"):
         return school_group(str(task.instance["code"]))
     return task.lane
-
-
-def school_group(code: str) -> str:
-    return f"school-{code}"
 
 
 def project_tasks(session: Session, case: Case, process, workflow, now: datetime) -> list[Task]:

@@ -6,13 +6,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Invalid
 from app.store.models import Task
 from app.store.ui_models import Comment
 
-from . import access
-from .actors import Actor
-from .context import ServiceContext
-from .errors import Invalid
+from .kernel import access
 
 MAX_COMMENT = 5000
 
@@ -22,7 +22,9 @@ def _dict(row: Comment) -> dict[str, Any]:
             "created_at": row.created_at}
 
 
-def add_comment(ctx: ServiceContext, actor: Actor, case_id: int, body: str, task_id: int | None = None) -> dict[str, Any]:
+def add_comment(ctx: ServiceContext, actor: Actor, case_id: int, body: str,
+                task_id: int | None = None) -> dict[str, Any]:
+    """Add a remark to a case the actor may see, at one of its steps when `task_id` names one."""
     body = (body or "").strip()
     if not body or len(body) > MAX_COMMENT:
         raise Invalid(f"a comment of 1 to {MAX_COMMENT} characters is required",

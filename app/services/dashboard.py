@@ -28,17 +28,17 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.orm import Session
 
+from app.services.calendar.working_days import subtract_working_days
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Forbidden, Invalid
 from app.store.dashboard_models import StepDuration, StepMonthTotal
-from app.store.models import Case, CaseWait, Group, Task
+from app.store.models import OPEN_STATUSES, Case, CaseWait, Group, Task
 from app.thaidate import BANGKOK
 
-from . import access, wait_stats, waits
-from .actors import Actor
-from .casework import OPEN_STATUSES
-from .context import ServiceContext
-from .errors import Forbidden, Invalid
+from . import wait_stats, waits
+from .kernel import access
 from .views import wait_dict
-from .working_days import subtract_working_days
 
 
 @contextlib.contextmanager

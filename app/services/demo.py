@@ -5,11 +5,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.services.kernel.actors import SYSTEM
+from app.services.kernel.context import ServiceContext
 from app.store.models import User
 
-from . import processes, schools, users
-from .actors import SYSTEM
-from .context import ServiceContext
+from . import deployment
+from .accounts import schools, users
 
 DEMO_PASSWORD = "planflow-demo"
 
@@ -38,7 +39,7 @@ DEMO_USERS: list[tuple[str, str, list[str], list[str], list[str]]] = [
 
 def create_demo(ctx: ServiceContext) -> dict[str, Any]:
     """Load the processes and create the demo accounts that do not exist yet (safe to run twice)."""
-    loaded = processes.load_directory(ctx, SYSTEM)
+    loaded = deployment.load_directory(ctx, SYSTEM)
     schools.load_register(ctx, DEMO_SCHOOLS)
     created = []
     with ctx.read() as session:

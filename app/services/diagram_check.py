@@ -25,25 +25,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import engine
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Invalid, InvalidDiagramError
 from app.store.models import Group
 
-from . import casework, forms, processes
-from .actors import Actor
-from .context import ServiceContext
-from .errors import Forbidden, Invalid, InvalidDiagramError
-
-
-def require_owner(actor: Actor, doing: str) -> None:
-    """Process owners and administrators edit, check, deploy, migrate and import diagrams."""
-    if not (actor.has_role("process_owner") or actor.is_admin):
-        raise Forbidden(f"only process owners and administrators {doing}")
-
-
-def require_key(key: str) -> str:
-    if not processes.KEY_PATTERN.match(key or ""):
-        raise Invalid("the process key must be lower-case letters, digits and underscores",
-                      {"key": ["invalid"]})
-    return key
+from . import deployment
+from .accounts import schools
+from .catalog import forms, processes
+from .kernel import access
 
 
 def known_groups(ctx: ServiceContext) -> dict[str, dict[str, str | None]]:
@@ -63,28 +53,28 @@ def _groups(session: Session) -> dict[str, dict[str, str | None]]:
 
 def check_diagram(ctx: ServiceContext, actor: Actor, key: str, xml: bytes) -> list[dict[str, Any]]:
     """Every problem of the diagram by element id, without deploying it (empty: it may be deployed)."""
-    require_owner(actor, "check diagrams")
-    require_key(key)
+    access.require_owner(actor, "check diagrams")
+    processes.require_key(key)
     return [p.as_dict() for p in problems_in(ctx, key, xml)]
 
 
 def deploy_checked(ctx: ServiceContext, actor: Actor, key: str, xml: bytes,
                    extra_forms: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], bool]:
     """Deploy a diagram only if the check finds nothing (400 listing every problem otherwise)."""
-    with processes.deploying(ctx) as session:
+    with deployment.deploying(ctx) as session:
         return deploy_checked_in(ctx, session, actor, key, xml, extra_forms)
 
 
 def deploy_checked_in(ctx: ServiceContext, session: Session, actor: Actor, key: str, xml: bytes,
                       extra_forms: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], bool]:
-    """deploy_checked inside the caller's deploy transaction (see processes.deploying): the check reads
+    """deploy_checked inside the caller's deploy transaction (see deployment.deploying): the check reads
     what the deploy then builds on."""
-    require_owner(actor, "deploy diagrams")
-    require_key(key)
+    access.require_owner(actor, "deploy diagrams")
+    processes.require_key(key)
     problems = _problems(ctx, session, key, xml, extra_forms)
     if problems:
         raise InvalidDiagramError("the diagram does not pass the check", [p.as_dict() for p in problems])
-    return processes.deploy_in(ctx, session, actor, key, xml)
+    return deployment.deploy_in(ctx, session, actor, key, xml)
 
 
 def problems_in(ctx: ServiceContext, key: str, xml: bytes,
@@ -103,7 +93,7 @@ def _problems(ctx: ServiceContext, session: Session, key: str, xml: bytes,
     problems: list[engine.Problem] = []
     compiled = None
     try:
-        _, called = processes._resolve_calls(session, key, xml)
+        _, called = processes.resolve_calls(session, key, xml)
         compiled = engine.compile_diagram(xml, key, called)
     except engine.InvalidDiagram as exc:
         problems += exc.problems
@@ -152,10 +142,10 @@ def _assignee_problems(ctx: ServiceContext, process: engine.CompiledProcess,
     problems = []
     for field, assigned in process.assignee_fields.items():
         lanes = {info.lane for info in map(process.user_task, assigned) if info}
-        if casework.SCHOOL_LANE not in lanes:
+        if schools.SCHOOL_LANE not in lanes:
             continue
         for step in process.user_tasks.values():
-            if step.lane != casework.SCHOOL_LANE and field in _form_fields(ctx, step.form, extra_forms):
+            if step.lane != schools.SCHOOL_LANE and field in _form_fields(ctx, step.form, extra_forms):
                 problems.append(engine.Problem(step.element_id, (
                     f"the field {field} names who does the school's step {', '.join(assigned)}, but this step is "
                     "not done per school, so which school's members to offer is unknown: fill it in at a step "
@@ -178,7 +168,7 @@ def _form_fields(ctx: ServiceContext, form: str | None, extra_forms: Mapping[str
 
 def editor_options(ctx: ServiceContext, actor: Actor) -> dict[str, Any]:
     """What the editor offers in its menus: the groups a lane may name and the forms a step may use."""
-    require_owner(actor, "edit diagrams")
+    access.require_owner(actor, "edit diagrams")
     found = []
     for path in sorted(ctx.forms_dir.glob("*.json")):
         try:

@@ -11,13 +11,15 @@ from typing import Any
 from sqlalchemy import delete, func, select
 
 from app import engine
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Conflict, Invalid, InvalidDiagramError, NotFound, TooLarge
 from app.store.editor_models import DiagramDraft
 from app.store.models import ProcessVersion
 
-from . import diagram_check, processes
-from .actors import Actor
-from .context import ServiceContext
-from .errors import Conflict, Invalid, InvalidDiagramError, NotFound, TooLarge
+from . import deployment, diagram_check
+from .catalog import processes
+from .kernel import access
 
 MAX_DRAFTS_PER_USER = 50
 
@@ -49,8 +51,8 @@ def _checked_text(xml: bytes) -> str:
 def save_draft(ctx: ServiceContext, actor: Actor, key: str, xml: bytes,
                base_version: int | None = None) -> dict[str, Any]:
     """Keep the actor's work on `key`, replacing their previous draft of it."""
-    diagram_check.require_owner(actor, "edit diagrams")
-    diagram_check.require_key(key)
+    access.require_owner(actor, "edit diagrams")
+    processes.require_key(key)
     text = _checked_text(xml)
     now = ctx.now()
     with ctx.write() as session:
@@ -83,14 +85,14 @@ def _find(session, actor: Actor, key: str) -> DiagramDraft:
 
 def load_draft(ctx: ServiceContext, actor: Actor, key: str) -> dict[str, Any]:
     """The actor's draft of `key`, with its XML."""
-    diagram_check.require_owner(actor, "edit diagrams")
+    access.require_owner(actor, "edit diagrams")
     with ctx.read() as session:
         return _draft_dict(_find(session, actor, key), with_xml=True)
 
 
 def list_drafts(ctx: ServiceContext, actor: Actor) -> list[dict[str, Any]]:
     """The actor's drafts, most recently saved first (without their XML)."""
-    diagram_check.require_owner(actor, "edit diagrams")
+    access.require_owner(actor, "edit diagrams")
     with ctx.read() as session:
         rows = session.scalars(select(DiagramDraft).where(DiagramDraft.username == actor.username)
                                .order_by(DiagramDraft.updated_at.desc(), DiagramDraft.id.desc()))
@@ -99,7 +101,7 @@ def list_drafts(ctx: ServiceContext, actor: Actor) -> list[dict[str, Any]]:
 
 def delete_draft(ctx: ServiceContext, actor: Actor, key: str) -> dict[str, Any]:
     """Throw away the actor's draft of `key`."""
-    diagram_check.require_owner(actor, "edit diagrams")
+    access.require_owner(actor, "edit diagrams")
     with ctx.write() as session:
         session.delete(_find(session, actor, key))
     return {"key": key, "deleted": True}
@@ -110,8 +112,8 @@ def deploy_draft(ctx: ServiceContext, actor: Actor, key: str) -> tuple[dict[str,
 
     One transaction: the draft read, the version stored and the draft removed commit together, so a deploy
     that is refused (400 with every problem the check finds) or fails keeps the draft and adds no version."""
-    diagram_check.require_owner(actor, "deploy diagrams")
-    with processes.deploying(ctx) as session:
+    access.require_owner(actor, "deploy diagrams")
+    with deployment.deploying(ctx) as session:
         row = _find(session, actor, key)
         xml, sha256 = row.xml.encode("utf-8"), row.sha256
         version, created = diagram_check.deploy_checked_in(ctx, session, actor, key, xml)

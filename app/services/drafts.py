@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.store.models import Case, Task
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Conflict, Invalid, NotFound
+from app.store.models import OPEN_STATUSES, Case, Task
 from app.store.ui_models import TaskDraft
 
-from . import access, attachments, blob_store, casework
-from .actors import Actor
-from .context import ServiceContext
-from .errors import Conflict, Invalid, NotFound
+from . import attachments, blob_store
+from .kernel import access
 
 MAX_DRAFT_BYTES = 256 * 1024
 
@@ -34,7 +35,7 @@ def save_draft(ctx: ServiceContext, actor: Actor, task_id: int, data: dict[str, 
     with blob_store.pending(ctx.attachments_dir) as blobs, ctx.write() as session:
         task, case = _visible_task(session, actor, task_id)
         access.require_work_on(actor, task)
-        if task.status not in casework.OPEN_STATUSES:
+        if task.status not in OPEN_STATUSES:
             raise Conflict(f"the step is already {task.status}")
         uploads = attachments.uploads_in(data)
         if uploads:

@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from app import engine
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Conflict, Invalid, NotFound
 
-from . import diagram_check, forms
-from .actors import Actor
-from .context import ServiceContext
-from .errors import Conflict, Invalid, NotFound
+from .catalog import forms
 from .form_shapes import check_form_shape
+from .kernel import access
 
 FORM_KEY = re.compile(r"^[a-z][a-z0-9_-]{1,99}$")
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
@@ -42,7 +43,7 @@ def _path(ctx: ServiceContext, key: str) -> Path:
 
 def require_editor(actor: Actor) -> None:
     """Process owners and administrators edit forms (asked before a request's body is even read)."""
-    diagram_check.require_owner(actor, "edit forms")
+    access.require_owner(actor, "edit forms")
 
 
 def read_form(ctx: ServiceContext, actor: Actor, key: str) -> dict[str, Any]:

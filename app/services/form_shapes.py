@@ -11,8 +11,9 @@ import json
 import re
 from typing import Any
 
-from . import forms
-from .errors import Invalid
+from app.services.kernel.errors import Invalid
+
+from .catalog import forms
 
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 MAX_FIELDS = 100

@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app import engine
+from app.services.kernel.context import ServiceContext
 from app.store.models import Group, Membership, ProcessVersion, User
 
-from . import casework, processes
-from .context import ServiceContext
+from .accounts.schools import SCHOOL_LANE
+from .catalog import processes
 from .generator_rows import case_rows, write
 from .sample_data import fill
 
@@ -68,7 +69,7 @@ def _simulate(version: ProcessVersion, schools: list[dict], start: datetime, var
     seed = f"tmpl-{version.key}-{variant}-{start:%Y%m%d}"
     template = Template(version=version, seed=seed)
     at, seq = start, 1
-    data = {"schools": schools} if casework.SCHOOL_LANE in process.lanes else {}
+    data = {"schools": schools} if SCHOOL_LANE in process.lanes else {}
     workflow = engine.start(process, data, at, f"{seed}:{seq}")
     events = [{"seq": 1, "at": at, "kind": "case_started", "data": {"title": version.name, "data": data},
                "task_spec_id": None, "task_engine_id": None}]

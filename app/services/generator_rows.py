@@ -17,12 +17,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app import engine
+from app.services.calendar.working_days import add_working_days
+from app.services.kernel.context import ServiceContext
 from app.store.models import Case, CaseCounter, CaseWait, DueTimer, Event, Task
 from app.thaidate import fiscal_year
 
 from . import casework, history, step_stats
-from .context import ServiceContext
-from .working_days import add_working_days
 
 REASON = "ข้อมูลตัวอย่าง"
 _EVENT_COLUMNS = ("seq", "at", "actor", "kind", "task_spec_id", "task_engine_id", "data", "state_digest")

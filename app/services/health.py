@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.services.kernel.context import ServiceContext
 from app.store import schema
 from app.store.models import Case
 
 from . import ticks
-from .context import ServiceContext
 
 # A scheduler that has not reported for this long is taken to be down (PLANFLOW_HEARTBEAT_MAX_AGE, seconds).
 DEFAULT_HEARTBEAT_MAX_AGE = 180

@@ -23,12 +23,14 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from app import engine
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Invalid, InvalidDiagramError, TooLarge
 
-from . import diagram_check, forms, processes
-from .actors import Actor
+from . import deployment, diagram_check
 from .attachments import human_size
-from .context import ServiceContext
-from .errors import Invalid, InvalidDiagramError, TooLarge
+from .catalog import forms, processes
+from .kernel import access
 
 MAX_ZIP_BYTES = 10 * 1024 * 1024
 MAX_ZIP_ENTRIES = 64
@@ -45,8 +47,8 @@ def _warnings(converted: engine.Converted) -> list[dict[str, Any]]:
 
 def import_camunda(ctx: ServiceContext, actor: Actor, key: str, xml: bytes) -> tuple[dict[str, Any], bool]:
     """Convert a Camunda Modeler diagram to PlanFlow's conventions and deploy it as the next version of `key`."""
-    diagram_check.require_owner(actor, "import diagrams")
-    diagram_check.require_key(key)
+    access.require_owner(actor, "import diagrams")
+    processes.require_key(key)
     try:
         converted = engine.convert_camunda(xml, key)
     except engine.InvalidDiagram as exc:
@@ -228,8 +230,8 @@ def _arena_forms(key: str, bpmn: bytes, files: dict[str, bytes]) -> tuple[dict[s
 def import_spiff_arena(ctx: ServiceContext, actor: Actor, key: str, stream: IO[bytes]) -> tuple[dict[str, Any], bool]:
     """Import a spiff-arena process model (zip of the .bpmn and its *-schema.json forms) as the next version of
     `key`: its forms go into the forms folder under prefixed names, then the diagram is checked and deployed."""
-    diagram_check.require_owner(actor, "import diagrams")
-    diagram_check.require_key(key)
+    access.require_owner(actor, "import diagrams")
+    processes.require_key(key)
     files = read_zip(_read_capped(stream, MAX_ZIP_BYTES))
     _, bpmn = _primary_bpmn(files)
     renamed, schemas = _arena_forms(key, bpmn, files)
@@ -243,7 +245,7 @@ def import_spiff_arena(ctx: ServiceContext, actor: Actor, key: str, stream: IO[b
                                   [p.as_dict() for p in problems] + _warnings(converted))
     written = _write_forms(ctx.forms_dir, schemas)
     try:
-        version, created = processes.deploy_version(ctx, actor, key, converted.xml)
+        version, created = deployment.deploy_version(ctx, actor, key, converted.xml)
     except BaseException:
         _restore(written)
         raise

@@ -1,4 +1,5 @@
-"""The inbox as people work it: filters, search, due-date marks, counts for the navigation, bulk actions.
+"""The inbox: the API's list of open steps, and the inbox page's filters, search, due-date marks, counts for
+the navigation and bulk actions.
 
 Reads only the projected `tasks` table and a few columns of `cases` (never the serialized workflow),
 so a page of the inbox costs the same with ten open steps or ten thousand.
@@ -13,14 +14,16 @@ from typing import Any
 from sqlalchemy import and_, func, select, union_all
 from sqlalchemy.orm import Session
 
-from app.store.models import Case, CaseCounter, Task, User
+from app.services.calendar.working_days import add_working_days
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Invalid, ServiceError
+from app.store.models import OPEN_STATUSES, Case, CaseCounter, Task, User
 
-from . import access, casework, processes, tasks
-from .actors import Actor
-from .context import ServiceContext
-from .errors import Invalid, ServiceError
-from .views import iso
-from .working_days import add_working_days
+from . import tasks
+from .catalog import processes
+from .kernel import access
+from .views import iso, task_dict
 
 PAGE_SIZE = 50
 DUE_SOON_WORKING_DAYS = 2
@@ -110,7 +113,7 @@ WAITING_CASE_STATUSES = ("suspended", "error")
 
 
 def _open(branch):
-    return and_(branch, Task.status.in_(casework.OPEN_STATUSES),
+    return and_(branch, Task.status.in_(OPEN_STATUSES),
                 Task.case_id.not_in(select(Case.id).where(Case.status.in_(WAITING_CASE_STATUSES))))
 
 
@@ -217,6 +220,17 @@ def _step_names_en(session: Session, version_ids: set[int]) -> dict[int, dict[st
     return found
 
 
+def list_tasks(ctx: ServiceContext, actor: Actor, scope: str = "mine", limit: int = 500) -> list[dict[str, Any]]:
+    """The inbox as the API lists it, soonest due first: `mine` = held by me or waiting in my groups;
+    `group` = unclaimed in my groups; `all` = supervisors."""
+    query = (select(Task, Case).join(Case, Case.id == Task.case_id)
+             .where(Task.status.in_(OPEN_STATUSES), Case.status == "running",
+                    access.visible_tasks_clause(actor), access.inbox_clause(actor, scope)))
+    query = query.order_by(Task.due_at.is_(None), Task.due_at, Task.id).limit(min(max(limit, 1), 5000))
+    with ctx.read() as session:
+        return [task_dict(task, case) for task, case in session.execute(query)]
+
+
 def counts(ctx: ServiceContext, actor: Actor) -> dict[str, int]:
     """The numbers in the navigation: steps I hold, unclaimed steps of my groups, and how many are overdue."""
     now = ctx.now()
@@ -260,7 +274,8 @@ class BulkResult:
         return asdict(self)
 
 
-def bulk(ctx: ServiceContext, actor: Actor, action: str, task_ids: list[int], username: str | None = None) -> BulkResult:
+def bulk(ctx: ServiceContext, actor: Actor, action: str, task_ids: list[int],
+         username: str | None = None) -> BulkResult:
     """Claim or reassign several steps; each step is its own transaction, so one refusal stops no other."""
     if action not in ("claim", "assign"):
         raise Invalid("action must be claim or assign", {"action": ["claim, assign"]})

@@ -26,10 +26,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from app.services.calendar.jobs import backoff
+from app.services.kernel.context import ServiceContext
 from app.store.deadline_models import OutgoingEmail
-
-from .context import ServiceContext
-from .jobs import backoff
 
 log = logging.getLogger("planflow.mail")
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from app import engine
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Conflict, Forbidden, Invalid
 
-from . import access, attachments, blob_store, casework, forms, processes
-from .actors import Actor
+from . import attachments, blob_store, casework
 from .cases import may_start
-from .context import ServiceContext
-from .errors import Conflict, Forbidden, Invalid
+from .catalog import forms, processes
+from .kernel import access
 from .views import case_dict, message_form
 
 MAX_NAME = 200

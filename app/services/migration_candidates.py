@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.store.models import Case, ProcessVersion, Task
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import NotFound
+from app.store.models import OPEN_STATUSES, Case, ProcessVersion, Task
 
-from . import access, casework, diagram_check
-from .actors import Actor
-from .context import ServiceContext
-from .errors import NotFound
+from .kernel import access
 
 MAX_LISTED = 500
 
@@ -23,7 +23,7 @@ MAX_LISTED = 500
 def migration_candidates(ctx: ServiceContext, actor: Actor, key: str, to_version: int | None) -> dict[str, Any]:
     """The process's versions, the chosen target (the latest unless given) and the running cases older than it,
     each with its open steps (what a move would relabel)."""
-    diagram_check.require_owner(actor, "move cases to another version")
+    access.require_owner(actor, "move cases to another version")
     with ctx.read() as session:
         listed = session.execute(select(ProcessVersion.version, ProcessVersion.name, ProcessVersion.manual_section,
                                         ProcessVersion.metadata_json)
@@ -42,7 +42,7 @@ def migration_candidates(ctx: ServiceContext, actor: Actor, key: str, to_version
         steps: dict[int, list[str]] = {c.id: [] for c in rows}
         if rows:
             for task in session.scalars(select(Task).where(Task.case_id.in_(list(steps)),
-                                                           Task.status.in_(casework.OPEN_STATUSES))
+                                                           Task.status.in_(OPEN_STATUSES))
                                         .order_by(Task.id)):
                 steps[task.case_id].append(task.name)
         cases = [{"id": c.id, "number": c.number, "title": c.title, "version": c.version.version,
@@ -60,7 +60,7 @@ def may_migrate(actor: Actor) -> bool:
 
 def require_mover(actor: Actor) -> None:
     """Asked before a move's form is read, so that staff hear "not allowed" rather than "invalid"."""
-    diagram_check.require_owner(actor, "move cases to another version")
+    access.require_owner(actor, "move cases to another version")
 
 
 def case_numbers(ctx: ServiceContext, actor: Actor, case_ids: list[int]) -> dict[int, str]:

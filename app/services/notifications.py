@@ -8,12 +8,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import NotFound, Unauthenticated
 from app.store.deadline_models import Notification
 from app.store.models import User
-
-from .actors import Actor
-from .context import ServiceContext
-from .errors import NotFound, Unauthenticated
 
 
 def add(

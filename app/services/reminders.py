@@ -23,12 +23,14 @@ from typing import Any
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session, defer
 
+from app.services.kernel.context import ServiceContext
 from app.store.deadline_models import DueJob, Notification, UserSetting
-from app.store.models import Case, Event, Group, Membership, ProcessVersion, Task, User, UserRole
+from app.store.models import OPEN_STATUSES, Case, Event, Group, Membership, ProcessVersion, Task, User, UserRole
 from app.thaidate import format_date
 
-from . import deadlines, history, jobs, mail, processes
-from .context import ServiceContext
+from . import history, mail
+from .calendar import deadlines, jobs
+from .catalog import processes
 
 SYSTEM_ACTOR = "system"
 _cases = Case.__table__
@@ -138,7 +140,7 @@ def _wording(stage: str, days: int, task: Task, number: str, title: str, escalat
 def _applies(job: DueJob, step: Task | None) -> bool:
     return (
         step is not None
-        and step.status in deadlines.OPEN_STATUSES
+        and step.status in OPEN_STATUSES
         and step.due_at is not None
         and step.due_at == datetime.fromisoformat(job.payload["task_due_at"])
     )
@@ -289,10 +291,10 @@ def _plan_next_overdue(session: Session, chained: list[tuple[DueJob, Task]], now
     jobs.enqueue(session, following, now)
 
 
-@jobs.handles("reminder", "escalation")
 def send_reminders(
     ctx: ServiceContext, session: Session, batch: list[DueJob], now: datetime
 ) -> dict[int, jobs.Outcome]:
+    """The handler of due reminders and escalations (registered at start-up), inside the batch's transaction."""
     cases = _lock_cases(session, {job.case_id for job in batch if job.case_id is not None})
     steps = {
         s.id: s

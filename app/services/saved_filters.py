@@ -5,11 +5,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Invalid, NotFound
 from app.store.ui_models import SavedFilter
 
-from .actors import Actor
-from .context import ServiceContext
-from .errors import Invalid, NotFound
 from .inbox import InboxFilters
 
 MAX_PER_USER = 30

@@ -17,13 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import engine
+from app.services.kernel.actors import SYSTEM
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import InvalidDiagramError
 from app.store.deadline_models import DueJob, ProcessSchedule
 from app.thaidate import format_date
 
-from . import jobs, processes
-from .actors import SYSTEM
-from .context import ServiceContext
-from .errors import InvalidDiagramError
+from .calendar import jobs
+from .catalog import processes
 
 
 def _job(process_key: str, schedule: engine.StartSchedule, index: int, at: datetime) -> dict[str, Any]:
@@ -84,7 +85,6 @@ def register_version(
         jobs.enqueue(session, [keep], now)
 
 
-@jobs.handles("start")
 def start_scheduled_cases(
     ctx: ServiceContext, session: Session, batch: list[DueJob], now: datetime
 ) -> dict[int, jobs.Outcome]:

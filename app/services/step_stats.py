@@ -6,7 +6,8 @@ completed and writes its rows in the same transaction — a rolled-back step lea
 committed one is counted at once, and no refresh can miss a transaction that committed late. A
 database trigger would do the same but would also fire when a backup is restored table by table,
 counting every step twice (the projections are restored from the backup like any other table).
-Writers that bypass the ORM (the case generator's bulk inserts) call `record` themselves.
+Writers that bypass the ORM (the case generator's bulk inserts) call `record` themselves. The hook is
+installed by the services' start-up wiring (app.services.startup), not by importing this module.
 
 A month's total is one row per process and group, updated with an upsert: two steps of the same
 process and group completed at the same moment wait on that row until the first commits — a few
@@ -112,7 +113,12 @@ def _process_keys(session: Session, connection: Connection, case_ids: set[int]) 
     return keys
 
 
-@event.listens_for(Session, "after_flush")
+def listen() -> None:
+    """Keep the projections in every write from now on: the start-up wiring calls this (idempotent)."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+
+
 def _after_flush(session: Session, _context) -> None:
     # Still the pre-flush view here: session.new and .dirty and each attribute's history are those
     # the flush just wrote, and every new row has its id.

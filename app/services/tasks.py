@@ -1,32 +1,26 @@
-"""Working on steps: the inbox, claiming, assigning and completing."""
+"""Acting on one step: reading it with its form, claiming it, giving it back, assigning it and completing it.
+
+The lists of steps (the inbox) are inbox.py's."""
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app import engine
-from app.store.models import Case, Group, Membership, Task, User
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from app.store.models import OPEN_STATUSES, Case, Group, Membership, Task, User
 from app.store.ui_models import TaskDraft
 
-from . import access, assignees, attachments, blob_store, casework, history, hooks
-from .actors import Actor
-from .context import ServiceContext
-from .errors import Conflict, Forbidden, Invalid, NotFound
+from . import assignees, attachments, blob_store, casework, history
+from .catalog import processes
+from .kernel import access, hooks
 from .views import case_dict, task_dict
-
-SCOPES = access.INBOX_SCOPES
-
-
-def list_tasks(ctx: ServiceContext, actor: Actor, scope: str = "mine", limit: int = 500) -> list[dict[str, Any]]:
-    """The inbox: `mine` = held by me or waiting in my groups; `group` = unclaimed in my groups; `all` = supervisors."""
-    query = (select(Task, Case).join(Case, Case.id == Task.case_id)
-             .where(Task.status.in_(casework.OPEN_STATUSES), Case.status == "running",
-                    access.visible_tasks_clause(actor), access.inbox_clause(actor, scope)))
-    query = query.order_by(Task.due_at.is_(None), Task.due_at, Task.id).limit(min(max(limit, 1), 5000))
-    with ctx.read() as session:
-        return [task_dict(task, case) for task, case in session.execute(query)]
 
 
 def _get_task(session: Session, actor: Actor, task_id: int) -> tuple[Task, Case]:
@@ -45,7 +39,7 @@ def get_task(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]:
     that step's group), instructions and the case's data."""
     with ctx.read() as session:
         task, case = _get_task(session, actor, task_id)
-        process = casework.processes.compiled(case.version)
+        process = processes.compiled(case.version)
         info = process.user_task(task.spec_id)
         result = task_dict(task, case)
         # Read from the row, not the shared cache: the caller may change the dict it is given.
@@ -70,7 +64,7 @@ def _require_running(case: Case) -> None:
 
 
 def _require_open(task: Task) -> None:
-    if task.status not in casework.OPEN_STATUSES:
+    if task.status not in OPEN_STATUSES:
         raise Conflict(f"the step is already {task.status}")
 
 
@@ -80,14 +74,27 @@ def _record(session: Session, case: Case, actor: Actor, kind: str, task: Task, n
                    task_spec_id=task.spec_id, task_engine_id=task.engine_id)
 
 
+@contextlib.contextmanager
+def _acting_on(ctx: ServiceContext, actor: Actor, task_id: int,
+               may_act: Callable[[Actor, Task], None]) -> Iterator[tuple[Session, Task, Case]]:
+    """The transaction of an action on an open step of a running case, once `may_act` let the actor act."""
+    with ctx.write() as session:
+        task, case = _get_task(session, actor, task_id)
+        may_act(actor, task)
+        _require_running(case)
+        _require_open(task)
+        yield session, task, case
+
+
+def _require_director(actor: Actor, task: Task) -> None:
+    if not actor.supervises(task.group_code):
+        raise Forbidden("only the group's director, supervisors and administrators assign steps")
+
+
 def claim(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]:
     """Take a step from the group queue; 409 if someone else holds it."""
     now = ctx.now()
-    with ctx.write() as session:
-        task, case = _get_task(session, actor, task_id)
-        access.require_work_on(actor, task)
-        _require_running(case)
-        _require_open(task)
+    with _acting_on(ctx, actor, task_id, access.require_work_on) as (session, task, case):
         if task.assignee not in (None, actor.username):
             raise Conflict(f"the step is held by {task.assignee}")
         if task.assignee is None:
@@ -100,11 +107,7 @@ def claim(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]:
 def unclaim(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]:
     """Give a step back to its group queue (its holder, or a supervisor of the group)."""
     now = ctx.now()
-    with ctx.write() as session:
-        task, case = _get_task(session, actor, task_id)
-        access.require_work_on(actor, task)
-        _require_running(case)
-        _require_open(task)
+    with _acting_on(ctx, actor, task_id, access.require_work_on) as (session, task, case):
         if task.assignee not in (None, actor.username) and not actor.supervises(task.group_code):
             raise Conflict(f"the step is held by {task.assignee}")
         if task.assignee is not None:
@@ -116,12 +119,7 @@ def unclaim(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]:
 def assign(ctx: ServiceContext, actor: Actor, task_id: int, username: str) -> dict[str, Any]:
     """A group director or supervisor gives a step to a member of its group."""
     now = ctx.now()
-    with ctx.write() as session:
-        task, case = _get_task(session, actor, task_id)
-        if not actor.supervises(task.group_code):
-            raise Forbidden("only the group's director, supervisors and administrators assign steps")
-        _require_running(case)
-        _require_open(task)
+    with _acting_on(ctx, actor, task_id, _require_director) as (session, task, case):
         user = session.scalar(select(User).where(User.username == (username or ""), User.active.is_(True)))
         if user is None:
             raise Invalid(f"no user {username}", {"username": ["ไม่พบผู้ใช้ (unknown user)"]})
@@ -153,7 +151,7 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
         if task.assignee not in (None, actor.username):
             raise Conflict(f"the step is held by {task.assignee}")
         form = _form_of(ctx, case, task)
-        choices = assignees.choices_for(session, casework.processes.compiled(case.version), task, form)
+        choices = assignees.choices_for(session, processes.compiled(case.version), task, form)
         loaded = None
         if attachments.uploads_in(data):
             attachments.refuse_before_writing(lambda stand_in: assignees.validate(form, choices, stand_in), data)

@@ -18,10 +18,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.services.kernel.context import ServiceContext
 from app.store.deadline_models import SchedulerHeartbeat
 
-from . import audit, jobs, mail, reminders, schedules, timers  # noqa: F401  (reminders, schedules: job handlers)
-from .context import ServiceContext
+from . import audit, mail, timers
+from .calendar import jobs
 
 log = logging.getLogger("planflow.scheduler")
 

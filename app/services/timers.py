@@ -17,11 +17,12 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from app import engine
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Conflict
 from app.store.models import Case, DueTimer
 
-from . import casework, jobs
-from .context import ServiceContext
-from .errors import Conflict
+from . import casework
+from .calendar import jobs
 
 log = logging.getLogger("planflow.timers")
 

@@ -6,11 +6,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app import engine
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Forbidden, Invalid, NotFound
 from app.store.models import Case, ProcessVersion
-
-from .actors import Actor
-from .context import ServiceContext
-from .errors import Forbidden, Invalid, NotFound
 
 
 def may_read_versions(actor: Actor) -> bool:

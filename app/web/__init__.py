@@ -9,7 +9,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 from app import config as config_module
 from app.bootstrap import build_context
-from app.services.context import ServiceContext
+from app.services.kernel.context import ServiceContext
 
 from . import errors, input_safety, ops
 
@@ -70,8 +70,8 @@ def create_app(settings: config_module.Settings | None = None, context: ServiceC
         # Auditors read every case and change none: every write route refuses them, whatever it is.
         if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint in SESSION_ENDPOINTS:
             return None
-        from app.services import access
-        from app.services.errors import Forbidden
+        from app.services.kernel import access
+        from app.services.kernel.errors import Forbidden
 
         from .auth import current_actor
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from app.services.errors import InvalidDiagramError, ServiceError
+from app.services.kernel.errors import InvalidDiagramError, ServiceError
 
 
 def error_body(code: str, message: str, **extra) -> dict:

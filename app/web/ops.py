@@ -14,7 +14,8 @@ import uuid
 from flask import Flask, Response, g, jsonify, request
 
 from app import logs
-from app.services import health, hooks
+from app.services import health
+from app.services.kernel import hooks
 
 from . import metrics
 from .auth import services

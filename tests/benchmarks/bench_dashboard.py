@@ -32,8 +32,9 @@ from argon2 import PasswordHasher  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from app.services import dashboard, demo, generator, users  # noqa: E402
-from app.services.context import ServiceContext  # noqa: E402
+from app.services import dashboard, demo, generator, startup  # noqa: E402
+from app.services.accounts import users  # noqa: E402
+from app.services.kernel.context import ServiceContext  # noqa: E402
 from app.store import db, schema  # noqa: E402
 from app.store.models import Case, Event, Task  # noqa: E402
 
@@ -59,7 +60,7 @@ def main() -> int:
     parser.add_argument("--existing", metavar="NAME",
                         help="time a database kept by an earlier --keep run (migrated to the latest first)")
     args = parser.parse_args()
-    users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # setup speed only
+    users.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))  # setup speed only
 
     base = make_url(_pg_url())
     name = args.existing or f"planflow_bench_dash_{uuid.uuid4().hex[:8]}"
@@ -72,6 +73,7 @@ def main() -> int:
     database = db.connect(url)
     try:
         schema.upgrade(database.writer.kw["bind"])
+        startup.install()  # what every entry point installs (flush hook, job handlers)
         ctx = ServiceContext(db=database, attachments_dir=folder / "attachments", forms_dir=ROOT / "forms",
                              processes_dir=ROOT / "processes")
         started = time.perf_counter()
@@ -79,7 +81,8 @@ def main() -> int:
         chunk = 5000
         if not args.existing:
             demo.create_demo(ctx)
-        for offset in range(0, 0 if args.existing else args.cases, chunk):  # in chunks, each with its own seed, to show progress
+        # In chunks, each with its own seed, to show progress.
+        for offset in range(0, 0 if args.existing else args.cases, chunk):
             part = generator.generate_cases(ctx, min(chunk, args.cases - offset), rng_seed=2570 + offset)
             for key in written:
                 written[key] += part[key]
@@ -121,8 +124,8 @@ def main() -> int:
                 call()
                 times.append((time.perf_counter() - t0) * 1000)
             rows = len(answer) if isinstance(answer, list) else sum(len(v) for v in answer.values())
-            results[label] = {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(_percentile(times, 0.95), 1),
-                              "rows": rows}
+            results[label] = {"p50_ms": round(statistics.median(times), 1),
+                              "p95_ms": round(_percentile(times, 0.95), 1), "rows": rows}
             print(f"{label:22} {rows:>6} {results[label]['p50_ms']:>8} {results[label]['p95_ms']:>8}", flush=True)
         worst = max(r["p95_ms"] for r in results.values())
         print(f"worst p95 {worst} ms at {counted['cases']} cases / {counted['events']} events "

@@ -59,9 +59,10 @@ from SpiffWorkflow.util.task import TaskState  # noqa: E402
 from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from app.services import attachments, cases, processes, tasks, users  # noqa: E402
-from app.services.casework import WorkflowCache  # noqa: E402
-from app.services.context import ServiceContext  # noqa: E402
+from app.services import attachments, cases, deployment, startup, tasks  # noqa: E402
+from app.services.accounts import users  # noqa: E402
+from app.services.kernel.context import ServiceContext  # noqa: E402
+from app.services.kernel.workflow_cache import WorkflowCache  # noqa: E402
 from app.store import db, schema  # noqa: E402
 from tests.conftest import FakeClock, pg_url  # noqa: E402
 from tests.samples import fill  # noqa: E402
@@ -145,6 +146,7 @@ class Service:
     def __init__(self, url: str, tmp: Path, note_forms: Path, all_diagrams: dict[str, Diagram], cache: bool = True):
         self.clock = FakeClock()
         self.profiles: list[tuple[float, str]] = []  # (CPU seconds, report) of each profiled step
+        startup.install()  # what every entry point installs (flush hook, job handlers)
         self.ctx = ServiceContext(db=db.connect(url), attachments_dir=tmp / "attachments", forms_dir=note_forms,
                                   processes_dir=ROOT / "processes", clock=self.clock,
                                   workflow_cache=None if cache else WorkflowCache(size=0))
@@ -152,7 +154,7 @@ class Service:
         self.admin = users.create_user(self.ctx, f"bench_{uuid.uuid4().hex[:6]}", None, roles=["admin"])
         for diagram in all_diagrams.values():
             self.ctx.forms_dir = diagram.forms_dir
-            processes.deploy_version(self.ctx, self.admin, diagram.key, diagram.xml)
+            deployment.deploy_version(self.ctx, self.admin, diagram.key, diagram.xml)
 
     def case(self, diagram: Diagram, profile_step: int | None = None) -> list[tuple[float, float]]:
         """Start a case and complete its steps until none is open; (wall, CPU) seconds of each step."""

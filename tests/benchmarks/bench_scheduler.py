@@ -42,12 +42,14 @@ def _server_url() -> str:
 def _prepare(url: str, reminders: int) -> None:
     from argon2 import PasswordHasher
 
-    from app.services import demo, users
-    from app.services.context import ServiceContext
+    from app.services import demo, startup
+    from app.services.accounts import users
+    from app.services.kernel.context import ServiceContext
     from app.store import db, schema
     from tests.scheduler_load import seed_due_reminders
 
-    users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    users.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    startup.install()  # what every entry point installs (flush hook, job handlers)
     ctx = ServiceContext(
         db=db.connect(url),
         attachments_dir=Path(tempfile.mkdtemp()),

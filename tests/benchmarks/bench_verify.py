@@ -32,9 +32,10 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
 from app import engine  # noqa: E402
-from app.services import audit, cases, demo, generator, processes, tasks, users  # noqa: E402
-from app.services.actors import SYSTEM  # noqa: E402
-from app.services.context import ServiceContext  # noqa: E402
+from app.services import audit, cases, demo, deployment, generator, startup, tasks  # noqa: E402
+from app.services.accounts import users  # noqa: E402
+from app.services.kernel.actors import SYSTEM  # noqa: E402
+from app.services.kernel.context import ServiceContext  # noqa: E402
 from app.store import db, schema  # noqa: E402
 from tests.unit.test_engine_loops import LOOP_XML  # noqa: E402
 
@@ -62,16 +63,17 @@ def _context(folder: Path) -> ServiceContext:
     forms = folder / "forms"
     shutil.copytree(ROOT / "forms", forms)
     (forms / "revise_decision.json").write_text(json.dumps(DECISION_FORM))
+    startup.install()  # what every entry point installs (flush hook, job handlers)
     ctx = ServiceContext(db=db.connect(f"sqlite:///{folder / 'bench.db'}"), attachments_dir=folder / "files",
                          forms_dir=forms, processes_dir=ROOT / "processes", clock=Clock())
     schema.upgrade(ctx.db.writer.kw["bind"])
-    users._hasher = users.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    users.use_password_hasher(users.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     demo.create_demo(ctx)
     return ctx
 
 
 def long_case(ctx: ServiceContext, steps: int) -> tuple[int, int]:
-    processes.deploy_version(ctx, SYSTEM, "revise", REVISE_XML)
+    deployment.deploy_version(ctx, SYSTEM, "revise", REVISE_XML)
     admin = users.actor_for_username(ctx, "admin")
     case = cases.start_case(ctx, admin, "revise", "ร่างที่แก้ไขหลายรอบ")
     for i in range(steps):

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from app.config import Settings
-from app.services import users
+from app.services.accounts import users
 from app.services.demo import DEMO_PASSWORD
 from app.web import create_app
 

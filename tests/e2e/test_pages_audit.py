@@ -203,6 +203,6 @@ def test_a_nightly_run_is_recorded_once_with_two_schedulers_and_shown_to_supervi
 
 
 def _supervisor(ctx):
-    from app.services import users
+    from app.services.accounts import users
 
     return users.actor_for_username(ctx, "director")

@@ -9,7 +9,8 @@ import re
 
 from openpyxl import load_workbook
 
-from app.services import cases, notifications, tasks, users
+from app.services import cases, notifications, tasks
+from app.services.accounts import users
 from app.services.demo import DEMO_PASSWORD
 
 from ..samples import fill

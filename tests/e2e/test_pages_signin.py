@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.services import signin, users
+from app.services.accounts import signin, users
 from app.store.ui_models import LoginAttempt
 
 

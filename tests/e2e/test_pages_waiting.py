@@ -13,7 +13,7 @@ import pytest
 
 from app.services import messages
 from app.services.attachments import Upload
-from app.services.errors import Invalid
+from app.services.kernel.errors import Invalid
 
 from ..stories import draft_from
 from ..stories import start as start_in_services

@@ -15,8 +15,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from app.services import cases, demo, ticks, users
-from app.services.context import ServiceContext
+from app.services import cases, demo, ticks
+from app.services.accounts import users
+from app.services.kernel.context import ServiceContext
 from app.store import db, schema
 
 from ..conftest import ROOT, _admin_engine

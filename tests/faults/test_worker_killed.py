@@ -12,7 +12,8 @@ import time
 import httpx
 from sqlalchemy import func, select
 
-from app.services import cases, users
+from app.services import cases
+from app.services.accounts import users
 from app.store.models import Case, Event, Task
 
 from ..ops_support import Gunicorn, assert_every_case_whole, deploy_linear

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from app import engine
-from app.services import assignees, cases, processes, tasks
-from app.services.errors import Invalid
+from app.services import assignees, cases, tasks
+from app.services.catalog import processes
+from app.services.kernel.errors import Invalid
 from app.store.models import Group, Membership, User
 
 from ..diagrams import deploy, name_then_act

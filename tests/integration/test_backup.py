@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.services import attachments, audit, backup, cases, tasks
 from app.services.attachments import blob_path
-from app.services.errors import Conflict, Invalid
+from app.services.kernel.errors import Conflict, Invalid
 from app.store.models import Attachment, Event
 
 from ..conftest import FakeClock, _context

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.services import tasks
-from app.services.errors import Conflict
+from app.services.kernel.errors import Conflict
 from app.store.models import Event
 
 from ..samples import fill

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from app.services import audit, dashboard, generator, tasks
-from app.services.errors import Forbidden
+from app.services.kernel.errors import Forbidden
 
 from ..samples import fill
 from ..stories import plan_at_school_step, start

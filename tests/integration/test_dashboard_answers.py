@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import and_, func, select
 from sqlalchemy import case as sql_case
 
-from app.services import cases, dashboard, generator, tasks, users
-from app.services.casework import OPEN_STATUSES
-from app.store.models import Case, Group, Task
+from app.services import cases, dashboard, generator, tasks
+from app.services.accounts import users
+from app.store.models import OPEN_STATUSES, Case, Group, Task
 
 from ..stories import plan_at_school_step, start
 

@@ -9,10 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.services import cases, dashboard, generator, tasks
-from app.services.casework import OPEN_STATUSES
-from app.services.errors import Invalid
+from app.services.kernel.errors import Invalid
 from app.store.dashboard_models import StepDuration, StepMonthTotal
-from app.store.models import Case, Task
+from app.store.models import OPEN_STATUSES, Case, Task
 from app.thaidate import BANGKOK
 
 from ..stories import send_at_once, start

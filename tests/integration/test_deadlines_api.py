@@ -7,7 +7,8 @@ from datetime import datetime
 import pytest
 
 from app import config
-from app.services import cases, ticks, users
+from app.services import cases, ticks
+from app.services.accounts import users
 from app.thaidate import BANGKOK
 from app.web import create_app
 

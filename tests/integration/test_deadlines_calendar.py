@@ -11,8 +11,9 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.services import audit, cases, notifications, office_calendar, tasks, ticks
-from app.services.errors import Forbidden
+from app.services import audit, cases, notifications, tasks, ticks
+from app.services.calendar import office_calendar
+from app.services.kernel.errors import Forbidden
 from app.store.deadline_models import DueJob
 from app.store.models import Event
 from app.thaidate import BANGKOK
@@ -190,7 +191,7 @@ def test_a_process_sets_its_own_reminder_policy(ctx, people, clock):
 
 
 def test_a_reminder_that_fails_is_kept_with_its_error_and_retried_later(ctx, people, clock, monkeypatch):
-    from app.services import jobs
+    from app.services.calendar import jobs
 
     case, _ = _open_letter(ctx, people, clock)
     real = jobs.HANDLERS["reminder"]
@@ -226,7 +227,7 @@ def test_reminders_do_not_make_a_stalled_case_look_active(ctx, people, clock):
 def test_one_broken_reminder_does_not_hold_back_the_others_in_its_batch(
     ctx, people, clock, monkeypatch, batch
 ):
-    from app.services import jobs
+    from app.services.calendar import jobs
 
     deploy(ctx, "letter", one_step("letter", {"dueWorkingDays": "3"}))
     clock.set(FRIDAY_BEFORE_SONGKRAN)

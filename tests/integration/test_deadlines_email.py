@@ -10,7 +10,8 @@ from email.policy import compat32
 import pytest
 from sqlalchemy import select, update
 
-from app.services import cases, preferences, ticks
+from app.services import cases, ticks
+from app.services.accounts import preferences
 from app.store.deadline_models import OutgoingEmail
 from app.store.models import Event, User
 from app.thaidate import BANGKOK

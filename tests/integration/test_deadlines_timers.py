@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from app.services import audit, cases, schedules, tasks, ticks, timers
+from app.services import audit, cases, inbox, schedules, tasks, ticks, timers
 from app.store.deadline_models import DueJob, ProcessSchedule
 from app.store.models import Case, DueTimer, Event, Task
 from app.thaidate import BANGKOK
@@ -41,7 +41,7 @@ def test_an_interrupting_boundary_timer_cancels_the_step_and_takes_the_escalatio
         assert takeover.group_code == "group_director"
         assert session.get(DueTimer, case["id"]) is None, "no timer left to wait for"
     director_inbox = [
-        t for t in tasks.list_tasks(ctx, people["director"], scope="mine") if t["group"] == "group_director"
+        t for t in inbox.list_tasks(ctx, people["director"], scope="mine") if t["group"] == "group_director"
     ]
     assert [t["spec_id"] for t in director_inbox] == ["takeover"]
     tasks.complete(
@@ -174,7 +174,7 @@ def test_a_new_version_without_the_timer_stops_the_schedule(ctx, people, clock):
 def test_a_start_timer_the_scheduler_cannot_follow_is_refused_at_deploy(ctx, people):
     import pytest
 
-    from app.services.errors import InvalidDiagramError
+    from app.services.kernel.errors import InvalidDiagramError
 
     with pytest.raises(InvalidDiagramError) as refused:
         deploy(ctx, "bad_cycle", one_step("bad_cycle", {}, start_timer='"R/P3M"'))

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.services import audit, imports
-from app.services.errors import Forbidden, Invalid, InvalidDiagramError, TooLarge
+from app.services.kernel.errors import Forbidden, Invalid, InvalidDiagramError, TooLarge
 from app.store.models import ProcessVersion
 
 from ..editor_samples import ARENA_BPMN, ARENA_FORMS, CAMUNDA, arena_model, zipped

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.services import audit, case_migration, cases, processes
-from app.services.errors import Forbidden, Invalid, NotFound
-from app.services.working_days import add_working_days
+from app.services import audit, case_migration, cases, deployment
+from app.services.calendar.working_days import add_working_days
+from app.services.catalog import processes
+from app.services.kernel.errors import Forbidden, Invalid, NotFound
 from app.store.models import Case, ProcessVersion, Task
 
 from ..editor_samples import ANALYSIS_V2, budget_transfer_v2
@@ -29,7 +30,7 @@ def _open_row(ctx, case_id: int, spec_id: str) -> Task:
 
 def _revise(ctx, people, clock) -> None:
     clock.advance(days=1)
-    version, created = processes.deploy_version(ctx, people["owner"], "budget_transfer", budget_transfer_v2())
+    version, created = deployment.deploy_version(ctx, people["owner"], "budget_transfer", budget_transfer_v2())
     assert created and version["version"] == 2
     clock.advance(hours=2)
 
@@ -120,7 +121,7 @@ def test_an_open_step_with_a_changed_due_period_is_given_the_new_one(ctx, people
         b'          <spiffworkflow:property name="nameEn" value="Decide on the transfer" />',
         b'<spiffworkflow:property name="dueWorkingDays" value="4" />\n'
         b'          <spiffworkflow:property name="nameEn" value="Decide on the transfer" />', 1)
-    assert processes.deploy_version(ctx, people["owner"], "budget_transfer", xml)[1]
+    assert deployment.deploy_version(ctx, people["owner"], "budget_transfer", xml)[1]
     result = case_migration.migrate_cases(ctx, people["owner"], "budget_transfer", [case.id], 2)
     assert result[0]["ok"], result
     after = _open_row(ctx, case.id, "director_approval")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from app.services import form_editing, processes, tasks
-from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services import deployment, form_editing, tasks
 from app.services.form_shapes import check_form_shape
+from app.services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 
 from ..conftest import ROOT
 from ..editor_samples import BUDGET_TRANSFER
@@ -49,7 +49,7 @@ def test_an_owner_adds_a_field_and_the_next_deploy_uses_it_while_running_cases_k
     old_form = tasks.get_task(ctx, people["plan1"], running.task_of("request")["id"])["form"]
     assert "contact_phone" not in old_form["properties"], "a running case keeps its version's form"
     clock.advance(hours=1)
-    version, created = processes.deploy_version(ctx, owner, "budget_transfer",
+    version, created = deployment.deploy_version(ctx, owner, "budget_transfer",
                                                 BUDGET_TRANSFER.replace(b"</bpmn:definitions>",
                                                                         b"<!-- v2 --></bpmn:definitions>"))
     assert created and version["version"] == 2

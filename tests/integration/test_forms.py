@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.services import cases, tasks
-from app.services.errors import Invalid
+from app.services.kernel.errors import Invalid
 
 from ..stories import start
 

@@ -155,8 +155,9 @@ def test_metrics_add_up_every_gunicorn_worker(database_url, people, tmp_path):
     """Under gunicorn each worker counts for itself; /metrics, from whichever worker, shows the sum."""
     import httpx
 
-    from app.services import cases, users
-    from app.services.context import ServiceContext
+    from app.services import cases
+    from app.services.accounts import users
+    from app.services.kernel.context import ServiceContext
     from app.store import db
 
     from ..conftest import ROOT

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from app import engine
-from app.services import audit, forms, processes, tasks
+from app.services import audit, deployment, tasks
+from app.services.catalog import forms, processes
 from app.thaidate import BANGKOK
 
 from ..samples import fill
@@ -49,7 +50,7 @@ def _complete_school_steps(case, ctx, people, spec_id: str, **overrides) -> None
 def test_every_diagram_of_the_processes_folder_deploys(ctx, people):
     files = sorted(path.stem for path in (ROOT / "processes").glob("*.bpmn"))
     assert set(PART1) <= set(files)
-    results = processes.load_directory(ctx, people["admin"])
+    results = deployment.load_directory(ctx, people["admin"])
     assert sorted(r["key"] for r in results) == files  # deployed called processes first, not by name
     assert all(r["version"] >= 1 for r in results)
     deployed = {p["key"]: p for p in processes.list_processes(ctx)}

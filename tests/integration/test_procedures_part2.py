@@ -10,8 +10,8 @@ from lxml import etree
 from sqlalchemy import select
 
 from app.engine import sandbox
-from app.services import audit, messages, processes, tasks, timers
-from app.services.errors import Conflict, Forbidden, Invalid, InvalidDiagramError
+from app.services import audit, deployment, inbox, messages, tasks, timers
+from app.services.kernel.errors import Conflict, Forbidden, Invalid, InvalidDiagramError
 from app.store.models import Case, DueTimer, Event, ProcessVersion
 
 from ..samples import fill
@@ -85,8 +85,8 @@ def test_the_annual_plan_updates_the_mtef_within_its_own_case_and_publishes_plan
     for step in ("study_allocation", "analyse_targets", "review_strategies"):
         plan.complete(step, "plan1")
     assert plan.open_steps() == ["mtef_policy_analysis"], "the MTEF's first step opens in the plan's case"
-    inbox = tasks.list_tasks(ctx, people["plan2"], "mine")
-    assert [(t["case_id"], t["process_key"]) for t in inbox if t["spec_id"] == "mtef_policy_analysis"] == [
+    mine = inbox.list_tasks(ctx, people["plan2"], "mine")
+    assert [(t["case_id"], t["process_key"]) for t in mine if t["spec_id"] == "mtef_policy_analysis"] == [
         (plan.id, "annual_action_plan")]
 
     _mtef_steps(plan, ctx.workflow_cache.clear)  # every other step reloads the case from the database
@@ -134,13 +134,13 @@ def test_a_running_plan_keeps_the_mtef_version_it_started_with(ctx, people):
     mtef_xml = (ROOT / "processes" / "mtef.bpmn").read_bytes()
     renamed = mtef_xml.replace("วิเคราะห์นโยบายหน่วยเหนือและเกณฑ์การจัดสรรงบประมาณ".encode(),
                                "วิเคราะห์นโยบายและเกณฑ์การจัดสรร (ฉบับปรับปรุง)".encode(), 1)
-    assert processes.deploy_version(ctx, people["owner"], "mtef", renamed)[0]["version"] == 2
+    assert deployment.deploy_version(ctx, people["owner"], "mtef", renamed)[0]["version"] == 2
 
     plan_xml = (ROOT / "processes" / "annual_action_plan.bpmn").read_bytes()
-    version, created = processes.deploy_version(ctx, people["owner"], "annual_action_plan", plan_xml)
+    version, created = deployment.deploy_version(ctx, people["owner"], "annual_action_plan", plan_xml)
     assert created and version["version"] == 2, "the same plan calling a new MTEF is a new version"
     assert _deployed_calls(ctx, "annual_action_plan", 2)["mtef"]["version"] == 2
-    assert processes.deploy_version(ctx, people["owner"], "annual_action_plan", plan_xml) == (version, False)
+    assert deployment.deploy_version(ctx, people["owner"], "annual_action_plan", plan_xml) == (version, False)
 
     fresh = start(ctx, people, "annual_action_plan")
     for plan in (running, fresh):
@@ -160,7 +160,7 @@ def test_loading_the_processes_deploys_the_called_mtef_before_the_plan_that_call
     mtef = tmp_path / "mtef.bpmn"
     changed = mtef.read_bytes().replace(b'"dueWorkingDays" value="5"', b'"dueWorkingDays" value="6"', 1)
     mtef.write_bytes(changed)
-    loaded = processes.load_directory(ctx, people["owner"], tmp_path)
+    loaded = deployment.load_directory(ctx, people["owner"], tmp_path)
     assert [(row["key"], row["version"], row["created"]) for row in loaded] == [
         ("mtef", 2, True), ("annual_action_plan", 2, True)]
     assert _deployed_calls(ctx, "annual_action_plan", 2)["mtef"]["version"] == 2
@@ -170,7 +170,7 @@ def test_a_plan_calling_a_process_that_is_not_deployed_is_refused_naming_the_cal
     xml = (ROOT / "processes" / "annual_action_plan.bpmn").read_bytes().replace(
         b'calledElement="mtef"', b'calledElement="mtef_draft"')
     with pytest.raises(InvalidDiagramError) as caught:
-        processes.deploy_version(ctx, people["owner"], "annual_action_plan", xml)
+        deployment.deploy_version(ctx, people["owner"], "annual_action_plan", xml)
     assert caught.value.details == [{"element_id": "update_mtef",
                                      "message": "calls process 'mtef_draft', which is not deployed"}]
 
@@ -284,7 +284,7 @@ def test_a_notice_for_a_case_not_yet_waiting_is_a_conflict_and_schools_may_not_r
 
 def test_obecs_notice_posted_to_the_api(ctx, people, tmp_path):
     from app.config import Settings
-    from app.services import users
+    from app.services.accounts import users
     from app.web import create_app
 
     agreement = _agreement_waiting_for_obec(ctx, people)

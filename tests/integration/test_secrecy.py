@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from app.services import cases, processes, tasks, users
-from app.services.errors import NotFound
+from app.services import cases, deployment, inbox, tasks
+from app.services.accounts import users
+from app.services.kernel.errors import NotFound
 
 LETTER = b"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -37,7 +38,7 @@ def secret_letter(ctx, people, tmp_path):
     forms_dir.mkdir()
     (forms_dir / "letter_register.json").write_text(json.dumps(FORM))
     ctx.forms_dir = forms_dir
-    processes.deploy_version(ctx, people["owner"], "letter", LETTER)
+    deployment.deploy_version(ctx, people["owner"], "letter", LETTER)
     case = cases.start_case(ctx, people["plan1"], "letter", "หนังสือลับ เรื่องการสอบสวน")
     register = case["open_tasks"][0]["id"]
     tasks.complete(ctx, people["plan1"], register, {"secrecy": "secret"})
@@ -64,7 +65,7 @@ def test_a_secret_letter_is_hidden_from_the_rest_of_the_group_and_other_supervis
     assert not _visible_to(ctx, people["auditor"], case_id), "an auditor without clearance"
     assert not _visible_to(ctx, people["admin"], case_id), "an administrator without clearance"
     step = secret_letter["open_tasks"][0]
-    assert all(t["case_id"] != case_id for t in tasks.list_tasks(ctx, people["plan2"], "mine"))
+    assert all(t["case_id"] != case_id for t in inbox.list_tasks(ctx, people["plan2"], "mine"))
     with pytest.raises(NotFound):
         tasks.get_task(ctx, people["plan2"], step["id"])
 
@@ -74,6 +75,6 @@ def test_the_director_assigns_a_secret_step_and_only_the_assignee_gains_sight_of
     step = secret_letter["open_tasks"][0]
     tasks.assign(ctx, people["director"], step["id"], "plan2")
     assert _visible_to(ctx, people["plan2"], case_id)
-    assert any(t["id"] == step["id"] for t in tasks.list_tasks(ctx, people["plan2"], "mine"))
+    assert any(t["id"] == step["id"] for t in inbox.list_tasks(ctx, people["plan2"], "mine"))
     users.create_user(ctx, "chief_auditor", "a-long-password", roles=["auditor", "cleared"])
     assert _visible_to(ctx, users.actor_for_username(ctx, "chief_auditor"), case_id)

@@ -10,7 +10,7 @@ import pytest
 from app import engine
 from app.services import attachments, drafts, tasks
 from app.services.attachments import Upload
-from app.services.errors import Conflict, Forbidden, Invalid, TooLarge
+from app.services.kernel.errors import Conflict, Forbidden, Invalid, TooLarge
 
 from ..samples import fill
 from ..stories import start

@@ -10,7 +10,9 @@ from alembic import command
 from sqlalchemy import select
 
 from app import engine
-from app.services import audit, cases, dashboard, generator, messages, processes, timers, users, waits
+from app.services import audit, cases, dashboard, generator, messages, timers, waits
+from app.services.accounts import users
+from app.services.catalog import processes
 from app.services.demo import DEMO_PASSWORD
 from app.store import schema
 from app.store.models import Case, CaseWait, DueTimer

@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text as text_sql
 
-from app.services import attachments, cases, users
+from app.services import attachments, cases
+from app.services.accounts import users
 from app.store.tables import metadata
 
 REQUESTS_PER_USER = 2_500  # two users on two databases: 10,000 generated requests in all

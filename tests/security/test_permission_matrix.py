@@ -13,10 +13,12 @@ import os
 import re
 from pathlib import Path
 
-from app.services import attachments, cases, notifications, office_calendar, preferences, saved_filters, users
+from app.services import attachments, cases, notifications, saved_filters
+from app.services.accounts import preferences, users
+from app.services.calendar import office_calendar
 from app.services.demo import DEMO_PASSWORD
-from app.services.errors import Conflict
 from app.services.inbox import InboxFilters
+from app.services.kernel.errors import Conflict
 from app.store.models import User
 
 from ..samples import fill

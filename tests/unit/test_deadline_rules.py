@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app import engine
-from app.services import calendar_feed, deadlines
-from app.services.working_days import due_after_working_days
+from app.services import calendar_feed
+from app.services.calendar import deadlines
+from app.services.calendar.working_days import due_after_working_days
 from app.thaidate import BANGKOK
 
 from ..diagrams import one_step

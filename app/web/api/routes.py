@@ -12,16 +12,18 @@ from app.services import (
     case_migration,
     cases,
     dashboard,
+    deployment,
     diagram_check,
     diagram_drafts,
     imports,
+    inbox,
     messages,
-    processes,
     tasks,
-    users,
     versions,
 )
-from app.services.errors import Invalid, NotFound, TooLarge
+from app.services.accounts import users
+from app.services.catalog import processes
+from app.services.kernel.errors import Invalid, NotFound, TooLarge
 from app.thaidate import BANGKOK
 
 from ..auth import current_actor, services
@@ -61,7 +63,7 @@ def list_processes():
        body_kind="xml-or-multipart", ok=201, also_ok=(200,), errors=(400, 401, 403, 409, 413))
 def deploy_version(key: str):
     xml = _uploaded_diagram()
-    version, created = processes.deploy_version(services(), current_actor(), key, xml)
+    version, created = deployment.deploy_version(services(), current_actor(), key, xml)
     return jsonify(version), 201 if created else 200
 
 
@@ -131,7 +133,7 @@ def deliver_message(case_id: int):
 @route("GET", "/tasks", "The caller's inbox", response="Task", many=True, errors=(400, 401, 403),
        query=(("scope", "string"),))
 def list_tasks():
-    return jsonify(tasks.list_tasks(services(), current_actor(), request.args.get("scope", "mine")))
+    return jsonify(inbox.list_tasks(services(), current_actor(), request.args.get("scope", "mine")))
 
 
 @route("GET", "/tasks/<int:task_id>", "One step with its form", response="Task")
@@ -309,7 +311,7 @@ def _uploaded_diagram() -> bytes:
 @route("POST", "/processes/<key>/check", "Check a diagram without deploying it: every problem by element id",
        body_kind="xml-or-multipart", errors=(400, 401, 403, 413))
 def check_diagram(key: str):
-    problems = processes.check_diagram(services(), current_actor(), key, _uploaded_diagram())
+    problems = diagram_check.check_diagram(services(), current_actor(), key, _uploaded_diagram())
     return jsonify({"ok": not problems, "problems": problems})
 
 

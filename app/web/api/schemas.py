@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate
 
-from app.services.errors import Invalid
+from app.services.kernel.errors import Invalid
 
 
 class _Strict(Schema):

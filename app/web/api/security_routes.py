@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import jsonify, request
 from marshmallow import fields, validate
 
-from app.services import signin, users
-from app.services.errors import Forbidden, Invalid
+from app.services.accounts import signin, users
+from app.services.kernel.errors import Forbidden, Invalid
 
 from ..auth import current_actor, services
 from ..input_safety import json_body

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.services import users
-from app.services.errors import Invalid, NotFound, Unauthenticated
+from app.services.accounts import users
+from app.services.kernel.errors import Invalid, NotFound, Unauthenticated
 
 from ..auth import current_actor, services
 from . import pages

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from flask import Response, render_template, request
 
 from app.services import audit, casefile
-from app.services.errors import Invalid
+from app.services.kernel.errors import Invalid
 from app.thaidate import BANGKOK
 
 from ..auth import current_actor, services

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from app.services import attachments, casefile, cases, comments, messages, publication
-from app.services.errors import Conflict, Invalid, StorageFull, TooLarge
+from app.services.kernel.errors import Conflict, Invalid, StorageFull, TooLarge
 
 from ..auth import current_actor, services
 from . import formdata, pages, vendor

@@ -14,7 +14,7 @@ from flask_babel import ngettext
 
 from app.services import cases, dashboard, tasks
 from app.services import inbox as inbox_service
-from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 
 from ..auth import current_actor, services
 from . import pages, vendor

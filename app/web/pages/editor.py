@@ -10,7 +10,9 @@ from pathlib import Path
 
 from flask import render_template
 
-from app.services import diagram_check, diagram_drafts, processes, versions
+from app.services import diagram_check, diagram_drafts, versions
+from app.services.catalog import processes
+from app.services.kernel import access
 
 from ..auth import current_actor, services
 from . import check_messages, pages, vendor
@@ -25,7 +27,7 @@ FORM_EDITOR = Path(__file__).resolve().parents[1] / "static" / "js" / "form_edit
 @signed_in
 def process_list():
     actor = current_actor()
-    diagram_check.require_owner(actor, "edit diagrams")
+    access.require_owner(actor, "edit diagrams")
     drafts = {d["key"]: d for d in diagram_drafts.list_drafts(services(), actor)}
     return render_template("editor/processes.html", processes=processes.list_processes(services()), drafts=drafts)
 
@@ -34,8 +36,8 @@ def process_list():
 @signed_in
 def edit_process(key: str):
     actor = current_actor()
-    diagram_check.require_owner(actor, "edit diagrams")
-    deployed = versions.list_versions(services(), actor, diagram_check.require_key(key))  # 404 if unknown
+    access.require_owner(actor, "edit diagrams")
+    deployed = versions.list_versions(services(), actor, processes.require_key(key))  # 404 if unknown
     drafts = {d["key"]: d for d in diagram_drafts.list_drafts(services(), actor)}
     return render_template("editor/edit.html", key=key, current=deployed[0], draft=drafts.get(key),
                            options=diagram_check.editor_options(services(), actor),

@@ -7,7 +7,7 @@ from flask_babel import ngettext
 
 from app.services import inbox as inbox_service
 from app.services import saved_filters
-from app.services.errors import Invalid
+from app.services.kernel.errors import Invalid
 
 from ..auth import current_actor, services
 from . import pages

@@ -13,7 +13,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from app.services import inbox
-from app.services.errors import Invalid, ServiceError
+from app.services.kernel.errors import Invalid, ServiceError
 
 from ..auth import current_actor, services
 from ..errors import service_error_response, wants_json
@@ -80,7 +80,7 @@ def init_pages(app: Flask) -> None:
 
     def read_only() -> bool:
         """Whether the signed-in person only reads (auditors): the pages then offer no action."""
-        from app.services import access
+        from app.services.kernel import access
         try:
             actor = current_actor(required=False)
         except ServiceError:

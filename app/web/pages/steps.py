@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from app.services import attachments, casefile, drafts, tasks
-from app.services.actors import Actor
-from app.services.errors import Invalid, ServiceError, StorageFull, TooLarge
+from app.services.kernel.actors import Actor
+from app.services.kernel.errors import Invalid, ServiceError, StorageFull, TooLarge
 
 from ..auth import current_actor, services
 from . import formdata, pages

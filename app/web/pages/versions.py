@@ -6,7 +6,7 @@ from flask import render_template, request
 from flask_babel import gettext as _
 
 from app.services import case_migration, migration_candidates, versions
-from app.services.errors import Invalid
+from app.services.kernel.errors import Invalid
 
 from ..auth import current_actor, services
 from . import pages, vendor

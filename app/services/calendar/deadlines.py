@@ -39,8 +39,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
 from app import engine
+from app.services.catalog import processes
 from app.store.deadline_models import Closure
-from app.store.models import Case, ProcessVersion, Task
+from app.store.models import OPEN_STATUSES, Case, ProcessVersion, Task
 from app.thaidate import BANGKOK
 
 from . import jobs
@@ -53,7 +54,6 @@ from .working_days import (
 )
 
 URGENCY_LEVELS = ("most_urgent", "very_urgent", "urgent", "normal")
-OPEN_STATUSES = ("open", "claimed")
 
 
 @dataclass(frozen=True)
@@ -220,24 +220,21 @@ def on_steps_opened(
     )
 
 
+def open_steps_with_due(*columns, case_statuses: tuple[str, ...] = ("running",)):
+    """The open steps that have a due date, each with `columns` of its case, of cases in `case_statuses`."""
+    return (select(Task, *columns).join(Case, Case.id == Task.case_id)
+            .where(Task.status.in_(OPEN_STATUSES), Task.due_at.is_not(None), Case.status.in_(case_statuses)))
+
+
 def reschedule_open_steps(session: Session, now: datetime) -> int:
     """After the calendar changed: recompute every open step's due date and plan reminders for new ones.
 
     Reminders planned for the old due date stay in the table and are skipped when they come due,
     because each names the due date it was planned for.
     """
-    from . import processes  # here, not at the top: processes imports this module's users
-
     closures = closure_days(session)
     rows = session.execute(
-        select(Task, Case.data, Case.process_version_id)
-        .join(Case, Case.id == Task.case_id)
-        .where(
-            Task.status.in_(OPEN_STATUSES),
-            Task.due_at.is_not(None),
-            Case.status.in_(("running", "suspended")),
-        )
-    ).all()
+        open_steps_with_due(Case.data, Case.process_version_id, case_statuses=("running", "suspended"))).all()
     versions = {
         v.id: v
         for v in session.scalars(

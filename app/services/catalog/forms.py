@@ -9,7 +9,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
-from .errors import Invalid
+from app.services.kernel.errors import Invalid
 
 MAX_FORM_BYTES = 256 * 1024
 

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
@@ -18,8 +17,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.store.db import Database
 
-from . import step_stats  # noqa: F401 - its flush hook keeps the dashboard's projections in every write
 from .errors import Conflict, ServiceError, Unavailable
+from .workflow_cache import WorkflowCache
 
 STALE_MESSAGE = "the case was changed by someone else at the same moment; reload and try again"
 
@@ -70,14 +69,12 @@ class ServiceContext:
     clock: Callable[[], datetime] = system_clock
     max_upload_bytes: int = 20 * 1024 * 1024
     settings: dict = field(default_factory=dict)
-    # Workflows of recently stepped cases (see casework.WorkflowCache); per context, so two databases
-    # in one process never share entries.
-    workflow_cache: Any = None
+    # Workflows of recently stepped cases; per context, so two databases in one process never share entries
+    # (None: a new, empty one).
+    workflow_cache: WorkflowCache | None = None
 
     def __post_init__(self) -> None:
         if self.workflow_cache is None:
-            from .casework import WorkflowCache
-
             self.workflow_cache = WorkflowCache()
 
     def now(self) -> datetime:

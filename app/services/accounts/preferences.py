@@ -13,12 +13,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Invalid, Unauthenticated
 from app.store.deadline_models import UserSetting
 from app.store.models import User
-
-from .actors import Actor
-from .context import ServiceContext
-from .errors import Invalid, Unauthenticated
 
 
 def _user(session: Session, actor: Actor) -> User:

@@ -88,6 +88,18 @@ def require_work_on(actor: Actor, task: Task) -> None:
         raise Forbidden("this step belongs to another group")
 
 
+def require_admin(actor: Actor, doing: str) -> None:
+    """Administrators only (`doing` finishes the refusal: "only administrators ...")."""
+    if not actor.is_admin:
+        raise Forbidden(f"only administrators {doing}")
+
+
+def require_owner(actor: Actor, doing: str) -> None:
+    """Process owners and administrators edit, check, deploy, migrate and import diagrams."""
+    if not (actor.has_role("process_owner") or actor.is_admin):
+        raise Forbidden(f"only process owners and administrators {doing}")
+
+
 def require_supervisor(actor: Actor, group_code: str | None = None) -> None:
     if not actor.supervises(group_code) and "supervisor" not in actor.roles:
         raise Forbidden("only supervisors and administrators may do this")

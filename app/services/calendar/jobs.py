@@ -33,9 +33,8 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.services.kernel.context import ServiceContext
 from app.store.deadline_models import DueJob
-
-from .context import ServiceContext
 
 log = logging.getLogger("planflow.jobs")
 
@@ -55,20 +54,17 @@ class Outcome:
 # Carries out a batch of jobs of one kind inside the batch's transaction; answers an outcome per job id.
 Handler = Callable[[ServiceContext, Session, list[DueJob], datetime], dict[int, Outcome]]
 
-# kind -> the use case that carries its jobs out (filled by the modules that own each kind:
-# reminders, schedules).
+# kind -> the use case that carries its jobs out. Filled at start-up (app.services.startup) with the
+# handlers of the modules that own each kind: reminders, schedules.
 HANDLERS: dict[str, Handler] = {}
 
 BATCH_SIZE = 100
 
 
-def handles(*kinds: str) -> Callable[[Handler], Handler]:
-    def register(function: Handler) -> Handler:
-        for kind in kinds:
-            HANDLERS[kind] = function
-        return function
-
-    return register
+def register(handler: Handler, *kinds: str) -> None:
+    """Have `handler` carry out the due jobs of `kinds` (the start-up wiring registers every kind)."""
+    for kind in kinds:
+        HANDLERS[kind] = handler
 
 
 def enqueue(session: Session, jobs: Iterable[dict[str, Any]], now: datetime) -> None:

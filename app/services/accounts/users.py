@@ -9,11 +9,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.services.kernel.actors import ROLES, Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Conflict, Invalid, NotFound, Unauthenticated
 from app.store.models import ApiToken, Group, Membership, User, UserRole
-
-from .actors import ROLES, Actor
-from .context import ServiceContext
-from .errors import Conflict, Invalid, NotFound, Unauthenticated
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
@@ -25,6 +24,12 @@ COMMON_PASSWORDS = frozenset({
     "admin12345", "welcome123", "letmein123", "changeme123", "planflow123", "planflow1234", "sunshine12",
     "football12", "princess12", "dragon1234", "monkey1234", "superman12", "khonkaen123", "thailand123",
 })
+
+
+def use_password_hasher(hasher: PasswordHasher) -> None:
+    """Hash and check passwords with `hasher` from now on (tests and benchmarks choose a cheap one)."""
+    global _hasher
+    _hasher = hasher
 
 
 def password_problem(password: str, username: str = "") -> str | None:

@@ -13,13 +13,14 @@ from typing import Any
 import holidays
 from sqlalchemy import select
 
+from app.services.kernel import access
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Conflict, Invalid, NotFound
 from app.store.deadline_models import Closure
 from app.thaidate import format_date
 
 from . import deadlines
-from .actors import Actor
-from .context import ServiceContext
-from .errors import Conflict, Forbidden, Invalid, NotFound
 
 closure_days = deadlines.closure_days
 
@@ -38,11 +39,6 @@ def parse_day(value: Any, field: str = "date") -> date:
     return day
 
 
-def _require_admin(actor: Actor) -> None:
-    if not actor.is_admin:
-        raise Forbidden("only administrators change the office's calendar")
-
-
 def closure_dict(closure: Closure) -> dict[str, Any]:
     return {
         "date": closure.day.isoformat(),
@@ -56,7 +52,7 @@ def closure_dict(closure: Closure) -> dict[str, Any]:
 
 def add_closure(ctx: ServiceContext, actor: Actor, day: Any, name: str) -> dict[str, Any]:
     """Declare a day closed; open steps whose period spans it become due a working day later."""
-    _require_admin(actor)
+    access.require_admin(actor, "change the office's calendar")
     day = parse_day(day)
     name = (name or "").strip()
     if not name or len(name) > 200:
@@ -74,7 +70,7 @@ def add_closure(ctx: ServiceContext, actor: Actor, day: Any, name: str) -> dict[
 
 def remove_closure(ctx: ServiceContext, actor: Actor, day: Any) -> dict[str, Any]:
     """Reopen a day declared closed; due dates move back accordingly."""
-    _require_admin(actor)
+    access.require_admin(actor, "change the office's calendar")
     day = parse_day(day)
     now = ctx.now()
     with ctx.write() as session:

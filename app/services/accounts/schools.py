@@ -6,12 +6,25 @@ import io
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import Invalid
 from app.store.models import Group
 
-from .casework import school_group
-from .context import ServiceContext
-from .errors import Invalid
+# The lane of the steps every school does for itself; each school's step goes to that school's group.
+SCHOOL_LANE = "school"
+
+
+def school_group(code: str) -> str:
+    """The group of the school with this register code."""
+    return f"school-{code}"
+
+
+def school_register(session: Session) -> list[dict[str, str]]:
+    """Every school's code and name, as a case that sends steps to the schools starts with."""
+    groups = session.scalars(select(Group).where(Group.kind == "school").order_by(Group.code)).all()
+    return [{"code": g.code.removeprefix("school-"), "name": g.name} for g in groups]
 
 
 def load_register(ctx: ServiceContext, csv_text: str) -> dict[str, int]:

@@ -9,12 +9,12 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 
+from app.services.kernel.actors import Actor
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import ServiceError, Unauthenticated
 from app.store.ui_models import LoginAttempt
 
 from . import users
-from .actors import Actor
-from .context import ServiceContext
-from .errors import ServiceError, Unauthenticated
 
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USERNAME = 5
