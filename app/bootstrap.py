@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from app import engine
 from app.config import Settings
-from app.services import startup
 from app.services.kernel.context import ServiceContext
 from app.store import db, schema
+
+from .services import startup
 
 
 def build_context(settings: Settings, migrate: bool = True) -> ServiceContext:

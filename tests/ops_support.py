@@ -18,7 +18,8 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from app import engine
-from app.services import audit, casework
+from app.services import audit
+from app.services.cases import step_runner
 from app.services.kernel.context import ServiceContext
 from app.store.models import OPEN_STATUSES, Case, Task
 
@@ -51,7 +52,7 @@ def assert_every_case_whole(ctx: ServiceContext) -> int:
     assert [v.as_dict() for v in verdicts if not v.ok] == []
     with ctx.read() as session:
         for case in session.scalars(select(Case)):
-            process, workflow = casework.load_workflow(ctx, case)
+            process, workflow = step_runner.load_workflow(ctx, case)
             ready = {t.engine_id for t in engine.ready_human_tasks(workflow, process)} \
                 if case.status == "running" else set()
             open_rows = set(session.scalars(select(Task.engine_id).where(

@@ -19,7 +19,8 @@ from app.services.kernel.errors import Forbidden
 from app.store.models import Case, Event, VerificationRun
 from app.thaidate import BANGKOK
 
-from . import case_migration, casework, history
+from . import case_migration
+from .cases import history, step_runner
 from .catalog import processes
 from .kernel import access
 
@@ -70,7 +71,7 @@ def _check_chain(case: Case, events: list[Event], verdict: Verdict) -> None:
 
 
 def _apply(process, workflow, case: Case, event: Event):
-    seed = casework.seed(case, event.seq)
+    seed = step_runner.seed(case, event.seq)
     if event.kind == "case_started":
         return engine.start(process, event.data.get("data") or {}, event.at, seed)
     if workflow is None:

@@ -29,12 +29,12 @@ from typing import Any
 
 from sqlalchemy import create_engine, inspect
 
+from app.services.cases.attachments import blob_path
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict, Invalid
 from app.store import schema
 
 from . import audit, dumps
-from .attachments import blob_path
 
 FORMAT = "planflow-backup/1"
 MANIFEST = "manifest.json"

@@ -23,7 +23,7 @@ from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict, Invalid, NotFound
 from app.store.models import Case, Event, ProcessVersion, Task
 
-from . import casework, history, waits
+from .cases import history, step_runner, waits
 from .catalog import processes
 from .kernel import access
 
@@ -98,7 +98,7 @@ def _migrate_one(ctx: ServiceContext, actor: Actor, key: str, case_id: int, targ
         if refusal:
             result.update(reason=refusal.pop("text"), refusal=refusal)
             return result
-        process, workflow = casework.load_workflow(ctx, case)
+        process, workflow = step_runner.load_workflow(ctx, case)
         blockers = engine.migration_blockers(workflow, target)
         if blockers or dry_run:
             if blockers:
@@ -113,11 +113,11 @@ def _migrate_one(ctx: ServiceContext, actor: Actor, key: str, case_id: int, targ
             result["reason"] = str(exc)
             return result
         except engine.RunTooLong as exc:
-            raise casework.engine_refusal(exc, "the case could not move") from None
+            raise step_runner.engine_refusal(exc, "the case could not move") from None
         except (engine.StepFailed, engine.EngineStall) as exc:
             raise Conflict(f"the case could not move: {exc}") from None
         result["ok"] = True
-    casework.remember(ctx, case, workflow)
+    step_runner.remember(ctx, case, workflow)
     return result
 
 
@@ -162,11 +162,11 @@ def _move(session: Session, case: Case, process, workflow, target_row: ProcessVe
           target: engine.CompiledProcess, actor: Actor, now) -> Event:
     previous = history.last_event(session, case.id)
     seq = history.seq_after(previous)
-    engine.migrate(workflow, target, now, casework.seed(case, seq))
+    engine.migrate(workflow, target, now, step_runner.seed(case, seq))
     source_row = case.version
     case.process_version_id, case.version = target_row.id, target_row
-    digest = casework.save_state(session, case, workflow, now)
-    open_tasks = casework.project_tasks(session, case, target, workflow, now)
+    digest = step_runner.save_state(session, case, workflow, now)
+    open_tasks = step_runner.project_tasks(session, case, target, workflow, now)
     waits.project(session, case, target, workflow)
     _refresh_open_steps(open_tasks, process, target)
     return history.append(session, case, previous, now, actor.username, KIND, data={

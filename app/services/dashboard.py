@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.orm import Session
 
 from app.services.calendar.working_days import subtract_working_days
+from app.services.cases.case_json import wait_dict
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Forbidden, Invalid
@@ -36,9 +37,9 @@ from app.store.dashboard_models import StepDuration, StepMonthTotal
 from app.store.models import OPEN_STATUSES, Case, CaseWait, Group, Task
 from app.thaidate import BANGKOK
 
-from . import wait_stats, waits
+from . import wait_stats
+from .cases import waits
 from .kernel import access
-from .views import wait_dict
 
 
 @contextlib.contextmanager
@@ -365,8 +366,9 @@ def remind_missing(ctx: ServiceContext, actor: Actor, case_id: int, spec_id: str
     last_event_at stays, so it can still show as stalled)."""
     from types import SimpleNamespace
 
-    from . import history, notifications
-    from .reminders import _People  # the scheduler's recipients, reused
+    from . import notifications
+    from .cases import history
+    from .reminders import Recipients  # the scheduler's recipients, reused
 
     _require(actor)
     now = ctx.now()
@@ -383,7 +385,7 @@ def remind_missing(ctx: ServiceContext, actor: Actor, case_id: int, spec_id: str
                 or any(actor.supervises(t.group_code) for t in session.scalars(
                     select(Task).where(Task.case_id == case.id)))):
             raise Forbidden("only supervisors of the case's groups and administrators send reminders")
-        people = _People(session, steps, escalations=False)
+        people = Recipients(session, steps, escalations=False)
         previous = history.last_event(session, case.id)
         stand_in = SimpleNamespace(id=case.id, number=case.number, last_event_at=None)
         reminded = []

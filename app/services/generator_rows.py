@@ -22,7 +22,8 @@ from app.services.kernel.context import ServiceContext
 from app.store.models import Case, CaseCounter, CaseWait, DueTimer, Event, Task
 from app.thaidate import fiscal_year
 
-from . import casework, history, step_stats
+from . import step_stats
+from .cases import history, step_runner
 
 REASON = "ข้อมูลตัวอย่าง"
 _EVENT_COLUMNS = ("seq", "at", "actor", "kind", "task_spec_id", "task_engine_id", "data", "state_digest")
@@ -83,14 +84,14 @@ def _wait_row(wait: engine.Wait) -> dict:
 
 
 def _holder(step: engine.HumanTask, rng: random.Random, members: dict[str, list[str]]) -> str | None:
-    return rng.choice(members.get(casework.group_for(step) or "", []) or [None])
+    return rng.choice(members.get(step_runner.group_for(step) or "", []) or [None])
 
 
 def _task_row(step: engine.HumanTask, status: str, created: datetime, holder: str | None,
               claimed: datetime | None = None, completed: datetime | None = None) -> dict:
     days = step.info.due_working_days if step.info and step.info.due_working_days else None
     return {"engine_id": step.engine_id, "spec_id": step.element_id, "name": step.name, "lane": step.lane,
-            "group_code": casework.group_for(step), "assignee": holder, "status": status,
+            "group_code": step_runner.group_for(step), "assignee": holder, "status": status,
             "form": step.info.form if step.info else None,
             "instance": step.instance if isinstance(step.instance, dict) else None, "created_at": created,
             "due_at": add_working_days(created, days) if days else None, "claimed_at": claimed,

@@ -23,12 +23,12 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from app import engine
+from app.services.cases.attachments import human_size
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Invalid, InvalidDiagramError, TooLarge
 
 from . import deployment, diagram_check
-from .attachments import human_size
 from .catalog import forms, processes
 from .kernel import access
 

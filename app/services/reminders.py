@@ -28,8 +28,9 @@ from app.store.deadline_models import DueJob, Notification, UserSetting
 from app.store.models import OPEN_STATUSES, Case, Event, Group, Membership, ProcessVersion, Task, User, UserRole
 from app.thaidate import format_date
 
-from . import history, mail
+from . import mail
 from .calendar import deadlines, jobs
+from .cases import history
 from .catalog import processes
 
 SYSTEM_ACTOR = "system"
@@ -59,7 +60,7 @@ class Recipient:
     wants_email: bool
 
 
-class _People:
+class Recipients:
     """Who hears about which step, looked up once for a whole batch."""
 
     def __init__(self, session: Session, steps: list[Task], escalations: bool):
@@ -308,7 +309,7 @@ def send_reminders(
     outcomes = {job.id: _SKIPPED_STEP for job in batch}
     if not live:
         return outcomes
-    people = _People(session, [steps[job.task_id] for job in live], any(j.kind == "escalation" for j in live))
+    people = Recipients(session, [steps[job.task_id] for job in live], any(j.kind == "escalation" for j in live))
     effects = _Batch(ctx, session, cases, now)
     chained = []
     for job in sorted(live, key=lambda j: (j.case_id, j.run_at, j.id)):

@@ -93,7 +93,7 @@ def start_scheduled_cases(
 
 
 def _start_one(session: Session, job: DueJob, now: datetime) -> jobs.Outcome:
-    from . import cases  # cases -> casework -> deadlines -> jobs: imported late to keep the graph simple
+    from .cases import lifecycle  # cases -> casework -> deadlines -> jobs: imported late to keep the graph simple
 
     key = job.payload["process_key"]
     row = session.get(ProcessSchedule, key)
@@ -103,7 +103,7 @@ def _start_one(session: Session, job: DueJob, now: datetime) -> jobs.Outcome:
     version = processes.latest_version(session, key)
     process = processes.compiled(version)
     title = f"{process.name} (รอบวันที่ {format_date(occurrence)})"
-    result, case, _ = cases.start_case_in_session(
+    result, case, _ = lifecycle.start_case_in_session(
         session, SYSTEM, key, title, {"scheduled_for": occurrence.isoformat()}, now
     )
     schedule = schedule_for(process)

@@ -21,8 +21,8 @@ from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict
 from app.store.models import Case, DueTimer
 
-from . import casework
 from .calendar import jobs
+from .cases import step_runner
 
 log = logging.getLogger("planflow.timers")
 
@@ -62,9 +62,9 @@ def _fire_one(ctx: ServiceContext, case_id: int, now: datetime) -> str:
         timer = session.get(DueTimer, case_id)
         if timer is None or timer.due_at > now or case.status != "running":
             return "busy"
-        workflow = casework.run_step(ctx, session, case, None, "timers_fired", now,
+        workflow = step_runner.run_step(ctx, session, case, None, "timers_fired", now,
                                      lambda wf, seed: engine.fire_timers(wf, now, seed)).workflow
-    casework.remember(ctx, case, workflow)
+    step_runner.remember(ctx, case, workflow)
     return "fired"
 
 

@@ -50,7 +50,7 @@ def summarise(session, key: tuple, stamp_query, completed_query, since_query, op
         completed = _CACHE.get(key)
     if completed is None or completed.stamp != stamp:
         completed = (_catch_up(session, completed, stamp, since_query) if completed is not None else None) or \
-            _load(session, stamp, completed_query, since_query)
+            load_completed(session, stamp, completed_query, since_query)
         with _LOCK:
             _CACHE[key] = completed
             _CACHE.move_to_end(key)
@@ -74,7 +74,8 @@ def summarise(session, key: tuple, stamp_query, completed_query, since_query, op
     return sorted(result, key=lambda s: -(s["total_p50_hours"] or 0))
 
 
-def _load(session, stamp: tuple[int, int], completed_query, since_query) -> _Completed:
+def load_completed(session, stamp: tuple[int, int], completed_query, since_query) -> _Completed:
+    """Every completed step's hours of one process and scope, sorted, as of the monthly totals `stamp`."""
     names, claims, works = {}, {}, {}
     for spec_id, name, claim_us, work_us in session.execute(completed_query):
         names[spec_id] = name

@@ -59,8 +59,9 @@ from SpiffWorkflow.util.task import TaskState  # noqa: E402
 from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from app.services import attachments, cases, deployment, startup, tasks  # noqa: E402
+from app.services import deployment, startup  # noqa: E402
 from app.services.accounts import users  # noqa: E402
+from app.services.cases import attachments, lifecycle, step_actions  # noqa: E402
 from app.services.kernel.context import ServiceContext  # noqa: E402
 from app.services.kernel.workflow_cache import WorkflowCache  # noqa: E402
 from app.store import db, schema  # noqa: E402
@@ -158,7 +159,7 @@ class Service:
 
     def case(self, diagram: Diagram, profile_step: int | None = None) -> list[tuple[float, float]]:
         """Start a case and complete its steps until none is open; (wall, CPU) seconds of each step."""
-        case = cases.start_case(self.ctx, self.admin, diagram.key, "bench")
+        case = lifecycle.start_case(self.ctx, self.admin, diagram.key, "bench")
         attachment = None
         if diagram.needs_attachment:
             row = attachments.attach_file(self.ctx, self.admin, case["id"], "plan.pdf", "application/pdf",
@@ -172,7 +173,7 @@ class Service:
             if profile_step is not None and len(times) == profile_step:
                 return self._profile(step["id"], data)
             t0, c0 = time.perf_counter(), time.thread_time()
-            case = tasks.complete(self.ctx, self.admin, step["id"], data)
+            case = step_actions.complete(self.ctx, self.admin, step["id"], data)
             times.append((time.perf_counter() - t0, time.thread_time() - c0))
         return times
 
@@ -191,7 +192,7 @@ class Service:
             event.listen(eng, "commit", on_commit)
         profiler = cProfile.Profile(time.thread_time)  # CPU time: a preempted call does not skew it
         t0, c0 = time.perf_counter(), time.thread_time()
-        profiler.runcall(tasks.complete, self.ctx, self.admin, task_id, data)
+        profiler.runcall(step_actions.complete, self.ctx, self.admin, task_id, data)
         elapsed, cpu = time.perf_counter() - t0, time.thread_time() - c0
         for eng in engines:
             event.remove(eng, "before_cursor_execute", on_execute)

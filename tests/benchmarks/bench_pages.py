@@ -29,8 +29,9 @@ from argon2 import PasswordHasher  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
 from app.config import Settings  # noqa: E402
-from app.services import cases, demo, startup  # noqa: E402
+from app.services import demo, startup  # noqa: E402
 from app.services.accounts import users  # noqa: E402
+from app.services.cases import lifecycle  # noqa: E402
 from app.services.kernel.context import ServiceContext  # noqa: E402
 from app.store import db, schema  # noqa: E402
 from app.store.models import Case, Task  # noqa: E402
@@ -43,7 +44,7 @@ BATCH = 1000
 def _fill(ctx: ServiceContext, count: int) -> list[int]:
     """Open steps up to `count`, copied from one real case; returns every open step's id."""
     plan1 = users.actor_for_username(ctx, "plan1")
-    first = cases.start_case(ctx, plan1, "budget_transfer", "โอนงบประมาณ โครงการต้นแบบ")
+    first = lifecycle.start_case(ctx, plan1, "budget_transfer", "โอนงบประมาณ โครงการต้นแบบ")
     rng = random.Random(2570)
     now = ctx.now()
     with ctx.write() as session:

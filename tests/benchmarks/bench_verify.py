@@ -32,8 +32,9 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
 from app import engine  # noqa: E402
-from app.services import audit, cases, demo, deployment, generator, startup, tasks  # noqa: E402
+from app.services import audit, demo, deployment, generator, startup  # noqa: E402
 from app.services.accounts import users  # noqa: E402
+from app.services.cases import lifecycle, step_actions  # noqa: E402
 from app.services.kernel.actors import SYSTEM  # noqa: E402
 from app.services.kernel.context import ServiceContext  # noqa: E402
 from app.store import db, schema  # noqa: E402
@@ -75,10 +76,10 @@ def _context(folder: Path) -> ServiceContext:
 def long_case(ctx: ServiceContext, steps: int) -> tuple[int, int]:
     deployment.deploy_version(ctx, SYSTEM, "revise", REVISE_XML)
     admin = users.actor_for_username(ctx, "admin")
-    case = cases.start_case(ctx, admin, "revise", "ร่างที่แก้ไขหลายรอบ")
+    case = lifecycle.start_case(ctx, admin, "revise", "ร่างที่แก้ไขหลายรอบ")
     for i in range(steps):
-        task = cases.get_case(ctx, admin, case["id"])["open_tasks"][0]
-        tasks.complete(ctx, admin, task["id"], {"decision": "revise" if i < steps - 1 else "approve"})
+        task = lifecycle.get_case(ctx, admin, case["id"])["open_tasks"][0]
+        step_actions.complete(ctx, admin, task["id"], {"decision": "revise" if i < steps - 1 else "approve"})
     return case["id"], steps + 1
 
 

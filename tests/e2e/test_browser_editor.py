@@ -11,8 +11,8 @@ import re
 import pytest
 
 from app import engine
-from app.services import cases
 from app.services.accounts import users
+from app.services.cases import lifecycle
 from app.services.catalog import processes
 
 from ..editor_samples import BUDGET_TRANSFER, without_lane
@@ -139,7 +139,7 @@ def test_the_owner_edits_checks_and_deploys_a_diagram_and_moves_an_old_case(serv
                          headers=bearer(ctx, "owner"))
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json()[0]["ok"], answer.get_json()
-    assert cases.get_case(ctx, people["admin"], before.id)["version"] == 2
+    assert lifecycle.get_case(ctx, people["admin"], before.id)["version"] == 2
 
 
 def _semantics(xml: str) -> list[tuple]:

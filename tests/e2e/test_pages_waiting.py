@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.services import messages
-from app.services.attachments import Upload
+from app.services.cases import messages
+from app.services.cases.attachments import Upload
 from app.services.kernel.errors import Invalid
 
 from ..stories import draft_from

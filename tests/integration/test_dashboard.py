@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import audit, dashboard, generator, tasks
+from app.services import audit, dashboard, generator
+from app.services.cases import step_actions
 from app.services.kernel.errors import Forbidden
 
 from ..samples import fill
@@ -27,7 +28,7 @@ def test_generated_cases_are_realistic_and_verify_like_real_ones(ctx, people, of
 
 def test_overdue_steps_and_stalled_cases_name_who_holds_them(ctx, people, clock):
     transfer = start(ctx, people, "budget_transfer")
-    tasks.claim(ctx, people["plan1"], transfer.task_of("request")["id"])
+    step_actions.claim(ctx, people["plan1"], transfer.task_of("request")["id"])
     clock.advance(days=30)
     overdue = dashboard.overdue_steps(ctx, people["director"])
     assert [(o["case_id"], o["assignee"]) for o in overdue] == [(transfer.id, "plan1")]
@@ -39,7 +40,7 @@ def test_overdue_steps_and_stalled_cases_name_who_holds_them(ctx, people, clock)
 def test_workload_counts_open_overdue_and_done_per_person(ctx, people, clock):
     transfer = start(ctx, people, "budget_transfer")
     transfer.complete("request", "plan1")
-    tasks.claim(ctx, people["plan2"], transfer.task_of("analysis")["id"])
+    step_actions.claim(ctx, people["plan2"], transfer.task_of("analysis")["id"])
     load = dashboard.workload(ctx, people["director"])
     by_person = {p["username"]: p for p in load["people"]}
     assert by_person["plan1"]["done_this_month"] == 1 and by_person["plan2"]["open"] == 1
@@ -48,8 +49,8 @@ def test_workload_counts_open_overdue_and_done_per_person(ctx, people, clock):
 def test_the_schools_that_have_not_submitted_are_listed(ctx, people, clock):
     plan = plan_at_school_step(ctx, people, clock)
     first = next(t for t in plan.refresh()["open_tasks"] if t["group"] == "school-1040050001")
-    detail = tasks.get_task(ctx, people["school1"], first["id"])
-    tasks.complete(ctx, people["school1"], first["id"], fill(detail["form"], attachment_id=plan.attachment()))
+    detail = step_actions.get_task(ctx, people["school1"], first["id"])
+    step_actions.complete(ctx, people["school1"], first["id"], fill(detail["form"], attachment_id=plan.attachment()))
     [missing] = dashboard.missing_submissions(ctx, people["director"])
     assert missing["case_id"] == plan.id and missing["spec_id"] == "school_strategic_plan"
     assert sorted(s["group"] for s in missing["schools"]) == [f"school-104005000{i}" for i in range(2, 6)]
@@ -59,7 +60,7 @@ def test_the_schools_that_have_not_submitted_are_listed(ctx, people, clock):
 def test_wait_times_split_waiting_to_be_claimed_from_being_worked(ctx, people, clock):
     transfer = start(ctx, people, "budget_transfer")
     clock.advance(hours=10)
-    tasks.claim(ctx, people["plan1"], transfer.task_of("request")["id"])
+    step_actions.claim(ctx, people["plan1"], transfer.task_of("request")["id"])
     clock.advance(hours=5)
     transfer.complete("request", "plan1")
     rows = {r["spec_id"]: r for r in dashboard.wait_times(ctx, people["director"], "budget_transfer")}

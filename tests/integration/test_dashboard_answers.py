@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import and_, func, select
 from sqlalchemy import case as sql_case
 
-from app.services import cases, dashboard, generator, tasks
+from app.services import dashboard, generator
 from app.services.accounts import users
+from app.services.cases import lifecycle, step_actions
 from app.store.models import OPEN_STATUSES, Case, Group, Task
 
 from ..stories import plan_at_school_step, start
@@ -18,11 +19,11 @@ from ..stories import plan_at_school_step, start
 def office(ctx, people, clock):
     plan_at_school_step(ctx, people, clock)
     transfer = start(ctx, people, "budget_transfer")
-    tasks.claim(ctx, people["plan2"], transfer.task_of("request")["id"])
-    cases.change_status(ctx, people["admin"], transfer.id, "suspend", "รอเอกสาร")
+    step_actions.claim(ctx, people["plan2"], transfer.task_of("request")["id"])
+    lifecycle.change_status(ctx, people["admin"], transfer.id, "suspend", "รอเอกสาร")
     dropped = start(ctx, people, "budget_transfer")
     dropped.complete("request", "plan1")
-    cases.change_status(ctx, people["admin"], dropped.id, "cancel", "ซ้ำ")
+    lifecycle.change_status(ctx, people["admin"], dropped.id, "cancel", "ซ้ำ")
     generator.generate_cases(ctx, 80)
     lead = users.create_user(ctx, "lead", None, groups=["plan_staff"], supervises=["plan_staff"])
     return {"lead": lead, "director": people["director"]}

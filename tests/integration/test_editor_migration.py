@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.services import audit, case_migration, cases, deployment
+from app.services import audit, case_migration, deployment
 from app.services.calendar.working_days import add_working_days
+from app.services.cases import lifecycle
 from app.services.catalog import processes
 from app.services.kernel.errors import Forbidden, Invalid, NotFound
 from app.store.models import Case, ProcessVersion, Task
@@ -57,7 +58,7 @@ def test_a_case_moves_only_when_no_step_it_passed_changed_and_still_verifies(ctx
     past_analysis.complete("analysis", "plan2")
     _revise(ctx, people, clock)
     ids = [at_request.id, at_analysis.id, past_analysis.id]
-    histories = {i: len(cases.case_history(ctx, people["admin"], i)) for i in ids}
+    histories = {i: len(lifecycle.case_history(ctx, people["admin"], i)) for i in ids}
     version_ids = {i: _version_id(ctx, i) for i in ids}
 
     preview = case_migration.migrate_cases(ctx, people["owner"], "budget_transfer", ids, 2, dry_run=True)
@@ -69,7 +70,7 @@ def test_a_case_moves_only_when_no_step_it_passed_changed_and_still_verifies(ctx
     assert [(b["element_id"], b["state"], b["problem"]) for b in preview[2]["blockers"]] == [
         ("analysis", "completed", "changed")] and "bpmn_name" in preview[2]["blockers"][0]["attributes"]
     assert {i: _version_id(ctx, i) for i in ids} == version_ids, "a dry run moves nothing"
-    assert {i: len(cases.case_history(ctx, people["admin"], i)) for i in ids} == histories
+    assert {i: len(lifecycle.case_history(ctx, people["admin"], i)) for i in ids} == histories
 
     moved = case_migration.migrate_cases(ctx, people["owner"], "budget_transfer", ids, 2)
     assert [(r["ok"], r["from_version"], r["to_version"]) for r in moved] == [
@@ -78,13 +79,13 @@ def test_a_case_moves_only_when_no_step_it_passed_changed_and_still_verifies(ctx
 
     for case in (at_request, at_analysis):
         assert case.refresh()["version"] == 2 and _version_id(ctx, case.id) != version_ids[case.id]
-        last = cases.case_history(ctx, people["admin"], case.id)[-1]
+        last = lifecycle.case_history(ctx, people["admin"], case.id)[-1]
         assert last["kind"] == "case_migrated" and last["actor"] == "owner"
         assert last["data"]["from_version"] == 1 and last["data"]["to_version"] == 2
         verdict = audit.verify_case(ctx, people["auditor"], case.id)
         assert verdict.ok, verdict.problems
     assert past_analysis.refresh()["version"] == 1
-    assert len(cases.case_history(ctx, people["admin"], past_analysis.id)) == histories[past_analysis.id]
+    assert len(lifecycle.case_history(ctx, people["admin"], past_analysis.id)) == histories[past_analysis.id]
     assert audit.verify_case(ctx, people["auditor"], past_analysis.id).ok
 
     # The open analysis step keeps its row (and whoever holds it) and takes the new label.

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from app.services import audit, cases, ticks
+from app.services import audit, ticks
+from app.services.cases import lifecycle
 from app.store.models import Event, VerificationRun
 from app.thaidate import BANGKOK
 
@@ -18,7 +19,7 @@ def _runs(ctx):
 
 
 def test_two_schedulers_ticking_together_record_one_run_per_night(ctx, people, clock):
-    case = cases.start_case(ctx, people["plan1"], "budget_transfer", "โอนงบ")
+    case = lifecycle.start_case(ctx, people["plan1"], "budget_transfer", "โอนงบ")
     clock.set(datetime(2026, 12, 4, 0, 59, tzinfo=BANGKOK))
     ticks.run_tick(ctx, "scheduler-a")
     assert _runs(ctx) == [], "not before 01:00"

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from app import engine
-from app.services import audit, deployment, tasks
+from app.services import audit, deployment
+from app.services.cases import step_actions
 from app.services.catalog import forms, processes
 from app.thaidate import BANGKOK
 
@@ -41,8 +42,8 @@ def _complete_school_steps(case, ctx, people, spec_id: str, **overrides) -> None
         step = next(t for t in case.refresh()["open_tasks"]
                     if t["spec_id"] == spec_id and t["group"] == f"school-104005000{number}")
         who = people[f"school{number}"]
-        detail = tasks.get_task(ctx, who, step["id"])
-        tasks.complete(ctx, who, step["id"], fill(detail["form"], overrides, attachment_id=case.attachment()))
+        detail = step_actions.get_task(ctx, who, step["id"])
+        step_actions.complete(ctx, who, step["id"], fill(detail["form"], overrides, attachment_id=case.attachment()))
 
 
 # ---------------------------------------------------------------------------------------------- deployment

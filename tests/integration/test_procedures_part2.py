@@ -10,7 +10,8 @@ from lxml import etree
 from sqlalchemy import select
 
 from app.engine import sandbox
-from app.services import audit, deployment, inbox, messages, tasks, timers
+from app.services import audit, deployment, timers
+from app.services.cases import inbox, messages, step_actions
 from app.services.kernel.errors import Conflict, Forbidden, Invalid, InvalidDiagramError
 from app.store.models import Case, DueTimer, Event, ProcessVersion
 
@@ -28,8 +29,8 @@ def _each_school(plan, spec_id: str, only: list[int] | None = None, **overrides)
         step = next(t for t in plan.refresh()["open_tasks"]
                     if t["spec_id"] == spec_id and t["group"] == f"school-{SCHOOLS[number - 1]}")
         who = plan.people[f"school{number}"]
-        form = tasks.get_task(plan.ctx, who, step["id"])["form"]
-        tasks.complete(plan.ctx, who, step["id"], fill(form, overrides, attachment_id=plan.attachment()))
+        form = step_actions.get_task(plan.ctx, who, step["id"])["form"]
+        step_actions.complete(plan.ctx, who, step["id"], fill(form, overrides, attachment_id=plan.attachment()))
 
 
 def _verified(plan) -> None:

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from app import engine
 from app.engine import budget, diagram
-from app.services import cases, deployment, diagram_check
+from app.services import deployment, diagram_check
+from app.services.cases import lifecycle
 from app.services.kernel.errors import EngineTimeExceeded, Invalid, InvalidDiagramError
 from app.store.models import Case, Event, ProcessVersion
 
@@ -78,7 +79,7 @@ def test_a_diagram_that_never_reaches_a_person_is_stopped_and_no_case_is_stored(
         _deploy_unchecked(ctx, people, name)
     before = (_count(ctx, Case), _count(ctx, Event))
     with pytest.raises(Invalid) as refused:
-        cases.start_case(ctx, people["plan1"], "budget_transfer", "วนไม่รู้จบ")
+        lifecycle.start_case(ctx, people["plan1"], "budget_transfer", "วนไม่รู้จบ")
     assert stopped_by in refused.value.message
     assert refused.value.extra["element_id"] in ("count", "gw_again", "call")
     assert (_count(ctx, Case), _count(ctx, Event)) == before
@@ -92,7 +93,7 @@ def test_the_task_budget_is_what_stops_a_loop(ctx, people, monkeypatch):
     original = budget._Meter.charge
     monkeypatch.setattr(budget._Meter, "charge", lambda meter, task: (charged.append(1), original(meter, task)))
     with pytest.raises(Invalid, match="more than 200 automatic steps"):
-        cases.start_case(ctx, people["plan1"], "budget_transfer", "วนไม่รู้จบ")
+        lifecycle.start_case(ctx, people["plan1"], "budget_transfer", "วนไม่รู้จบ")
     assert len(charged) == 201
 
 
@@ -104,7 +105,7 @@ def test_an_engine_call_past_its_time_budget_is_a_503_and_changes_nothing(ctx, p
     monkeypatch.setattr(budget, "_limits", budget.Limits(max_seconds=5))
     before = (_count(ctx, Case), _count(ctx, Event))
     with pytest.raises(EngineTimeExceeded) as refused:
-        cases.start_case(ctx, people["plan1"], "budget_transfer", "ช้าเกินไป")
+        lifecycle.start_case(ctx, people["plan1"], "budget_transfer", "ช้าเกินไป")
     assert refused.value.status == 503 and "longer than 5 s" in refused.value.message
     assert (_count(ctx, Case), _count(ctx, Event)) == before
 

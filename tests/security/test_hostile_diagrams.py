@@ -13,7 +13,8 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from app.engine import sandbox
-from app.services import cases, deployment
+from app.services import deployment
+from app.services.cases import lifecycle
 from app.services.kernel.errors import Invalid, InvalidDiagramError
 from app.store.models import Case, ProcessVersion
 
@@ -94,7 +95,7 @@ def _starting_a_case_is_refused(ctx, people) -> None:
     with ctx.read() as session:
         before = session.scalar(select(func.count()).select_from(Case))
     with pytest.raises(Invalid, match="automatic steps"):
-        cases.start_case(ctx, people["plan1"], "budget_transfer", "ทดสอบ")
+        lifecycle.start_case(ctx, people["plan1"], "budget_transfer", "ทดสอบ")
     with ctx.read() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == before
 

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text as text_sql
 
-from app.services import attachments, cases
 from app.services.accounts import users
+from app.services.cases import attachments, lifecycle
 from app.store.tables import metadata
 
 REQUESTS_PER_USER = 2_500  # two users on two databases: 10,000 generated requests in all
@@ -56,7 +56,7 @@ class Target:
     """The fixture the generated requests aim at: a case with an open step and an attachment."""
 
     def __init__(self, ctx, people):
-        case = cases.start_case(ctx, people["plan1"], "development_plan", "แผนพัฒนา (ฟัซซิ่ง)")
+        case = lifecycle.start_case(ctx, people["plan1"], "development_plan", "แผนพัฒนา (ฟัซซิ่ง)")
         self.case_id, self.task_id = case["id"], case["open_tasks"][0]["id"]
         self.attachment_id = attachments.attach_file(ctx, people["plan1"], self.case_id, "a.pdf", "application/pdf",
                                                      io.BytesIO(b"%PDF-1.4 fuzz"))["id"]

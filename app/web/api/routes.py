@@ -6,22 +6,9 @@ from datetime import datetime
 
 from flask import Response, jsonify, request, send_file
 
-from app.services import (
-    attachments,
-    audit,
-    case_migration,
-    cases,
-    dashboard,
-    deployment,
-    diagram_check,
-    diagram_drafts,
-    imports,
-    inbox,
-    messages,
-    tasks,
-    versions,
-)
+from app.services import audit, case_migration, dashboard, deployment, diagram_check, diagram_drafts, imports, versions
 from app.services.accounts import users
+from app.services.cases import attachments, inbox, lifecycle, messages, step_actions
 from app.services.catalog import processes
 from app.services.kernel.errors import Invalid, NotFound, TooLarge
 from app.thaidate import BANGKOK
@@ -79,7 +66,7 @@ def version_bpmn(key: str, version: int):
 @route("POST", "/cases", "Start a case", body=StartCaseBody, ok=201, response="Case", errors=(400, 401, 403, 404))
 def start_case():
     body = load_body(StartCaseBody(), _json_body())
-    case = cases.start_case(services(), current_actor(), body["process_key"], body["title"], body["data"])
+    case = lifecycle.start_case(services(), current_actor(), body["process_key"], body["title"], body["data"])
     return jsonify(case), 201
 
 
@@ -88,7 +75,7 @@ def start_case():
 def list_cases():
     actor = current_actor()
     overdue = request.args.get("overdue", "").lower() in ("1", "true", "yes")
-    found = cases.list_cases(services(), actor, status=request.args.get("status") or None,
+    found = lifecycle.list_cases(services(), actor, status=request.args.get("status") or None,
                              process_key=request.args.get("process_key") or None, overdue=overdue,
                              stalled_days=_int_arg("stalled_days"))
     return jsonify(found)
@@ -96,12 +83,12 @@ def list_cases():
 
 @route("GET", "/cases/<int:case_id>", "One case", response="Case")
 def get_case(case_id: int):
-    return jsonify(cases.get_case(services(), current_actor(), case_id))
+    return jsonify(lifecycle.get_case(services(), current_actor(), case_id))
 
 
 def _status_change(case_id: int, action: str):
     body = load_body(ReasonBody(), _json_body())
-    return jsonify(cases.change_status(services(), current_actor(), case_id, action, body["reason"]))
+    return jsonify(lifecycle.change_status(services(), current_actor(), case_id, action, body["reason"]))
 
 
 @route("POST", "/cases/<int:case_id>/cancel", "Cancel a case", body=ReasonBody, response="Case",
@@ -138,33 +125,33 @@ def list_tasks():
 
 @route("GET", "/tasks/<int:task_id>", "One step with its form", response="Task")
 def get_task(task_id: int):
-    return jsonify(tasks.get_task(services(), current_actor(), task_id))
+    return jsonify(step_actions.get_task(services(), current_actor(), task_id))
 
 
 @route("POST", "/tasks/<int:task_id>/claim", "Claim a step", body_kind="none", response="Task",
        errors=(401, 403, 404, 409))
 def claim_task(task_id: int):
-    return jsonify(tasks.claim(services(), current_actor(), task_id))
+    return jsonify(step_actions.claim(services(), current_actor(), task_id))
 
 
 @route("POST", "/tasks/<int:task_id>/unclaim", "Give a step back to its group", body_kind="none",
        response="Task", errors=(401, 403, 404, 409))
 def unclaim_task(task_id: int):
-    return jsonify(tasks.unclaim(services(), current_actor(), task_id))
+    return jsonify(step_actions.unclaim(services(), current_actor(), task_id))
 
 
 @route("POST", "/tasks/<int:task_id>/assign", "Assign a step to a member of its group", body=AssignBody,
        response="Task", errors=(400, 401, 403, 404, 409))
 def assign_task(task_id: int):
     body = load_body(AssignBody(), _json_body())
-    return jsonify(tasks.assign(services(), current_actor(), task_id, body["username"]))
+    return jsonify(step_actions.assign(services(), current_actor(), task_id, body["username"]))
 
 
 @route("POST", "/tasks/<int:task_id>/complete", "Complete a step with its form data", body=CompleteBody,
        response="Case", errors=(400, 401, 403, 404, 409))
 def complete_task(task_id: int):
     body = load_body(CompleteBody(), _json_body())
-    return jsonify(tasks.complete(services(), current_actor(), task_id, body["data"]))
+    return jsonify(step_actions.complete(services(), current_actor(), task_id, body["data"]))
 
 
 @route("POST", "/cases/<int:case_id>/attachments", "Attach a file to a case", body_kind="multipart", ok=201,
@@ -200,7 +187,7 @@ def list_groups():
 
 @route("GET", "/cases/<int:case_id>/history", "The case's events in order", response="Event", many=True)
 def case_history(case_id: int):
-    return jsonify(cases.case_history(services(), current_actor(), case_id))
+    return jsonify(lifecycle.case_history(services(), current_actor(), case_id))
 
 
 @route("GET", "/cases/<int:case_id>/verify", "Check the hash chain and replay the case", response="Verdict")

@@ -6,7 +6,8 @@ from datetime import datetime, time, timedelta
 
 from flask import Response, render_template, request
 
-from app.services import audit, casefile
+from app.services import audit
+from app.services.cases import page_data
 from app.services.kernel.errors import Invalid
 from app.thaidate import BANGKOK
 
@@ -27,7 +28,7 @@ def _step_names(replay: dict) -> dict:
     if replay["masked"]:
         return {}
     try:
-        view = casefile.case_view(services(), current_actor(), replay["case_id"])
+        view = page_data.case_view(services(), current_actor(), replay["case_id"])
     except Exception:  # noqa: BLE001 - an auditor may see the case only through the audit pages
         return {}
     return {e["spec_id"]: e["step"] for e in view["timeline"] if e.get("spec_id") and e.get("step")}

@@ -7,7 +7,8 @@ from typing import Any
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from app.services import attachments, casefile, cases, comments, messages, publication
+from app.services import publication
+from app.services.cases import attachments, comments, lifecycle, messages, page_data
 from app.services.kernel.errors import Conflict, Invalid, StorageFull, TooLarge
 
 from ..auth import current_actor, services
@@ -28,7 +29,7 @@ def _render_case(view: dict[str, Any], values: dict[str, dict] | None = None,
 @pages.get("/cases/<int:case_id>")
 @signed_in
 def case(case_id: int):
-    return _render_case(casefile.case_view(services(), current_actor(), case_id))
+    return _render_case(page_data.case_view(services(), current_actor(), case_id))
 
 
 @pages.post("/cases/<int:case_id>/messages/<name>")
@@ -36,7 +37,7 @@ def case(case_id: int):
 def record_message(case_id: int, name: str):
     """Record a message the case waits for (OBEC's notice) with its form, through the API's own service."""
     actor, ctx = current_actor(), services()
-    view = casefile.case_view(ctx, actor, case_id)
+    view = page_data.case_view(ctx, actor, case_id)
     wait = next((w for w in view["waiting_for"] if w["kind"] == "message" and w["message"] == name), None)
     data: dict[str, Any] = {}
     if wait is not None and wait["may_record"]:  # otherwise the service refuses; nothing is read
@@ -65,7 +66,7 @@ def record_message(case_id: int, name: str):
 @pages.get("/cases/new")
 @signed_in
 def new_case():
-    return render_template("start.html", processes=casefile.startable(services(), current_actor()),
+    return render_template("start.html", processes=page_data.startable(services(), current_actor()),
                            chosen=request.args.get("process", ""), title="", errors={})
 
 
@@ -75,9 +76,9 @@ def start_case():
     actor = current_actor()
     key, title = request.form.get("process_key", ""), request.form.get("title", "")
     try:
-        started = cases.start_case(services(), actor, key, title)
+        started = lifecycle.start_case(services(), actor, key, title)
     except Invalid as exc:
-        return render_template("start.html", processes=casefile.startable(services(), actor), chosen=key,
+        return render_template("start.html", processes=page_data.startable(services(), actor), chosen=key,
                                title=title, errors=exc.fields or {"process_key": [exc.message]}), 400
     flash(_("Case %(number)s was started.", number=started["number"]), "success")
     for task in started["open_tasks"]:

@@ -12,8 +12,9 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from app.services import cases, dashboard, tasks
-from app.services import inbox as inbox_service
+from app.services import dashboard
+from app.services.cases import inbox as inbox_service
+from app.services.cases import lifecycle, step_actions
 from app.services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 
 from ..auth import current_actor, services
@@ -152,7 +153,7 @@ def dashboard_reassign():
     done, refused = 0, 0
     for task_id in ids:
         try:
-            tasks.assign(ctx, actor, task_id, username)
+            step_actions.assign(ctx, actor, task_id, username)
             done += 1
         except Forbidden:
             refused += 1
@@ -175,7 +176,7 @@ def dashboard_case_status(case_id: int):
     if action not in ("suspend", "resume", "cancel"):
         raise Invalid("unknown action", {"action": ["suspend, resume or cancel"]})
     try:
-        cases.change_status(services(), current_actor(), case_id, action, request.form.get("reason", ""))
+        lifecycle.change_status(services(), current_actor(), case_id, action, request.form.get("reason", ""))
     except Invalid as exc:
         flash_invalid(exc)
     except Conflict as exc:

@@ -5,8 +5,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from app.services import inbox as inbox_service
-from app.services import saved_filters
+from app.services.cases import inbox as inbox_service
+from app.services.cases import saved_filters
 from app.services.kernel.errors import Invalid
 
 from ..auth import current_actor, services

@@ -12,7 +12,7 @@ from flask import Flask, g, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from app.services import inbox
+from app.services.cases import inbox
 from app.services.kernel.errors import Invalid, ServiceError
 
 from ..auth import current_actor, services

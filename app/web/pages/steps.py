@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
-from app.services import attachments, casefile, drafts, tasks
+from app.services.cases import attachments, page_data, step_actions, step_drafts
 from app.services.kernel.actors import Actor
 from app.services.kernel.errors import Invalid, ServiceError, StorageFull, TooLarge
 
@@ -36,7 +36,7 @@ def _render(view: dict[str, Any], values: dict[str, Any], errors: dict[str, list
 @pages.get("/tasks/<int:task_id>")
 @signed_in
 def step(task_id: int):
-    view = casefile.step_view(services(), current_actor(), task_id)
+    view = page_data.step_view(services(), current_actor(), task_id)
     return _render(view, _initial_values(view) if view["may_work"] else {})
 
 
@@ -74,15 +74,15 @@ def next_step_for(actor: Actor, case: dict[str, Any]) -> int | None:
 @signed_in
 def submit_step(task_id: int):
     actor = current_actor()
-    view = casefile.step_view(services(), actor, task_id)
+    view = page_data.step_view(services(), actor, task_id)
     data = formdata.parse(view["task"]["form"], request.form, request.files, received_file)
     data = {k: v for k, v in data.items() if v != ""}
     saving = request.form.get("action") == "draft"
     try:
         if saving:
-            drafts.save_draft(services(), actor, task_id, data)
+            step_drafts.save_draft(services(), actor, task_id, data)
         else:
-            case = tasks.complete(services(), actor, task_id, data)
+            case = step_actions.complete(services(), actor, task_id, data)
     except (Invalid, TooLarge, StorageFull) as exc:
         return _refused(view, data, exc)
     if saving:
@@ -100,7 +100,7 @@ def submit_step(task_id: int):
 @pages.post("/tasks/<int:task_id>/claim")
 @signed_in
 def claim(task_id: int):
-    tasks.claim(services(), current_actor(), task_id)
+    step_actions.claim(services(), current_actor(), task_id)
     flash(_("You have claimed this step."), "success")
     return redirect(url_for("pages.step", task_id=task_id))
 
@@ -108,7 +108,7 @@ def claim(task_id: int):
 @pages.post("/tasks/<int:task_id>/unclaim")
 @signed_in
 def unclaim(task_id: int):
-    tasks.unclaim(services(), current_actor(), task_id)
+    step_actions.unclaim(services(), current_actor(), task_id)
     flash(_("The step is back in its group's queue."), "info")
     return redirect(url_for("pages.step", task_id=task_id))
 
@@ -117,7 +117,7 @@ def unclaim(task_id: int):
 @signed_in
 def assign(task_id: int):
     try:
-        task = tasks.assign(services(), current_actor(), task_id, request.form.get("username", ""))
+        task = step_actions.assign(services(), current_actor(), task_id, request.form.get("username", ""))
     except Invalid as exc:
         flash_invalid(exc)
     else:
@@ -128,6 +128,6 @@ def assign(task_id: int):
 @pages.post("/tasks/<int:task_id>/draft/delete")
 @signed_in
 def discard_draft(task_id: int):
-    drafts.discard_draft(services(), current_actor(), task_id)
+    step_drafts.discard_draft(services(), current_actor(), task_id)
     flash(_("Draft discarded."), "info")
     return redirect(url_for("pages.step", task_id=task_id))

@@ -9,15 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from app import engine
+from app.services.catalog import forms, processes
+from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict, Forbidden, Invalid
 
-from . import attachments, blob_store, casework
-from .cases import may_start
-from .catalog import forms, processes
-from .kernel import access
-from .views import case_dict, message_form
+from . import attachments, blob_store, step_runner
+from .case_json import case_dict, message_form
+from .lifecycle import may_start
 
 MAX_NAME = 200
 
@@ -47,16 +47,16 @@ def deliver_message(ctx: ServiceContext, actor: Actor, case_id: int, name: str, 
         loaded = None
         if attachments.uploads_in(data):  # files sent with the notice's form on the case page
             attachments.refuse_before_writing(lambda stand_in: forms.validate(form, stand_in), data)
-            loaded = casework.load_workflow(ctx, case)  # before the files' events move the case's version
+            loaded = step_runner.load_workflow(ctx, case)  # before the files' events move the case's version
             data = attachments.record_uploads(session, ctx, blobs, actor, case, data, now)
         payload = forms.validate(form, data)
         attachments.require_files_of(session, case, form, payload)
-        step = casework.run_step(
+        step = step_runner.run_step(
             ctx, session, case, actor.username, "message_received", now,
             lambda wf, seed: engine.deliver_message(wf, name, payload, now, seed),
             data={"name": name, "data": engine.json_safe(payload)},
             task_spec_id=expected.element_ids[0] if len(expected.element_ids) == 1 else None, loaded=loaded)
         session.flush()
         result = case_dict(case, step.open_tasks, waits=step.waits)
-    casework.remember(ctx, case, step.workflow)
+    step_runner.remember(ctx, case, step.workflow)
     return result

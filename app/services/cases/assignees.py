@@ -18,11 +18,10 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from app import engine
+from app.services.accounts import schools
+from app.services.catalog import forms
 from app.services.kernel.errors import Invalid
 from app.store.models import Group, Membership, Task, User
-
-from .accounts import schools
-from .catalog import forms
 
 # What an assignee field carries in the form as served (beside `enum` and `x-enum-titles`).
 SERVED_KEY = "x-assignee"

@@ -13,14 +13,14 @@ from sqlalchemy.orm import Session
 
 from app import engine
 from app.services.accounts.schools import SCHOOL_LANE, school_group
+from app.services.calendar import deadlines
+from app.services.catalog import processes
+from app.services.kernel import access, hooks
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict, EngineTimeExceeded, Invalid, ServiceError
 from app.store.models import OPEN_STATUSES, Case, CaseWait, DueTimer, Event, Group, Membership, Task, User
 
 from . import history, waits
-from .calendar import deadlines
-from .catalog import processes
-from .kernel import access, hooks
 
 
 def load_workflow(ctx: ServiceContext, case: Case):

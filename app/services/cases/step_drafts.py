@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict, Invalid, NotFound
@@ -12,7 +13,6 @@ from app.store.models import OPEN_STATUSES, Case, Task
 from app.store.ui_models import TaskDraft
 
 from . import attachments, blob_store
-from .kernel import access
 
 MAX_DRAFT_BYTES = 256 * 1024
 

@@ -6,13 +6,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Invalid
 from app.store.models import Task
 from app.store.ui_models import Comment
-
-from .kernel import access
 
 MAX_COMMENT = 5000
 

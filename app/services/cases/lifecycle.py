@@ -9,18 +9,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app import engine
+from app.services.accounts import schools
 from app.services.calendar.working_days import subtract_working_days
+from app.services.catalog import processes
+from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict, Forbidden, Invalid
 from app.store.models import OPEN_STATUSES, Case, CaseCounter, Event, Task
 from app.thaidate import fiscal_year
 
-from . import casework, history, waits
-from .accounts import schools
-from .catalog import processes
-from .kernel import access
-from .views import case_dict
+from . import history, step_runner, waits
+from .case_json import case_dict
 
 MAX_TITLE = 500
 
@@ -55,7 +55,7 @@ def start_case(ctx: ServiceContext, actor: Actor, process_key: str, title: str,
     now = ctx.now()
     with ctx.write() as session:
         result, case, workflow = start_case_in_session(session, actor, process_key, title, data, now)
-    casework.remember(ctx, case, workflow)
+    step_runner.remember(ctx, case, workflow)
     return result
 
 
@@ -76,13 +76,13 @@ def start_case_in_session(session: Session, actor: Actor, process_key: str, titl
     case.version = version
     session.add(case)
     session.flush()
-    seed = casework.seed(case, 1)
+    seed = step_runner.seed(case, 1)
     try:
         workflow = engine.start(process, start_data, now, seed)
     except (engine.StepFailed, engine.EngineStall, engine.RunTooLong) as exc:
-        raise casework.engine_refusal(exc, "the case could not start") from None
-    digest = casework.save_state(session, case, workflow, now)
-    casework.project_tasks(session, case, process, workflow, now)
+        raise step_runner.engine_refusal(exc, "the case could not start") from None
+    digest = step_runner.save_state(session, case, workflow, now)
+    step_runner.project_tasks(session, case, process, workflow, now)
     waiting = waits.project(session, case, process, workflow)
     history.append(session, case, None, now, actor.username, "case_started",
                    data={"title": title, "data": engine.json_safe(start_data)}, state_digest=digest)
@@ -153,7 +153,7 @@ def change_status(ctx: ServiceContext, actor: Actor, case_id: int, action: str, 
         case.status, case.status_reason = new_status, reason
         workflow = None
         if action == "cancel":
-            workflow = casework.run_step(ctx, session, case, actor.username, kind, now,
+            workflow = step_runner.run_step(ctx, session, case, actor.username, kind, now,
                                          lambda wf, seed: engine.cancel(wf, now, seed),
                                          data={"reason": reason}).workflow
         else:
@@ -162,7 +162,7 @@ def change_status(ctx: ServiceContext, actor: Actor, case_id: int, action: str, 
         session.flush()
         result = case_dict(case, _open_tasks(session, case), waits=waits.of_case(session, case.id))
     if workflow is not None:
-        casework.remember(ctx, case, workflow)
+        step_runner.remember(ctx, case, workflow)
     return result
 
 

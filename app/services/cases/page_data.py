@@ -9,18 +9,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, joinedload
 
+from app.services.catalog import processes
+from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import NotFound
 from app.store.models import OPEN_STATUSES, Attachment, Case, Event, Group, ProcessVersion, Task, User
 from app.store.ui_models import TaskDraft
 
-from . import assignees, cases, waits
+from . import assignees, lifecycle, waits
 from .attachments import attachment_dict
-from .catalog import processes
+from .case_json import case_dict, message_form, task_dict, wait_dict
 from .comments import comments_of
-from .kernel import access
-from .views import case_dict, message_form, task_dict, wait_dict
 
 # Events that are the case's own business, not bookkeeping, and what each is called on screen.
 EVENT_KINDS = {
@@ -122,7 +122,7 @@ def _waiting_dicts(ctx: ServiceContext, actor: Actor, case: Case, rows: list) ->
         return []
     forms = ctx.workflow_cache.forms(case.version) if any(r.kind == "message" for r in rows) else {}
     may_record = (case.status == "running" and not access.is_read_only(actor)
-                  and cases.may_start(actor, case.version))
+                  and lifecycle.may_start(actor, case.version))
     now = ctx.now()
     found = []
     for row in rows:
@@ -212,6 +212,6 @@ def startable(ctx: ServiceContext, actor: Actor) -> list[dict[str, Any]]:
     for process in processes.list_processes(ctx):
         with ctx.read() as session:
             version = processes.latest_version(session, process["key"])
-            if cases.may_start(actor, version):
+            if lifecycle.may_start(actor, version):
                 found.append(process)
     return found

@@ -11,16 +11,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app import engine
+from app.services.catalog import processes
+from app.services.kernel import access, hooks
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from app.store.models import OPEN_STATUSES, Case, Group, Membership, Task, User
 from app.store.ui_models import TaskDraft
 
-from . import assignees, attachments, blob_store, casework, history
-from .catalog import processes
-from .kernel import access, hooks
-from .views import case_dict, task_dict
+from . import assignees, attachments, blob_store, history, step_runner
+from .case_json import case_dict, task_dict
 
 
 def _get_task(session: Session, actor: Actor, task_id: int) -> tuple[Task, Case]:
@@ -157,14 +157,14 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
             attachments.refuse_before_writing(lambda stand_in: assignees.validate(form, choices, stand_in), data)
             # Recording the files updates the case row (its last event time), which moves its lock
             # version: take the workflow from the cache while its key still holds.
-            loaded = casework.load_workflow(ctx, case)
+            loaded = step_runner.load_workflow(ctx, case)
             data = attachments.record_uploads(session, ctx, blobs, actor, case, data, now)
         data = assignees.validate(form, choices, data)
         attachments.require_files_of(session, case, form, data)
         task.status, task.assignee = "completed", actor.username
         task.claimed_at = task.claimed_at or now
         task.completed_at, task.completed_by = now, actor.username
-        step = casework.run_step(
+        step = step_runner.run_step(
             ctx, session, case, actor.username, "task_completed", now,
             lambda wf, seed: engine.complete(wf, task.engine_id, data, now, seed),
             data=data, task_spec_id=task.spec_id, task_engine_id=task.engine_id, loaded=loaded)
@@ -172,6 +172,6 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
         session.execute(delete(TaskDraft).where(TaskDraft.task_id == task.id))
         session.flush()
         result = case_dict(case, step.open_tasks, waits=step.waits)
-    casework.remember(ctx, case, step.workflow)
+    step_runner.remember(ctx, case, step.workflow)
     hooks.emit(hooks.step_completed, case=result)
     return result

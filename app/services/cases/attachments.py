@@ -15,6 +15,8 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.services.catalog import forms
+from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Invalid, NotFound
@@ -22,8 +24,6 @@ from app.store.models import Attachment, Case
 
 from . import blob_store, history
 from .blob_store import blob_path, human_size  # noqa: F401 - where the web layer and the tests find them
-from .catalog import forms
-from .kernel import access
 
 _UNSAFE = re.compile(r"[^\w.\- ()\u0E00-\u0E7F]")
 

@@ -15,15 +15,15 @@ from sqlalchemy import and_, func, select, union_all
 from sqlalchemy.orm import Session
 
 from app.services.calendar.working_days import add_working_days
+from app.services.catalog import processes
+from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Invalid, ServiceError
 from app.store.models import OPEN_STATUSES, Case, CaseCounter, Task, User
 
-from . import tasks
-from .catalog import processes
-from .kernel import access
-from .views import iso, task_dict
+from . import step_actions
+from .case_json import iso, task_dict
 
 PAGE_SIZE = 50
 DUE_SOON_WORKING_DAYS = 2
@@ -290,9 +290,9 @@ def bulk(ctx: ServiceContext, actor: Actor, action: str, task_ids: list[int],
     for task_id in ids:
         try:
             if action == "claim":
-                tasks.claim(ctx, actor, task_id)
+                step_actions.claim(ctx, actor, task_id)
             else:
-                tasks.assign(ctx, actor, task_id, username)
+                step_actions.assign(ctx, actor, task_id, username)
             result.done.append(task_id)
         except ServiceError as exc:
             result.failed.append({"id": task_id, "code": exc.code, "message": exc.message})
