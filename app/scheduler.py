@@ -12,8 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from app.config import Settings
 from app.services.kernel.context import ServiceContext
-
-from .services import ticks
+from app.services.ops import ticks
 
 log = logging.getLogger("planflow.scheduler")
 

@@ -17,10 +17,11 @@ from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app.services import demo, startup
+from app.services import startup
 from app.services.accounts import users
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
+from app.services.ops import demo
 from app.store import db, schema
 
 ROOT = Path(__file__).resolve().parent.parent

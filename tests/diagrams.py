@@ -3,7 +3,7 @@ a process that starts itself every quarter."""
 
 from __future__ import annotations
 
-from app.services import deployment
+from app.services.editor import deployment
 from app.services.kernel.actors import SYSTEM
 
 _HEAD = (

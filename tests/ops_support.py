@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from app import engine
-from app.services import audit
+from app.services.audit import verification
 from app.services.cases import step_runner
 from app.services.kernel.context import ServiceContext
 from app.store.models import OPEN_STATUSES, Case, Task
@@ -48,7 +48,7 @@ def empty_database(kind: str, folder: Path) -> Iterator[str]:
 
 def assert_every_case_whole(ctx: ServiceContext) -> int:
     """Every case's chain and replay verify, and its open steps are exactly its workflow's ready steps."""
-    verdicts = audit.verify_all(ctx)
+    verdicts = verification.verify_all(ctx)
     assert [v.as_dict() for v in verdicts if not v.ok] == []
     with ctx.read() as session:
         for case in session.scalars(select(Case)):
@@ -188,7 +188,7 @@ def deploy_linear(ctx: ServiceContext, key: str, steps: int, folder: Path, lane:
     import dataclasses
     import json
 
-    from app.services import deployment
+    from app.services.editor import deployment
     from app.services.kernel.actors import SYSTEM
 
     forms = folder / "forms"

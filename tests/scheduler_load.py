@@ -157,8 +157,9 @@ def tally(url: str) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    from app.services import startup, ticks
+    from app.services import startup
     from app.services.kernel.context import ServiceContext
+    from app.services.ops import ticks
 
     startup.install()
     url, now = argv[0], datetime.fromisoformat(argv[1])

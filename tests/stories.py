@@ -5,9 +5,9 @@ import io
 import threading
 from typing import Any
 
-from app.services import timers
 from app.services.cases import attachments, lifecycle, step_actions
 from app.services.kernel.errors import Conflict
+from app.services.scheduling import timers
 
 from .samples import fill
 

@@ -10,8 +10,9 @@ and the scheduler) and the test suite's fixtures. Calling it again changes nothi
 """
 from __future__ import annotations
 
-from . import reminders, schedules, step_stats
 from .calendar import jobs
+from .dashboard import step_stats
+from .scheduling import reminders, schedules
 
 
 def install() -> None:

@@ -14,8 +14,8 @@ import uuid
 from flask import Flask, Response, g, jsonify, request
 
 from app import logs
-from app.services import health
 from app.services.kernel import hooks
+from app.services.ops import health
 
 from . import metrics
 from .auth import services

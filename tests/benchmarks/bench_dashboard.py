@@ -32,9 +32,11 @@ from argon2 import PasswordHasher  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from app.services import dashboard, demo, generator, startup  # noqa: E402
+from app.services import startup  # noqa: E402
 from app.services.accounts import users  # noqa: E402
+from app.services.dashboard import overview, step_times  # noqa: E402
 from app.services.kernel.context import ServiceContext  # noqa: E402
+from app.services.ops import demo, generator  # noqa: E402
 from app.store import db, schema  # noqa: E402
 from app.store.models import Case, Event, Task  # noqa: E402
 
@@ -104,14 +106,14 @@ def main() -> int:
         director = users.actor_for_username(ctx, "director")
         admin_actor = users.actor_for_username(ctx, "admin")
         calls = {
-            "open_cases": lambda: dashboard.open_cases(ctx, director),
-            "overdue_steps": lambda: dashboard.overdue_steps(ctx, director),
-            "stalled_cases": lambda: dashboard.stalled_cases(ctx, director, 5),
-            "workload": lambda: dashboard.workload(ctx, director),
-            "missing_submissions": lambda: dashboard.missing_submissions(ctx, director),
-            "wait_times": lambda: dashboard.wait_times(ctx, director, busiest),
-            "monthly_trend": lambda: dashboard.monthly_trend(ctx, director, busiest),
-            "monthly_trend_all": lambda: dashboard.monthly_trend(ctx, admin_actor),
+            "open_cases": lambda: overview.open_cases(ctx, director),
+            "overdue_steps": lambda: overview.overdue_steps(ctx, director),
+            "stalled_cases": lambda: overview.stalled_cases(ctx, director, 5),
+            "workload": lambda: overview.workload(ctx, director),
+            "missing_submissions": lambda: overview.missing_submissions(ctx, director),
+            "wait_times": lambda: step_times.wait_times(ctx, director, busiest),
+            "monthly_trend": lambda: step_times.monthly_trend(ctx, director, busiest),
+            "monthly_trend_all": lambda: step_times.monthly_trend(ctx, admin_actor),
         }
         results = {}
         print(f"{'service':22} {'rows':>6} {'p50 ms':>8} {'p95 ms':>8}")

@@ -59,9 +59,10 @@ from SpiffWorkflow.util.task import TaskState  # noqa: E402
 from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from app.services import deployment, startup  # noqa: E402
+from app.services import startup  # noqa: E402
 from app.services.accounts import users  # noqa: E402
 from app.services.cases import attachments, lifecycle, step_actions  # noqa: E402
+from app.services.editor import deployment  # noqa: E402
 from app.services.kernel.context import ServiceContext  # noqa: E402
 from app.services.kernel.workflow_cache import WorkflowCache  # noqa: E402
 from app.store import db, schema  # noqa: E402

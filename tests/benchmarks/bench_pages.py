@@ -29,10 +29,11 @@ from argon2 import PasswordHasher  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
 from app.config import Settings  # noqa: E402
-from app.services import demo, startup  # noqa: E402
+from app.services import startup  # noqa: E402
 from app.services.accounts import users  # noqa: E402
 from app.services.cases import lifecycle  # noqa: E402
 from app.services.kernel.context import ServiceContext  # noqa: E402
+from app.services.ops import demo  # noqa: E402
 from app.store import db, schema  # noqa: E402
 from app.store.models import Case, Task  # noqa: E402
 from app.web import create_app  # noqa: E402

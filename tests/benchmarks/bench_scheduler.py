@@ -42,9 +42,10 @@ def _server_url() -> str:
 def _prepare(url: str, reminders: int) -> None:
     from argon2 import PasswordHasher
 
-    from app.services import demo, startup
+    from app.services import startup
     from app.services.accounts import users
     from app.services.kernel.context import ServiceContext
+    from app.services.ops import demo
     from app.store import db, schema
     from tests.scheduler_load import seed_due_reminders
 

@@ -32,11 +32,14 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
 from app import engine  # noqa: E402
-from app.services import audit, demo, deployment, generator, startup  # noqa: E402
+from app.services import startup  # noqa: E402
 from app.services.accounts import users  # noqa: E402
+from app.services.audit import inspection, verification  # noqa: E402
 from app.services.cases import lifecycle, step_actions  # noqa: E402
+from app.services.editor import deployment  # noqa: E402
 from app.services.kernel.actors import SYSTEM  # noqa: E402
 from app.services.kernel.context import ServiceContext  # noqa: E402
+from app.services.ops import demo, generator  # noqa: E402
 from app.store import db, schema  # noqa: E402
 from tests.unit.test_engine_loops import LOOP_XML  # noqa: E402
 
@@ -121,11 +124,11 @@ def long_case_figures(ctx: ServiceContext, steps: int, runs: int) -> dict:
     timings = []
     for _ in range(runs):
         began = time.perf_counter()
-        verdict = audit.verify_case(ctx, SYSTEM, case_id)
+        verdict = verification.verify_case(ctx, SYSTEM, case_id)
         timings.append(time.perf_counter() - began)
         assert verdict.ok, verdict.problems
     began = time.perf_counter()
-    replay = audit.replay_case(ctx, SYSTEM, case_id)
+    replay = inspection.replay_case(ctx, SYSTEM, case_id)
     replay_page = time.perf_counter() - began
     assert all(s.get("state_matches") for s in replay["steps"])
     verify_p50 = statistics.median(timings)
@@ -145,7 +148,7 @@ def across_cases_figures(ctx: ServiceContext, cases: int, long_events: int) -> d
     """Generate `cases` cases and verify every case in the database; events per second, and 1M from it."""
     written = generator.generate_cases(ctx, cases)
     began = time.perf_counter()
-    verdicts = audit.verify_all(ctx)
+    verdicts = verification.verify_all(ctx)
     many = time.perf_counter() - began
     assert all(v.ok for v in verdicts)
     total_events = written["events"] + long_events

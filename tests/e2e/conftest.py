@@ -14,7 +14,7 @@ import pytest
 
 from app.config import Settings
 from app.services.accounts import users
-from app.services.demo import DEMO_PASSWORD
+from app.services.ops.demo import DEMO_PASSWORD
 from app.web import create_app
 
 from ..samples import fill

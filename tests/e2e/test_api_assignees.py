@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from app.services.accounts import users
-from app.services.demo import DEMO_USERS
+from app.services.ops.demo import DEMO_USERS
 from app.store.models import Group, Membership, User
 
 from .conftest import assert_error

@@ -183,7 +183,7 @@ def test_every_diagram_of_the_manual_comes_out_of_the_modeler_as_it_went_in(serv
 
 
 def test_the_owner_keeps_a_draft_across_visits_downloads_it_and_throws_it_away(server, browser, ctx):  # noqa: F811
-    from app.services import diagram_drafts
+    from app.services.editor import diagram_drafts
     from app.services.kernel.errors import NotFound
 
     owner = Person(browser, server, "owner")

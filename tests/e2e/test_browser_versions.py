@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 
-from app.services import deployment
+from app.services.editor import deployment
 
 from ..editor_samples import budget_transfer_v2
 from ..stories import start

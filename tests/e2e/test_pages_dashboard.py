@@ -9,10 +9,10 @@ import re
 
 from openpyxl import load_workbook
 
-from app.services import notifications
 from app.services.accounts import users
 from app.services.cases import lifecycle, step_actions
-from app.services.demo import DEMO_PASSWORD
+from app.services.ops.demo import DEMO_PASSWORD
+from app.services.scheduling import notifications
 
 from ..samples import fill
 from ..stories import plan_at_school_step, start

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from app.services import deployment
+from app.services.editor import deployment
 
 from ..editor_samples import ANALYSIS_V2, budget_transfer_v2
 from ..stories import start

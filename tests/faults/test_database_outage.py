@@ -15,10 +15,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from app.services import demo, ticks
 from app.services.accounts import users
 from app.services.cases import lifecycle
 from app.services.kernel.context import ServiceContext
+from app.services.ops import demo, ticks
 from app.store import db, schema
 
 from ..conftest import ROOT, _admin_engine

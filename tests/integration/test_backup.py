@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.services import audit, backup
+from app.services.audit import verification
 from app.services.cases import attachments, lifecycle, step_actions
 from app.services.cases.attachments import blob_path
 from app.services.kernel.errors import Conflict, Invalid
+from app.services.ops import backup
 from app.store.models import Attachment, Event
 
 from ..conftest import FakeClock, _context
@@ -84,7 +85,7 @@ def test_a_backup_restored_into_an_empty_database_verifies_case_by_case(ctx, peo
             step_actions.complete(restored, people["office"], step["id"], fill(form))
             fresh = lifecycle.start_case(restored, people["plan1"], "budget_transfer", "เรื่องใหม่หลังกู้คืน")
             assert fresh["id"] > cancelled.id and fresh["number"] != done.case["number"]
-            assert audit.verify_case(restored, people["auditor"], waiting.id).ok
+            assert verification.verify_case(restored, people["auditor"], waiting.id).ok
         finally:
             restored.db.dispose()
 

@@ -8,9 +8,10 @@ import statistics
 import pytest
 from sqlalchemy import func, select
 
-from app.services import dashboard, generator
 from app.services.cases import lifecycle, step_actions
+from app.services.dashboard import step_times
 from app.services.kernel.errors import Invalid
+from app.services.ops import generator
 from app.store.dashboard_models import StepDuration, StepMonthTotal
 from app.store.models import OPEN_STATUSES, Case, Task
 from app.thaidate import BANGKOK
@@ -58,7 +59,7 @@ def _expected_trend(ctx, process_key: str | None) -> list[tuple]:
 def assert_in_step(ctx, people, process_key: str) -> None:
     admin = people["admin"]
     got = {r["spec_id"]: (r["waiting_now"], r["claim_p50_hours"], r["claim_p90_hours"], r["work_p50_hours"],
-                          r["work_p90_hours"]) for r in dashboard.wait_times(ctx, admin, process_key)}
+                          r["work_p90_hours"]) for r in step_times.wait_times(ctx, admin, process_key)}
     expected = _expected_waits(ctx, process_key)
     assert set(got) == set(expected)
     for spec, values in expected.items():
@@ -66,7 +67,7 @@ def assert_in_step(ctx, people, process_key: str) -> None:
         assert [v for v in got[spec] if v is not None] == pytest.approx([v for v in values if v is not None],
                                                                          rel=1e-9, abs=1e-9), spec
     for key in (process_key, None):
-        trend = [(r["month"], r["completed"], r["mean_hours"]) for r in dashboard.monthly_trend(ctx, admin, key)]
+        trend = [(r["month"], r["completed"], r["mean_hours"]) for r in step_times.monthly_trend(ctx, admin, key)]
         assert trend == _expected_trend(ctx, key)
     with ctx.read() as session:
         completed = session.scalar(select(func.count()).select_from(Task).where(Task.status == "completed"))
@@ -139,7 +140,7 @@ def test_two_people_sending_one_step_at_once_project_it_once(ctx, people, clock)
 
 
 def test_the_waits_catch_up_with_new_completions_without_reading_everything_again(ctx, people, clock, monkeypatch):
-    from app.services import wait_stats
+    from app.services.dashboard import wait_stats
 
     if ctx.db.engine.dialect.name != "postgresql":
         pytest.skip("the sorted hours are kept for PostgreSQL's path")

@@ -7,9 +7,9 @@ from datetime import datetime
 import pytest
 
 from app import config
-from app.services import ticks
 from app.services.accounts import users
 from app.services.cases import lifecycle
+from app.services.ops import ticks
 from app.thaidate import BANGKOK
 from app.web import create_app
 

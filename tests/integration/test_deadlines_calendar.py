@@ -11,10 +11,12 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.services import audit, notifications, ticks
+from app.services.audit import verification
 from app.services.calendar import office_calendar
 from app.services.cases import lifecycle, step_actions
 from app.services.kernel.errors import Forbidden
+from app.services.ops import ticks
+from app.services.scheduling import notifications
 from app.store.deadline_models import DueJob
 from app.store.models import Event
 from app.thaidate import BANGKOK
@@ -76,7 +78,7 @@ def test_a_step_opened_the_friday_before_songkran_is_reminded_on_the_right_days(
     to = {kind: who for _, kind, _, _, who in _reminder_log(ctx, case["id"])}
     assert to["reminder_sent"] == ["owner", "plan1", "plan2"], "nobody holds it: the group's members"
     assert to["escalated"] == ["director"], "the group's director"
-    assert audit.verify_case(ctx, people["auditor"], case["id"]).ok, "reminders are chained into the history"
+    assert verification.verify_case(ctx, people["auditor"], case["id"]).ok, "reminders are chained into the history"
 
 
 def test_reminders_go_to_the_holder_and_each_morning_once(ctx, people, clock):

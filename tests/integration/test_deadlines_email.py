@@ -10,9 +10,9 @@ from email.policy import compat32
 import pytest
 from sqlalchemy import select, update
 
-from app.services import ticks
 from app.services.accounts import preferences
 from app.services.cases import lifecycle
+from app.services.ops import ticks
 from app.store.deadline_models import OutgoingEmail
 from app.store.models import Event, User
 from app.thaidate import BANGKOK

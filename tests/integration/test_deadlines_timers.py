@@ -7,8 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from app.services import audit, schedules, ticks, timers
+from app.services.audit import verification
 from app.services.cases import inbox, lifecycle, step_actions
+from app.services.ops import ticks
+from app.services.scheduling import schedules, timers
 from app.store.deadline_models import DueJob, ProcessSchedule
 from app.store.models import Case, DueTimer, Event, Task
 from app.thaidate import BANGKOK
@@ -57,7 +59,7 @@ def test_an_interrupting_boundary_timer_cancels_the_step_and_takes_the_escalatio
     )
     step_actions.complete(ctx, people["director"], director_inbox[0]["id"], {})
     assert lifecycle.get_case(ctx, people["admin"], case["id"])["status"] == "completed"
-    verdict = audit.verify_case(ctx, people["auditor"], case["id"])
+    verdict = verification.verify_case(ctx, people["auditor"], case["id"])
     assert verdict.ok, verdict.problems
 
 
@@ -135,7 +137,7 @@ def test_a_quarterly_process_starts_one_case_each_quarter_by_itself(ctx, people,
     clock.set(datetime(2027, 4, 1, 9, 0, tzinfo=BANGKOK))
     ticks.run_until_idle(ctx, "scheduler-b")
     assert len(_started(ctx, "quarterly_follow_up")) == 2
-    assert audit.verify_case(ctx, people["auditor"], first["id"]).ok
+    assert verification.verify_case(ctx, people["auditor"], first["id"]).ok
 
 
 def test_a_scheduler_that_was_down_starts_the_missed_quarters_late_and_once_each(ctx, people, clock):

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.services import deployment
+from app.services.editor import deployment
 from app.services.kernel.errors import Forbidden, InvalidDiagramError
 from app.store.models import ProcessVersion
 

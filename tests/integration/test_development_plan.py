@@ -1,7 +1,7 @@
 """§2.2: the basic education development plan, from reviewing the mission to the schools' own plans."""
 from __future__ import annotations
 
-from app.services import audit
+from app.services.audit import verification
 from app.services.cases import step_actions
 
 from ..samples import fill
@@ -22,7 +22,7 @@ def test_the_plan_is_approved_first_time_and_published_and_every_school_makes_it
     final = plan.refresh()
     assert final["status"] == "completed"
     assert len(final["data"]["school_plans"]) == 5
-    assert audit.verify_case(ctx, people["auditor"], plan.id).ok
+    assert verification.verify_case(ctx, people["auditor"], plan.id).ok
 
 
 def test_the_first_step_is_reviewing_the_mission(ctx, people):
@@ -45,7 +45,7 @@ def test_the_committee_sends_the_plan_back_twice_and_the_drafting_steps_open_aga
     plan.complete("submit_to_committee", "office")
     plan.complete("committee_decision", "secretary", decision="approve", meeting_number="3/2570")
     assert plan.open_steps() == ["publication"]
-    verdict = audit.verify_case(ctx, people["auditor"], plan.id)
+    verdict = verification.verify_case(ctx, people["auditor"], plan.id)
     assert verdict.ok, verdict.problems
 
 

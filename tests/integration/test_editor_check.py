@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.services import diagram_check, diagram_drafts, schedules
+from app.services.editor import diagram_check, diagram_drafts
 from app.services.kernel.errors import Forbidden, InvalidDiagramError, NotFound, TooLarge
+from app.services.scheduling import schedules
 from app.store.models import ProcessVersion
 
 from ..diagrams import name_then_act

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import deployment, versions
+from app.services.editor import deployment, versions
 from app.services.kernel.errors import Invalid, NotFound
 
 from ..editor_samples import ANALYSIS_V1, ANALYSIS_V2, budget_transfer_v2

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from app.services import deployment, form_editing
 from app.services.cases import step_actions
-from app.services.form_shapes import check_form_shape
+from app.services.editor import deployment, form_editing
+from app.services.editor.form_shapes import check_form_shape
 from app.services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 
 from ..conftest import ROOT

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import deployment, migration_candidates, versions
 from app.services.cases import lifecycle
+from app.services.editor import deployment, migration_candidates, versions
 from app.services.kernel.errors import Forbidden, NotFound
 
 from ..editor_samples import budget_transfer_v2

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 
 from app import logs
-from app.services import ticks
 from app.services.cases import step_actions
+from app.services.ops import ticks
 from app.store import schema
 
 from ..conftest import _context

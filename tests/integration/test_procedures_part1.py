@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from app import engine
-from app.services import audit, deployment
+from app.services.audit import verification
 from app.services.cases import step_actions
 from app.services.catalog import forms, processes
+from app.services.editor import deployment
 from app.thaidate import BANGKOK
 
 from ..samples import fill
@@ -26,7 +27,7 @@ KNOWN_LANES = {"plan_staff", "group_director", "office_director", "committee_sec
 def _finished(case, ctx, people) -> dict:
     final = case.refresh()
     assert final["status"] == "completed" and final["open_tasks"] == []
-    verdict = audit.verify_case(ctx, people["auditor2"], case.id)
+    verdict = verification.verify_case(ctx, people["auditor2"], case.id)
     assert verdict.ok, verdict.problems
     return final
 

@@ -10,9 +10,11 @@ from lxml import etree
 from sqlalchemy import select
 
 from app.engine import sandbox
-from app.services import audit, deployment, timers
+from app.services.audit import verification
 from app.services.cases import inbox, messages, step_actions
+from app.services.editor import deployment
 from app.services.kernel.errors import Conflict, Forbidden, Invalid, InvalidDiagramError
+from app.services.scheduling import timers
 from app.store.models import Case, DueTimer, Event, ProcessVersion
 
 from ..samples import fill
@@ -34,7 +36,7 @@ def _each_school(plan, spec_id: str, only: list[int] | None = None, **overrides)
 
 
 def _verified(plan) -> None:
-    verdict = audit.verify_case(plan.ctx, plan.people["auditor"], plan.id)
+    verdict = verification.verify_case(plan.ctx, plan.people["auditor"], plan.id)
     assert verdict.ok, verdict.problems
 
 

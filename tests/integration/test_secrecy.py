@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from app.services import deployment
 from app.services.accounts import users
 from app.services.cases import inbox, lifecycle, step_actions
+from app.services.editor import deployment
 from app.services.kernel.errors import NotFound
 
 LETTER = b"""<?xml version="1.0" encoding="UTF-8"?>

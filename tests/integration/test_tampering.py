@@ -6,7 +6,7 @@ import json
 from sqlalchemy import delete, select, update
 
 from app.cli import main as cli_main
-from app.services import audit
+from app.services.audit import verification
 from app.store.models import Case, Event
 
 from ..stories import start
@@ -21,7 +21,7 @@ def _transfer(ctx, people):
 
 
 def _verify(ctx, people, case_id):
-    return audit.verify_case(ctx, people["auditor"], case_id)
+    return verification.verify_case(ctx, people["auditor"], case_id)
 
 
 def test_an_untouched_case_verifies(ctx, people):

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from app import engine
 from app.engine import budget, diagram
-from app.services import deployment, diagram_check
 from app.services.cases import lifecycle
+from app.services.editor import deployment, diagram_check
 from app.services.kernel.errors import EngineTimeExceeded, Invalid, InvalidDiagramError
 from app.store.models import Case, Event, ProcessVersion
 

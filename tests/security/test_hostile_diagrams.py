@@ -13,8 +13,8 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from app.engine import sandbox
-from app.services import deployment
 from app.services.cases import lifecycle
+from app.services.editor import deployment
 from app.services.kernel.errors import Invalid, InvalidDiagramError
 from app.store.models import Case, ProcessVersion
 

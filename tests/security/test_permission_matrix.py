@@ -13,13 +13,13 @@ import os
 import re
 from pathlib import Path
 
-from app.services import notifications
 from app.services.accounts import preferences, users
 from app.services.calendar import office_calendar
 from app.services.cases import attachments, lifecycle, saved_filters
 from app.services.cases.inbox import InboxFilters
-from app.services.demo import DEMO_PASSWORD
 from app.services.kernel.errors import Conflict
+from app.services.ops.demo import DEMO_PASSWORD
+from app.services.scheduling import notifications
 from app.store.models import User
 
 from ..samples import fill

@@ -10,7 +10,7 @@ import pytest
 
 from app import engine
 from app.services.catalog import forms
-from app.services.sample_data import fill
+from app.services.ops.sample_data import fill
 
 from ..editor_samples import ANALYSIS_V2, budget_transfer_v2
 

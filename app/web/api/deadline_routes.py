@@ -8,10 +8,11 @@ from datetime import datetime
 from flask import jsonify, request
 from marshmallow import fields, validate
 
-from app.services import mail, notifications, schedules, ticks
 from app.services.accounts import preferences
 from app.services.calendar import jobs, office_calendar
 from app.services.kernel.errors import Forbidden, Invalid
+from app.services.ops import ticks
+from app.services.scheduling import mail, notifications, schedules
 
 from ..auth import current_actor, services
 from ..input_safety import json_body

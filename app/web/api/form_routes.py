@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify
 from marshmallow import fields, validate
 
-from app.services import form_editing
+from app.services.editor import form_editing
 
 from ..auth import current_actor, services
 from ..input_safety import json_body

@@ -6,10 +6,12 @@ from datetime import datetime
 
 from flask import Response, jsonify, request, send_file
 
-from app.services import audit, case_migration, dashboard, deployment, diagram_check, diagram_drafts, imports, versions
 from app.services.accounts import users
+from app.services.audit import inspection, verification
 from app.services.cases import attachments, inbox, lifecycle, messages, step_actions
 from app.services.catalog import processes
+from app.services.dashboard import overview, step_times
+from app.services.editor import deployment, diagram_check, diagram_drafts, diagram_imports, migration, versions
 from app.services.kernel.errors import Invalid, NotFound, TooLarge
 from app.thaidate import BANGKOK
 
@@ -192,18 +194,18 @@ def case_history(case_id: int):
 
 @route("GET", "/cases/<int:case_id>/verify", "Check the hash chain and replay the case", response="Verdict")
 def verify_case(case_id: int):
-    return jsonify(audit.verify_case(services(), current_actor(), case_id).as_dict())
+    return jsonify(verification.verify_case(services(), current_actor(), case_id).as_dict())
 
 
 @route("GET", "/cases/<int:case_id>/replay", "The case step by step: data changes and diagram path at each event")
 def replay_case(case_id: int):
-    return jsonify(audit.replay_case(services(), current_actor(), case_id))
+    return jsonify(inspection.replay_case(services(), current_actor(), case_id))
 
 
 @route("GET", "/cases/<int:case_id>/history.csv", "The case's events as CSV with the chain's final digest",
        body_kind="none")
 def case_history_csv(case_id: int):
-    text = audit.history_csv(services(), current_actor(), case_id)
+    text = inspection.history_csv(services(), current_actor(), case_id)
     return Response(text, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="case-{case_id}-history.csv"'})
 
@@ -224,7 +226,7 @@ def _date_arg(name: str):
                                  ("process_key", "string"), ("kind", "string")))
 def search_events():
     actor = current_actor()
-    return jsonify(audit.search_events(services(), actor, username=request.args.get("user") or None,
+    return jsonify(inspection.search_events(services(), actor, username=request.args.get("user") or None,
                                        date_from=_date_arg("from"), date_to=_date_arg("to"),
                                        process_key=request.args.get("process_key") or None,
                                        kind=request.args.get("kind") or None))
@@ -232,48 +234,48 @@ def search_events():
 
 @route("GET", "/audit/runs", "The latest verifications of every case", many=True, errors=(401, 403))
 def verification_runs():
-    return jsonify(audit.latest_runs(services(), current_actor()))
+    return jsonify(verification.latest_runs(services(), current_actor()))
 
 
 @route("GET", "/dashboard/open-cases", "Running cases by process and fiscal year", many=True, errors=(401, 403))
 def dashboard_open_cases():
-    return jsonify(dashboard.open_cases(services(), current_actor()))
+    return jsonify(overview.open_cases(services(), current_actor()))
 
 
 @route("GET", "/dashboard/overdue", "Open steps past their due date", many=True, errors=(401, 403))
 def dashboard_overdue():
-    return jsonify(dashboard.overdue_steps(services(), current_actor()))
+    return jsonify(overview.overdue_steps(services(), current_actor()))
 
 
 @route("GET", "/dashboard/stalled", "Cases with no event for N working days", many=True, errors=(400, 401, 403),
        query=(("days", "integer"),))
 def dashboard_stalled():
     days = _int_arg("days")
-    return jsonify(dashboard.stalled_cases(services(), current_actor(), 5 if days is None else days))
+    return jsonify(overview.stalled_cases(services(), current_actor(), 5 if days is None else days))
 
 
 @route("GET", "/dashboard/workload", "Open, overdue and done-this-month steps per person and group",
        errors=(401, 403))
 def dashboard_workload():
-    return jsonify(dashboard.workload(services(), current_actor()))
+    return jsonify(overview.workload(services(), current_actor()))
 
 
 @route("GET", "/dashboard/missing-submissions", "Schools that have not submitted their step", many=True,
        errors=(401, 403))
 def dashboard_missing():
-    return jsonify(dashboard.missing_submissions(services(), current_actor()))
+    return jsonify(overview.missing_submissions(services(), current_actor()))
 
 
 @route("GET", "/dashboard/wait-times/<key>", "How long each step of a process waits (p50, p90)", many=True,
        errors=(401, 403))
 def dashboard_wait_times(key: str):
-    return jsonify(dashboard.wait_times(services(), current_actor(), key))
+    return jsonify(step_times.wait_times(services(), current_actor(), key))
 
 
 @route("GET", "/dashboard/trend", "Steps completed per month", many=True, errors=(401, 403),
        query=(("process_key", "string"),))
 def dashboard_trend():
-    return jsonify(dashboard.monthly_trend(services(), current_actor(), request.args.get("process_key") or None))
+    return jsonify(step_times.monthly_trend(services(), current_actor(), request.args.get("process_key") or None))
 
 
 # The diagram editor (issue 7): check, drafts, versions and their differences, moving running cases to a
@@ -363,14 +365,14 @@ def diff_versions(key: str):
        body=MigrateBody, many=True, errors=(400, 401, 403, 404))
 def migrate_cases(key: str):
     body = load_body(MigrateBody(), _json_body())
-    return jsonify(case_migration.migrate_cases(services(), current_actor(), key, body["case_ids"],
+    return jsonify(migration.migrate_cases(services(), current_actor(), key, body["case_ids"],
                                                 body["to_version"], body["dry_run"]))
 
 
 @route("POST", "/processes/<key>/import/camunda", "Import a Camunda Modeler diagram as the next version",
        body_kind="xml-or-multipart", ok=201, also_ok=(200,), errors=(400, 401, 403, 409, 413))
 def import_camunda(key: str):
-    version, created = imports.import_camunda(services(), current_actor(), key, _uploaded_diagram())
+    version, created = diagram_imports.import_camunda(services(), current_actor(), key, _uploaded_diagram())
     return jsonify(version), 201 if created else 200
 
 
@@ -379,10 +381,10 @@ def import_camunda(key: str):
        body_kind="multipart", ok=201, also_ok=(200,), errors=(400, 401, 403, 409, 413))
 def import_spiff_arena(key: str):
     actor = current_actor()
-    if request.content_length and request.content_length > imports.MAX_ZIP_BYTES + 64 * 1024:
-        raise TooLarge(f"the zip is larger than {attachments.human_size(imports.MAX_ZIP_BYTES)}")
+    if request.content_length and request.content_length > diagram_imports.MAX_ZIP_BYTES + 64 * 1024:
+        raise TooLarge(f"the zip is larger than {attachments.human_size(diagram_imports.MAX_ZIP_BYTES)}")
     upload = request.files.get("file")
     if upload is None:
         raise Invalid("send the zip in the multipart field 'file'", {"file": ["required"]})
-    version, created = imports.import_spiff_arena(services(), actor, key, upload.stream)
+    version, created = diagram_imports.import_spiff_arena(services(), actor, key, upload.stream)
     return jsonify(version), 201 if created else 200

@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 
 from flask import Response, render_template, request
 
-from app.services import audit
+from app.services.audit import inspection, verification
 from app.services.cases import page_data
 from app.services.kernel.errors import Invalid
 from app.thaidate import BANGKOK
@@ -20,7 +20,7 @@ EVENT_KINDS = ("case_started", "task_completed", "timers_fired", "message_receiv
 
 
 def _replay(case_id: int) -> dict:
-    return audit.replay_case(services(), current_actor(), case_id)
+    return inspection.replay_case(services(), current_actor(), case_id)
 
 
 def _step_names(replay: dict) -> dict:
@@ -40,7 +40,7 @@ def case_history(case_id: int):
     replay = _replay(case_id)
     verdict = None
     if request.args.get("verify"):
-        verdict = audit.verify_case(services(), current_actor(), case_id).as_dict()
+        verdict = verification.verify_case(services(), current_actor(), case_id).as_dict()
     return render_template("audit/history.html", replay=replay, case=replay["case"], verdict=verdict,
                            steps_named=_step_names(replay))
 
@@ -64,7 +64,7 @@ def case_replay(case_id: int):
 @pages.get("/cases/<int:case_id>/history.csv")
 @signed_in
 def case_history_csv(case_id: int):
-    text = audit.history_csv(services(), current_actor(), case_id)
+    text = inspection.history_csv(services(), current_actor(), case_id)
     return Response(text, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="case-{case_id}-history.csv"'})
 
@@ -96,7 +96,7 @@ def _day(name: str):
 def audit_events():
     date_from, date_to = _day("from"), _day("to")
     filters = {k: request.args.get(k, "").strip() for k in ("user", "process", "kind", "from", "to")}
-    events = audit.search_events(services(), current_actor(), username=filters["user"] or None,
+    events = inspection.search_events(services(), current_actor(), username=filters["user"] or None,
                                  date_from=date_from, date_to=date_to + timedelta(days=1) if date_to else None,
                                  process_key=filters["process"] or None, kind=filters["kind"] or None, limit=500)
     return render_template("audit/events.html", events=events, filters=filters, kinds=EVENT_KINDS)
@@ -105,7 +105,7 @@ def audit_events():
 @pages.get("/audit/runs")
 @signed_in
 def audit_runs():
-    return render_template("audit/runs.html", runs=audit.latest_runs(services(), current_actor(), limit=20))
+    return render_template("audit/runs.html", runs=verification.latest_runs(services(), current_actor(), limit=20))
 
 
 @pages.app_template_filter("plain")
@@ -124,5 +124,5 @@ def plain(value) -> str:
 @signed_in
 def audit_cases():
     process = request.args.get("process", "").strip()
-    return render_template("audit/cases.html", cases=audit.audit_cases(services(), current_actor(), process or None),
-                           process=process)
+    found = inspection.audit_cases(services(), current_actor(), process or None)
+    return render_template("audit/cases.html", cases=found, process=process)

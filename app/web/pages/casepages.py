@@ -7,8 +7,8 @@ from typing import Any
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from app.services import publication
 from app.services.cases import attachments, comments, lifecycle, messages, page_data
+from app.services.documents import publication
 from app.services.kernel.errors import Conflict, Invalid, StorageFull, TooLarge
 
 from ..auth import current_actor, services

@@ -12,9 +12,9 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from app.services import dashboard
 from app.services.cases import inbox as inbox_service
 from app.services.cases import lifecycle, step_actions
+from app.services.dashboard import overview, step_times
 from app.services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 
 from ..auth import current_actor, services
@@ -102,9 +102,9 @@ def _export(name: str, data: dict[str, Any], fmt: str) -> Response:
 def dashboard_page():
     actor, ctx = current_actor(), services()
     days = _days()
-    data = {"open": dashboard.open_cases(ctx, actor), "overdue": dashboard.overdue_steps(ctx, actor),
-            "stalled": dashboard.stalled_cases(ctx, actor, days), "workload": dashboard.workload(ctx, actor),
-            "missing": dashboard.missing_submissions(ctx, actor)}
+    data = {"open": overview.open_cases(ctx, actor), "overdue": overview.overdue_steps(ctx, actor),
+            "stalled": overview.stalled_cases(ctx, actor, days), "workload": overview.workload(ctx, actor),
+            "missing": overview.missing_submissions(ctx, actor)}
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
         return _export(request.args.get("list", ""), data, fmt)
@@ -124,8 +124,8 @@ def dashboard_waits():
     key = request.args.get("process") or (choices[0]["key"] if choices else "")
     if choices and key not in {p["key"] for p in choices}:
         raise NotFound("no such process")
-    data = {"waits": dashboard.wait_times(ctx, actor, key) if key else [],
-            "trend": dashboard.monthly_trend(ctx, actor, key or None)}
+    data = {"waits": step_times.wait_times(ctx, actor, key) if key else [],
+            "trend": step_times.monthly_trend(ctx, actor, key or None)}
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
         return _export(request.args.get("list", "waits"), data, fmt)
@@ -194,7 +194,7 @@ def dashboard_remind():
     if not case_id.isdigit() or len(case_id) > 12:
         raise Invalid("case_id must be a number", {"case_id": ["not a number"]})
     try:
-        sent = dashboard.remind_missing(services(), current_actor(), int(case_id), request.form.get("spec_id", ""))
+        sent = overview.remind_missing(services(), current_actor(), int(case_id), request.form.get("spec_id", ""))
     except Invalid as exc:
         flash_invalid(exc)
     else:

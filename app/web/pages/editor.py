@@ -10,8 +10,8 @@ from pathlib import Path
 
 from flask import render_template
 
-from app.services import diagram_check, diagram_drafts, versions
 from app.services.catalog import processes
+from app.services.editor import diagram_check, diagram_drafts, versions
 from app.services.kernel import access
 
 from ..auth import current_actor, services

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import jsonify, render_template
 
-from app.services import form_editing
+from app.services.editor import form_editing
 from app.services.kernel.errors import Invalid, NotFound
 
 from ..auth import current_actor, services

@@ -17,14 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import engine
+from app.services.calendar import jobs
+from app.services.catalog import processes
 from app.services.kernel.actors import SYSTEM
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import InvalidDiagramError
 from app.store.deadline_models import DueJob, ProcessSchedule
 from app.thaidate import format_date
-
-from .calendar import jobs
-from .catalog import processes
 
 
 def _job(process_key: str, schedule: engine.StartSchedule, index: int, at: datetime) -> dict[str, Any]:
@@ -93,7 +92,9 @@ def start_scheduled_cases(
 
 
 def _start_one(session: Session, job: DueJob, now: datetime) -> jobs.Outcome:
-    from .cases import lifecycle  # cases -> casework -> deadlines -> jobs: imported late to keep the graph simple
+    from app.services.cases import (
+        lifecycle,  # cases -> casework -> deadlines -> jobs: imported late to keep the graph simple
+    )
 
     key = job.payload["process_key"]
     row = session.get(ProcessSchedule, key)

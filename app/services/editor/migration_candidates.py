@@ -10,12 +10,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import NotFound
 from app.store.models import OPEN_STATUSES, Case, ProcessVersion, Task
-
-from .kernel import access
 
 MAX_LISTED = 500
 

@@ -5,12 +5,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.services.accounts import schools, users
+from app.services.editor import deployment
 from app.services.kernel.actors import SYSTEM
 from app.services.kernel.context import ServiceContext
 from app.store.models import User
-
-from . import deployment
-from .accounts import schools, users
 
 DEMO_PASSWORD = "planflow-demo"
 

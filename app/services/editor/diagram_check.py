@@ -25,15 +25,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import engine
+from app.services.accounts import schools
+from app.services.catalog import forms, processes
+from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Invalid, InvalidDiagramError
 from app.store.models import Group
 
 from . import deployment
-from .accounts import schools
-from .catalog import forms, processes
-from .kernel import access
 
 
 def known_groups(ctx: ServiceContext) -> dict[str, dict[str, str | None]]:

@@ -24,13 +24,13 @@ from typing import IO, Any
 
 from app import engine
 from app.services.cases.attachments import human_size
+from app.services.catalog import forms, processes
+from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Invalid, InvalidDiagramError, TooLarge
 
 from . import deployment, diagram_check
-from .catalog import forms, processes
-from .kernel import access
 
 MAX_ZIP_BYTES = 10 * 1024 * 1024
 MAX_ZIP_ENTRIES = 64

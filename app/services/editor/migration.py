@@ -18,14 +18,13 @@ from sqlalchemy.orm import Session, object_session
 
 from app import engine
 from app.services.calendar.working_days import add_working_days
+from app.services.cases import history, step_runner, waits
+from app.services.catalog import processes
+from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict, Invalid, NotFound
 from app.store.models import Case, Event, ProcessVersion, Task
-
-from .cases import history, step_runner, waits
-from .catalog import processes
-from .kernel import access
 
 KIND = "case_migrated"
 MAX_CASES = 200

@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 
 from app import engine
 from app.services.accounts.schools import SCHOOL_LANE
+from app.services.catalog import processes
 from app.services.kernel.context import ServiceContext
 from app.store.models import Group, Membership, ProcessVersion, User
 
-from .catalog import processes
 from .generator_rows import case_rows, write
 from .sample_data import fill
 

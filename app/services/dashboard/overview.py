@@ -1,111 +1,65 @@
-"""What the group director needs at a glance: where work is stuck, who holds it, how long steps wait."""
+"""What the group director needs at a glance: running cases, overdue steps and timers, stalled cases, each
+person's and group's workload, the schools that have not submitted (with a one-click reminder)."""
 from __future__ import annotations
 
-import contextlib
-import statistics
-from collections.abc import Iterator
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    DateTime,
-    Float,
-    Interval,
     and_,
     any_,
-    cast,
     exists,
     func,
     literal,
-    or_,
     select,
-    text,
     union_all,
     update,
 )
 from sqlalchemy import case as sql_case
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from app.services.calendar.working_days import subtract_working_days
+from app.services.cases import history, waits
 from app.services.cases.case_json import wait_dict
+from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Forbidden, Invalid
-from app.store.dashboard_models import StepDuration, StepMonthTotal
+from app.services.scheduling import notifications
+from app.services.scheduling.reminders import Recipients
 from app.store.models import OPEN_STATUSES, Case, CaseWait, Group, Task
 from app.thaidate import BANGKOK
 
-from . import wait_stats
-from .cases import waits
-from .kernel import access
-
-
-@contextlib.contextmanager
-def _reading(ctx: ServiceContext) -> Iterator[Session]:
-    """A read for the dashboard. On PostgreSQL without JIT compilation: the planner's estimates for
-    these index-driven queries pass jit_above_cost, and compiling takes 10-40 ms, longer than the
-    queries themselves run (SET LOCAL: only for this transaction)."""
-    with ctx.read() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SET LOCAL jit = off"))
-        yield session
-
-
-def _require(actor: Actor) -> None:
-    if not (actor.is_supervisor or actor.is_admin or actor.is_auditor):
-        raise Forbidden("the dashboard is for supervisors, group directors and auditors")
-
-
-_HOUR_US = 3_600_000_000  # the projections keep durations in exact microseconds
-
-
-def _group_scope(actor: Actor, column):
-    """Directors see their groups' steps; supervisors office-wide, administrators and auditors everything.
-    `column` names a step's group, in the tasks table or a projection of it."""
-    if actor.is_admin or actor.is_auditor or "supervisor" in actor.roles:
-        return True
-    return column.in_(actor.supervised_groups)
-
-
-def _task_scope(actor: Actor):
-    return _group_scope(actor, Task.group_code)
-
-
-def _case_scope(actor: Actor):
-    """Directors follow the cases with a step of their groups, or waiting at an element of their groups' lanes."""
-    if actor.is_admin or actor.is_auditor or "supervisor" in actor.roles:
-        return access.visible_cases_clause(actor)
-    return and_(access.visible_cases_clause(actor), or_(
-        exists().where(Task.case_id == Case.id, Task.group_code.in_(actor.supervised_groups)),
-        waits.in_lanes_clause(actor.supervised_groups)))
+from .scope import case_scope, group_scope, reading, require_viewer, task_scope
 
 
 def open_cases(ctx: ServiceContext, actor: Actor) -> list[dict[str, Any]]:
     """Running cases counted by process and fiscal year."""
-    _require(actor)
+    require_viewer(actor)
     query = (select(Case.process_key, Case.fiscal_year, func.count())
-             .where(Case.status == "running", _case_scope(actor))
+             .where(Case.status == "running", case_scope(actor))
              .group_by(Case.process_key, Case.fiscal_year).order_by(Case.fiscal_year.desc(), Case.process_key))
-    with _reading(ctx) as session:
+    with reading(ctx) as session:
         return [{"process_key": k, "fiscal_year": y, "open": n} for k, y, n in session.execute(query)]
 
 
 def overdue_steps(ctx: ServiceContext, actor: Actor, limit: int = 500) -> list[dict[str, Any]]:
     """Open steps past their due date with who holds them, and timers past their due time that have not
     fired (see waits.TIMER_GRACE), most overdue first; `kind` tells them apart."""
-    _require(actor)
+    require_viewer(actor)
     now = ctx.now()
-    timers = (waits.overdue_timers(now).where(_group_scope(actor, CaseWait.lane), access.visible_cases_clause(actor))
+    timers = (waits.overdue_timers(now).where(group_scope(actor, CaseWait.lane), access.visible_cases_clause(actor))
               .limit(limit))
     # Columns, not entities: a Case row brings its process version (XML and forms) and its data along.
     query = (select(Task.id, Task.case_id, Task.name, Task.group_code, Task.assignee, Task.due_at,
                     Case.number, Case.title, Case.process_key).join(Case, Case.id == Task.case_id)
-             .where(Task.status.in_(OPEN_STATUSES), Task.due_at < now, Case.status == "running", _task_scope(actor),
+             .where(Task.status.in_(OPEN_STATUSES), Task.due_at < now, Case.status == "running", task_scope(actor),
                     access.visible_cases_clause(actor))
              .order_by(Task.due_at).limit(limit))
-    with _reading(ctx) as session:
+    with reading(ctx) as session:
         steps = [{"kind": "step", "task_id": r.id, "case_id": r.case_id, "case_number": r.number,
                   "case_title": r.title, "process_key": r.process_key, "step": r.name, "group": r.group_code,
                   "assignee": r.assignee, "due_at": r.due_at.isoformat(), "days_overdue": (now - r.due_at).days,
@@ -124,13 +78,13 @@ def stalled_cases(ctx: ServiceContext, actor: Actor, working_days: int = 5, limi
     """Running cases with no event for `working_days` working days, or waiting that long for a message from
     outside (whatever else happened to them meanwhile), longest first, with the steps and the messages and
     timers they wait on. `stalled_since`: the last event, or when the oldest message wait began."""
-    _require(actor)
+    require_viewer(actor)
     cutoff = subtract_working_days(ctx.now(), max(working_days, 0))
     # Each way of being stalled read in its own index's order and cut at the limit, then merged.
     quiet = (select(Case.id.label("case_id"), Case.last_event_at.label("since"))
-             .where(Case.status == "running", Case.last_event_at < cutoff, _case_scope(actor))
+             .where(Case.status == "running", Case.last_event_at < cutoff, case_scope(actor))
              .order_by(Case.last_event_at).limit(limit).subquery())
-    waiting = waits.stalled_messages(cutoff).where(_case_scope(actor)).limit(limit).subquery()
+    waiting = waits.stalled_messages(cutoff).where(case_scope(actor)).limit(limit).subquery()
     both = union_all(select(quiet.c.case_id, quiet.c.since), select(waiting.c.case_id, waiting.c.since)).subquery()
     stalled_since = func.min(both.c.since)
     query = (select(Case.id, Case.number, Case.title, Case.process_key, Case.last_event_at,
@@ -138,7 +92,7 @@ def stalled_cases(ctx: ServiceContext, actor: Actor, working_days: int = 5, limi
              .join(both, both.c.case_id == Case.id)
              .group_by(Case.id, Case.number, Case.title, Case.process_key, Case.last_event_at)
              .order_by(stalled_since, Case.id).limit(limit))
-    with _reading(ctx) as session:
+    with reading(ctx) as session:
         found = session.execute(query).all()
         holders: dict[int, list[dict[str, Any]]] = {c.id: [] for c in found}
         waiting_for: dict[int, list] = {}
@@ -163,7 +117,7 @@ def _among(session: Session, column, ids: list[int]):
     return column.in_(ids)
 
 
-def _month_start(now: datetime) -> datetime:
+def month_start(now: datetime) -> datetime:
     local = now.astimezone(BANGKOK)
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
@@ -175,9 +129,9 @@ def workload(ctx: ServiceContext, actor: Actor) -> dict[str, list[dict[str, Any]
     is open or done this month. The counts read only the open steps and this month's completions
     (partial indexes); who is listed comes from walking the distinct holders and groups in their
     indexes, one probe each, rather than from grouping every step ever done."""
-    _require(actor)
-    now, month = ctx.now(), _month_start(ctx.now())
-    counted = and_(_task_scope(actor), _in_live_cases())
+    require_viewer(actor)
+    now, month = ctx.now(), month_start(ctx.now())
+    counted = and_(task_scope(actor), _in_live_cases())
     holder = func.coalesce(Task.assignee, Task.completed_by)
     overdue = func.sum(sql_case((Task.due_at < now, 1), else_=0))
     open_steps = (select(holder, Task.group_code, func.count(), overdue, literal(0))
@@ -187,7 +141,7 @@ def workload(ctx: ServiceContext, actor: Actor) -> dict[str, list[dict[str, Any]
                   .group_by(holder, Task.group_code))
     people: dict[str, list[int]] = {}
     groups: dict[str | None, list[int]] = {}
-    with _reading(ctx) as session:
+    with reading(ctx) as session:
         # A step's holder is its assignee, or whoever completed it if nobody holds it.
         for username in session.scalars(_distinct_walk(Task.assignee, counted)):
             people[username] = [0, 0, 0]
@@ -234,7 +188,7 @@ def _distinct_walk(column, where):
 def missing_submissions(ctx: ServiceContext, actor: Actor, limit: int = 500) -> list[dict[str, Any]]:
     """For each per-school step still open, the schools that have not submitted: the first `limit`
     steps, oldest case first (as the other lists, a page's worth: at 100k cases there are thousands)."""
-    _require(actor)
+    require_viewer(actor)
     waiting = (Task.instance.is_not(None), Task.status.in_(OPEN_STATUSES), Case.status == "running",
                access.visible_cases_clause(actor))
     # The steps first, read in the order of their partial index and cut at the limit; then their schools.
@@ -248,7 +202,7 @@ def missing_submissions(ctx: ServiceContext, actor: Actor, limit: int = 500) -> 
              .where(*waiting)
              .order_by(Case.id, Task.spec_id, Task.group_code))
     grouped: dict[tuple[int, str], dict[str, Any]] = {}
-    with _reading(ctx) as session:
+    with reading(ctx) as session:
         for r in session.execute(query):
             entry = grouped.setdefault((r.case_id, r.spec_id), {
                 "case_id": r.case_id, "case_number": r.number, "title": r.title, "step": r.name,
@@ -258,119 +212,13 @@ def missing_submissions(ctx: ServiceContext, actor: Actor, limit: int = 500) -> 
     return list(grouped.values())
 
 
-def _percentiles(values: list[float]) -> tuple[float | None, float | None]:
-    if not values:
-        return None, None
-    if len(values) == 1:
-        return values[0], values[0]
-    cuts = statistics.quantiles(values, n=10, method="inclusive")
-    return statistics.median(values), cuts[8]
-
-
-def wait_times(ctx: ServiceContext, actor: Actor, process_key: str) -> list[dict[str, Any]]:
-    """For each step of a process: how long it waited to be claimed and was worked (hours, p50/p90), and
-    how many cases wait there now — the numbers behind the heatmap over the diagram.
-
-    Completed steps come from their projection (step_durations: one narrow row each, read by process);
-    the steps still open are few and are timed against now."""
-    _require(actor)
-    now = ctx.now()
-    done = (select(StepDuration.spec_id, StepDuration.name, StepDuration.claim_us, StepDuration.work_us)
-            .where(StepDuration.process_key == process_key, _group_scope(actor, StepDuration.group_code)))
-    waiting = (select(Task.spec_id, Task.name, Task.created_at, Task.claimed_at, Task.completed_at)
-               .join(Case, Case.id == Task.case_id)
-               .where(Case.process_key == process_key, Task.status.in_(OPEN_STATUSES), _task_scope(actor)))
-    with _reading(ctx) as session:
-        if session.get_bind().dialect.name == "postgresql":
-            return _summarise_in_sql(session, actor, process_key, done, waiting, now)
-        rows = [(spec, name, False, claim / _HOUR_US, None if work is None else work / _HOUR_US)
-                for spec, name, claim, work in session.execute(done)]
-        for spec, name, created, claimed, completed in session.execute(waiting):
-            rows.append((spec, name, True, ((claimed or completed or now) - created).total_seconds() / 3600,
-                         None if claimed is None else ((completed or now) - claimed).total_seconds() / 3600))
-        return _summarise(rows)
-
-
-def _summarise_in_sql(session, actor: Actor, process_key: str, done, waiting, now: datetime) -> list[dict[str, Any]]:
-    """PostgreSQL gathers each step's values into arrays (the completed side straight from its covering
-    index, in step order); wait_stats keeps the completed side sorted between requests and merges in
-    the open steps, for the same percentile_cont as one query over every step."""
-    at_now = literal(now, DateTime(timezone=True))
-    open_claim = func.extract("epoch", func.coalesce(Task.claimed_at, Task.completed_at, at_now)
-                              - Task.created_at) / 3600
-    open_work = func.extract("epoch", func.coalesce(Task.completed_at, at_now) - Task.claimed_at) / 3600
-    completed = done.with_only_columns(
-        StepDuration.spec_id, func.min(StepDuration.name),
-        func.array_agg(aggregate_order_by(StepDuration.claim_us, StepDuration.claim_us)),
-        func.array_agg(aggregate_order_by(StepDuration.work_us, StepDuration.work_us)).filter(
-            StepDuration.work_us.is_not(None)),
-    ).group_by(StepDuration.spec_id)
-    current = waiting.with_only_columns(
-        Task.spec_id, func.min(Task.name), func.count(), func.array_agg(cast(open_claim, Float)),
-        func.array_agg(cast(open_work, Float)).filter(Task.claimed_at.is_not(None)),
-    ).group_by(Task.spec_id)
-    scope = _group_scope(actor, StepMonthTotal.group_code)
-    stamp = select(func.sum(StepMonthTotal.completed), func.sum(StepMonthTotal.total_us)).where(
-        StepMonthTotal.process_key == process_key, scope)
-    key = (str(session.get_bind().url), process_key, None if scope is True else tuple(sorted(actor.supervised_groups)))
-    in_scope = (StepDuration.process_key == process_key, _group_scope(actor, StepDuration.group_code))
-
-    def since(at: datetime | None):
-        if at is None:
-            latest = select(func.max(StepDuration.completed_at)).where(*in_scope).scalar_subquery()
-            at = latest - literal(wait_stats.OVERLAP, Interval())
-        return select(StepDuration.task_id, StepDuration.spec_id, StepDuration.name, StepDuration.claim_us,
-                      StepDuration.work_us, StepDuration.completed_at).where(*in_scope, StepDuration.completed_at >= at)
-
-    return wait_stats.summarise(session, key, stamp, completed, since, current)
-
-
-def _summarise(rows) -> list[dict[str, Any]]:
-    steps: dict[str, dict[str, Any]] = {}
-    for spec_id, name, is_open, claim, work in rows:
-        step = steps.setdefault(spec_id, {"spec_id": spec_id, "name": name, "claim": [], "work": [], "waiting_now": 0})
-        step["name"] = min(step["name"], name)
-        step["waiting_now"] += 1 if is_open else 0
-        step["claim"].append(claim)
-        if work is not None:
-            step["work"].append(work)
-    result = []
-    for step in steps.values():
-        claim50, claim90 = _percentiles(step.pop("claim"))
-        work50, work90 = _percentiles(step.pop("work"))
-        result.append({**step, "claim_p50_hours": claim50, "claim_p90_hours": claim90,
-                       "work_p50_hours": work50, "work_p90_hours": work90,
-                       "total_p50_hours": (claim50 or 0) + (work50 or 0)})
-    return sorted(result, key=lambda s: -(s["total_p50_hours"] or 0))
-
-
-def monthly_trend(ctx: ServiceContext, actor: Actor, process_key: str | None = None) -> list[dict[str, Any]]:
-    """Steps completed and their mean hours, per month (Bangkok time), from the monthly totals that each
-    step's completion adds to (step_month_totals): a few rows per month, however long the history."""
-    _require(actor)
-    query = (select(StepMonthTotal.month, func.sum(StepMonthTotal.completed), func.sum(StepMonthTotal.total_us))
-             .where(_group_scope(actor, StepMonthTotal.group_code))
-             .group_by(StepMonthTotal.month).order_by(StepMonthTotal.month))
-    if process_key:
-        query = query.where(StepMonthTotal.process_key == process_key)
-    with _reading(ctx) as session:
-        return [{"month": m, "completed": int(n), "mean_hours": round(int(us) / int(n) / _HOUR_US, 2)}
-                for m, n, us in session.execute(query) if n]
-
-
 def remind_missing(ctx: ServiceContext, actor: Actor, case_id: int, spec_id: str) -> dict[str, Any]:
     """One click from the dashboard: remind every school that has not yet submitted a per-school step.
 
     Each school's users get an in-app notification and the case's history records one `reminder_sent`
     event per school, exactly as the scheduler's reminders do (a reminder is not progress: the case's
     last_event_at stays, so it can still show as stalled)."""
-    from types import SimpleNamespace
-
-    from . import notifications
-    from .cases import history
-    from .reminders import Recipients  # the scheduler's recipients, reused
-
-    _require(actor)
+    require_viewer(actor)
     now = ctx.now()
     with ctx.write() as session:
         case = access.get_visible_case(session, actor, case_id)
@@ -385,7 +233,7 @@ def remind_missing(ctx: ServiceContext, actor: Actor, case_id: int, spec_id: str
                 or any(actor.supervises(t.group_code) for t in session.scalars(
                     select(Task).where(Task.case_id == case.id)))):
             raise Forbidden("only supervisors of the case's groups and administrators send reminders")
-        people = Recipients(session, steps, escalations=False)
+        people = Recipients(session, steps, escalations=False)  # the scheduler's recipients, reused
         previous = history.last_event(session, case.id)
         stand_in = SimpleNamespace(id=case.id, number=case.number, last_event_at=None)
         reminded = []

@@ -16,14 +16,13 @@ from sqlalchemy.orm import Session
 
 from app import engine
 from app.services.accounts.users import ensure_group
+from app.services.catalog import forms, processes
+from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict, Invalid, InvalidDiagramError
+from app.services.scheduling import schedules
 from app.store.models import ProcessVersion
-
-from . import schedules
-from .catalog import forms, processes
-from .kernel import access
 
 
 def _frozen_forms(ctx: ServiceContext, process: engine.CompiledProcess) -> dict[str, Any]:

@@ -11,9 +11,8 @@ import json
 import re
 from typing import Any
 
+from app.services.catalog import forms
 from app.services.kernel.errors import Invalid
-
-from .catalog import forms
 
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 MAX_FIELDS = 100

@@ -13,13 +13,12 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import NotFound
 from app.store.models import Case, Task
 from app.thaidate import MONTHS_TH, format_date
-
-from .kernel import access
 
 OFFICE_NAME = "สำนักงานเขตพื้นที่การศึกษาประถมศึกษาขอนแก่น เขต 1"
 OFFICE_NAME_EN = "Khon Kaen Primary Educational Service Area Office 1"

@@ -29,12 +29,13 @@ from typing import Any
 
 from sqlalchemy import create_engine, inspect
 
+from app.services.audit import verification
 from app.services.cases.attachments import blob_path
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict, Invalid
 from app.store import schema
 
-from . import audit, dumps
+from . import dumps
 
 FORMAT = "planflow-backup/1"
 MANIFEST = "manifest.json"
@@ -256,7 +257,7 @@ def restore_backup(ctx: ServiceContext, source: Path, verify: bool = True) -> di
         "attachments_written": restored_files, "backup_created_at": manifest["created_at"],
         "schema_revisions": sorted(revisions)}
     if verify:
-        verdicts = audit.verify_all(ctx)
+        verdicts = verification.verify_all(ctx)
         report["verified"] = {"cases": len(verdicts), "failed": [v.as_dict() for v in verdicts if not v.ok]}
     return report
 

@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 
 from app import engine
+from app.services.catalog import processes
+from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict, Invalid, InvalidDiagramError, NotFound, TooLarge
@@ -18,8 +20,6 @@ from app.store.editor_models import DiagramDraft
 from app.store.models import ProcessVersion
 
 from . import deployment, diagram_check
-from .catalog import processes
-from .kernel import access
 
 MAX_DRAFTS_PER_USER = 50
 

@@ -18,12 +18,11 @@ from sqlalchemy.orm import Session
 
 from app import engine
 from app.services.calendar.working_days import add_working_days
+from app.services.cases import history, step_runner
+from app.services.dashboard import step_stats
 from app.services.kernel.context import ServiceContext
 from app.store.models import Case, CaseCounter, CaseWait, DueTimer, Event, Task
 from app.thaidate import fiscal_year
-
-from . import step_stats
-from .cases import history, step_runner
 
 REASON = "ข้อมูลตัวอย่าง"
 _EVENT_COLUMNS = ("seq", "at", "actor", "kind", "task_spec_id", "task_engine_id", "data", "state_digest")

@@ -11,15 +11,14 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from app.services.accounts import users
+from app.services.calendar import deadlines
+from app.services.kernel import access
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import NotFound
 from app.store.deadline_models import UserSetting
 from app.store.models import Case, Group, Membership, Task, User
 from app.thaidate import BANGKOK, format_datetime
-
-from .accounts import users
-from .calendar import deadlines
-from .kernel import access
 
 
 def _escape(value: str) -> str:

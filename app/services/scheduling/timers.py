@@ -17,12 +17,11 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from app import engine
+from app.services.calendar import jobs
+from app.services.cases import step_runner
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict
 from app.store.models import Case, DueTimer
-
-from .calendar import jobs
-from .cases import step_runner
 
 log = logging.getLogger("planflow.timers")
 

@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from app import engine
+from app.services.catalog import forms
+from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict, Invalid, NotFound
 
-from .catalog import forms
 from .form_shapes import check_form_shape
-from .kernel import access
 
 FORM_KEY = re.compile(r"^[a-z][a-z0-9_-]{1,99}$")
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"

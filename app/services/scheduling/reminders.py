@@ -23,15 +23,15 @@ from typing import Any
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session, defer
 
+from app.services.calendar import deadlines, jobs
+from app.services.cases import history
+from app.services.catalog import processes
 from app.services.kernel.context import ServiceContext
 from app.store.deadline_models import DueJob, Notification, UserSetting
 from app.store.models import OPEN_STATUSES, Case, Event, Group, Membership, ProcessVersion, Task, User, UserRole
 from app.thaidate import format_date
 
 from . import mail
-from .calendar import deadlines, jobs
-from .cases import history
-from .catalog import processes
 
 SYSTEM_ACTOR = "system"
 _cases = Case.__table__

@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.services.audit import verification
+from app.services.calendar import jobs
 from app.services.kernel.context import ServiceContext
+from app.services.scheduling import mail, timers
 from app.store.deadline_models import SchedulerHeartbeat
-
-from . import audit, mail, timers
-from .calendar import jobs
 
 log = logging.getLogger("planflow.scheduler")
 
@@ -73,7 +73,7 @@ def _fire_timers(ctx: ServiceContext, deadline: float) -> dict[str, int]:
 
 
 def _verify_nightly(ctx: ServiceContext) -> dict[str, int]:
-    run = audit.run_nightly(ctx)
+    run = verification.run_nightly(ctx)
     return {"runs": 1 if run else 0, "failed": run["failed"] if run else 0}
 
 
