@@ -23,4 +23,5 @@ def build_context(settings: Settings, migrate: bool = True) -> ServiceContext:
                           processes_dir=settings.processes_dir, max_upload_bytes=settings.max_upload_bytes,
                           settings={"smtp_url": settings.smtp_url, "mail_from": settings.mail_from,
                                     "base_url": settings.base_url,
-                                    "scheduler_batch": settings.scheduler_batch})
+                                    "scheduler_batch": settings.scheduler_batch,
+                                    "heartbeat_max_age": settings.heartbeat_max_age_seconds})

@@ -1,4 +1,4 @@
-"""`planflow`: the command line of API.md."""
+"""`planflow`: the command line (the README's command table)."""
 from __future__ import annotations
 
 import argparse

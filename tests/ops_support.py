@@ -195,7 +195,7 @@ def deploy_linear(ctx: ServiceContext, key: str, steps: int, folder: Path, lane:
     forms.mkdir(parents=True, exist_ok=True)
     (forms / "note.json").write_text(json.dumps(NOTE_FORM, ensure_ascii=False), encoding="utf-8")
     version, _ = deployment.deploy_version(dataclasses.replace(ctx, forms_dir=forms), SYSTEM, key,
-                                          linear_diagram(key, steps, lane))
+                                           linear_diagram(key, steps, lane))
     return version
 
 

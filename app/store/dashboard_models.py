@@ -1,7 +1,7 @@
 """Projections for the supervisors' dashboard: what every completed step took, and the steps completed
 per month. Percentiles and monthly means over years of history cannot be computed from `tasks` within a
 page's budget (they would scan every step ever done); these narrow rows are written by the same flush
-that completes a step (app.services.step_stats), so they are never behind the tasks table.
+that completes a step (app.services.dashboard.step_stats), so they are never behind the tasks table.
 
 Kept apart from `models.py` so the dashboard's tables land as one module and one migration (0009).
 """

@@ -1,4 +1,4 @@
-"""Every refusal as API.md's error body: {"error": {"code", "message", "fields"?, "details"?}}."""
+"""Every refusal as docs/api.md's error body: {"error": {"code", "message", "fields"?, "details"?}}."""
 from __future__ import annotations
 
 from flask import Flask, jsonify, request

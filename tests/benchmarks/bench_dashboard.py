@@ -5,7 +5,7 @@ Run:  .venv/bin/python tests/benchmarks/bench_dashboard.py [--cases 20000] [--re
 
 Creates its own database next to PLANFLOW_TEST_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test),
 migrates it, loads the demo (processes, users, schools), writes --cases generated cases with
-app.services.generator.generate_cases (each with its steps and hash-chained events), runs VACUUM ANALYZE
+app.services.ops.generator.generate_cases (each with its steps and hash-chained events), runs VACUUM ANALYZE
 (as autovacuum would have by then: the dashboard's covering indexes answer without visiting rows only
 once the visibility map is set), then
 calls every dashboard service --repeat times as the group director (after two warm-up calls) and reports

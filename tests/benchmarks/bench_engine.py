@@ -10,11 +10,11 @@ uploading attachments and making form data happen outside the timed region. Mode
                wf.get_tasks(READY, manual) -> task.data.update -> task.run() -> wf.do_engine_steps()
   raw+json     the same, plus deserialize_json before and serialize_json after every step, with
                BpmnWorkflowSerializer(SPIFF_CONFIG) and the spec inside the blob (a naive integration)
-  svc-sqlite   app.services.tasks.complete on a fresh SQLite file (validation, access checks, the
+  svc-sqlite   app.services.cases.step_actions.complete on a fresh SQLite file (validation, access checks, the
                engine, state saved as one row, task projection, hash-chained event, one commit)
   svc-sqlite-cold  the same with the per-context workflow cache disabled, so every step loads the
                case state from its row (a worker that did not serve the previous step)
-  svc-pg       tasks.complete on a fresh PostgreSQL database (PLANFLOW_TEST_PG_URL, else the local
+  svc-pg       step_actions.complete on a fresh PostgreSQL database (PLANFLOW_TEST_PG_URL, else the local
                server; created, migrated with app.store.schema.upgrade, and dropped at the end)
 
 Diagrams: ../shared/bench/linear20.bpmn (20 user tasks, all steps), the office's

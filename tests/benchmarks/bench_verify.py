@@ -1,12 +1,12 @@
 """How long an auditor waits for `verify`: one long case, and many cases at once.
 
 1. A 500-event case: a revise loop (draft → count → again?) completed 499 times through the service
-   layer on SQLite (timed: the live step path), then `audit.verify_case` (hash chain + deterministic
+   layer on SQLite (timed: the live step path), then `verification.verify_case` (hash chain + deterministic
    replay) timed several times, and its replay page once. Target ≤ 1 s. Beside it, in the same run:
    raw SpiffWorkflow running the same steps in memory (its own tree walks, our parsed spec, its
    default script engine), and our engine facade doing the same.
-2. Many events across cases: `--cases N` generated cases (app.services.generator, realistic, every
-   state) verified with `audit.verify_all`; events per second extrapolate to 1M events (the JSON says
+2. Many events across cases: `--cases N` generated cases (app.services.ops.generator, realistic, every
+   state) verified with `verification.verify_all`; events per second extrapolate to 1M events (the JSON says
    so: `1m_events_measured` is false unless a run had that many).
 
 Run: .venv/bin/python tests/benchmarks/bench_verify.py [--cases 2000] [--runs 5].

@@ -61,7 +61,7 @@ def test_a_per_school_step_assigned_at_a_schools_own_step_offers_that_schools_me
     assert process.assignee_fields == {"reviewer": ("review",)}
     assert assignees.target_groups(process, "reviewer", "school", SCHOOL) == (SCHOOL,)
     assert assignees.target_groups(process, "reviewer", "plan_staff", "plan_staff") == ("school",), \
-        "filled in outside any school, it is the lane's own group, as casework.group_for has it"
+        "filled in outside any school, it is the lane's own group, as step_runner.group_for has it"
 
 
 NOMINATION = {"type": "object", "title": "เสนอผู้พิจารณา", "x-title-en": "Nominate the reviewer",

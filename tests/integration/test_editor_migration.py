@@ -141,7 +141,7 @@ def test_cases_that_cannot_move_are_each_given_the_reason(ctx, people, clock):
     _revise(ctx, people, clock)
     newer = start(ctx, people, "budget_transfer")
     results = migration.migrate_cases(ctx, people["owner"], "budget_transfer",
-                                           [finished.id, other.id, newer.id, 999999], 2)
+                                      [finished.id, other.id, newer.id, 999999], 2)
     reasons = {r["case_id"]: r["reason"] for r in results}
     assert not any(r["ok"] for r in results)
     assert "completed" in reasons[finished.id]

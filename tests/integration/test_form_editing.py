@@ -51,8 +51,8 @@ def test_an_owner_adds_a_field_and_the_next_deploy_uses_it_while_running_cases_k
     assert "contact_phone" not in old_form["properties"], "a running case keeps its version's form"
     clock.advance(hours=1)
     version, created = deployment.deploy_version(ctx, owner, "budget_transfer",
-                                                BUDGET_TRANSFER.replace(b"</bpmn:definitions>",
-                                                                        b"<!-- v2 --></bpmn:definitions>"))
+                                                 BUDGET_TRANSFER.replace(b"</bpmn:definitions>",
+                                                                         b"<!-- v2 --></bpmn:definitions>"))
     assert created and version["version"] == 2
     newer = start(ctx, people, "budget_transfer")
     newer_step = step_actions.get_task(ctx, people["plan1"], newer.task_of("request")["id"])

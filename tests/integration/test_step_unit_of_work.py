@@ -104,7 +104,7 @@ def test_a_file_of_a_refused_type_and_an_empty_field_are_named_together(ctx, peo
     transfer, task_id, data = request_step
     with pytest.raises(Invalid) as refused:
         step_actions.complete(ctx, people["plan1"], task_id,
-                       {**data, "reason": "", "supporting_document": memo("x.svg", b"<svg/>", "image/svg+xml")})
+                              {**data, "reason": "", "supporting_document": memo("x.svg", b"<svg/>", "image/svg+xml")})
     assert set(refused.value.fields) == {"reason", "supporting_document"}
     assert files_on_disk(ctx) == []
 
@@ -154,8 +154,8 @@ def test_a_draft_saved_with_a_file_keeps_both_in_one_commit_and_a_refused_file_c
     transfer, task_id, _ = request_step
     before = recorded(ctx, transfer.id, task_id)
     with pytest.raises(Invalid) as refused:
-        step_drafts.save_draft(ctx, people["plan1"], task_id,
-                          {"reason": "แก้ร่าง", "supporting_document": memo("run.sh", b"#!/bin/sh", "application/x-sh")})
+        script = memo("run.sh", b"#!/bin/sh", "application/x-sh")
+        step_drafts.save_draft(ctx, people["plan1"], task_id, {"reason": "แก้ร่าง", "supporting_document": script})
     assert set(refused.value.fields) == {"supporting_document"}
     assert recorded(ctx, transfer.id, task_id) == before and files_on_disk(ctx) == []
 

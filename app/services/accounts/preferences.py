@@ -36,6 +36,7 @@ def _settings(session: Session, user: User, now) -> UserSetting:
 
 
 def calendar_path(token: str) -> str:
+    """The path of the calendar feed with this secret token."""
     return f"/calendar/{token}.ics"
 
 
@@ -50,6 +51,7 @@ def _as_dict(user: User, row: UserSetting | None) -> dict[str, Any]:
 
 
 def get_preferences(ctx: ServiceContext, actor: Actor) -> dict[str, Any]:
+    """The actor's own settings: reminder e-mail on or off, and their calendar address if they have one."""
     with ctx.read() as session:
         user = _user(session, actor)
         return _as_dict(user, session.get(UserSetting, user.id))

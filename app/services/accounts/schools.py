@@ -54,6 +54,7 @@ def load_register(ctx: ServiceContext, csv_text: str) -> dict[str, int]:
 
 
 def list_schools(ctx: ServiceContext) -> list[dict[str, Any]]:
+    """Every school of the register, with its code, name and district."""
     with ctx.read() as session:
         rows = session.scalars(select(Group).where(Group.kind == "school").order_by(Group.code))
         return [{"code": g.code.removeprefix("school-"), "name": g.name, "district": g.name_en} for g in rows]

@@ -9,9 +9,10 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 
+from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
-from app.services.kernel.errors import ServiceError, Unauthenticated
+from app.services.kernel.errors import Invalid, ServiceError, Unauthenticated
 from app.store.ui_models import LoginAttempt
 
 from . import users
@@ -70,9 +71,15 @@ def _record(ctx: ServiceContext, username: str, address: str, succeeded: bool) -
         session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - KEEP))
 
 
-def recent(ctx: ServiceContext, username: str | None = None, failed_only: bool = False,
-           limit: int = 200) -> list[dict]:
-    """The latest sign-ins and failed sign-ins (kept 30 days), newest first, for administrators."""
+def recent(ctx: ServiceContext, actor: Actor, username: str | None = None, failed_only: bool = False,
+           limit: int | str = 200) -> list[dict]:
+    """The latest sign-ins and failed sign-ins (kept 30 days), newest first, for administrators; `limit` may
+    come as the query string's text (1 to 1000)."""
+    access.require_admin(actor, users.OTHERS_TOKENS)
+    text = str(limit)
+    if not text.isdigit() or not 1 <= int(text) <= 1000:
+        raise Invalid("limit must be a whole number from 1 to 1000", {"limit": ["1-1000"]})
+    limit = int(text)
     query = select(LoginAttempt).order_by(LoginAttempt.at.desc(), LoginAttempt.id.desc()).limit(limit)
     if username:
         query = query.where(LoginAttempt.username == _normal(username))

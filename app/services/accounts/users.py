@@ -9,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.services.kernel import access
 from app.services.kernel.actors import ROLES, Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict, Invalid, NotFound, Unauthenticated
@@ -46,6 +47,7 @@ def password_problem(password: str, username: str = "") -> str | None:
 
 
 def actor_of(user: User) -> Actor:
+    """The actor a user row stands for (roles, groups, the groups they direct)."""
     return Actor(
         username=user.username,
         roles=frozenset(r.role for r in user.roles),
@@ -166,6 +168,23 @@ def list_tokens(ctx: ServiceContext, username: str) -> list[dict]:
         return [_token_dict(r) for r in rows]
 
 
+# Administrators manage anyone's tokens (a lost laptop, someone who left); everyone else only their own,
+# which the routes for one's own tokens name by the actor.
+OTHERS_TOKENS = "manage other people's tokens and see sign-ins"
+
+
+def tokens_of(ctx: ServiceContext, actor: Actor, username: str) -> list[dict]:
+    """Another user's API tokens, for administrators."""
+    access.require_admin(actor, OTHERS_TOKENS)
+    return list_tokens(ctx, username)
+
+
+def revoke_token_of(ctx: ServiceContext, actor: Actor, username: str, token_id: int) -> dict:
+    """Revoke another user's token, for administrators."""
+    access.require_admin(actor, OTHERS_TOKENS)
+    return revoke_token(ctx, username, token_id)
+
+
 def revoke_token(ctx: ServiceContext, username: str, token_id: int) -> dict:
     """Revoke one of the user's tokens (already revoked: unchanged); NotFound for another user's token."""
     with ctx.write() as session:
@@ -226,6 +245,7 @@ def actor_for_username(ctx: ServiceContext, username: str) -> Actor:
 
 
 def list_groups(ctx: ServiceContext) -> list[dict]:
+    """Every group with its members' usernames."""
     with ctx.read() as session:
         groups = session.scalars(select(Group).order_by(Group.code)).all()
         return [{"code": g.code, "name": g.name, "name_en": g.name_en, "kind": g.kind,

@@ -167,6 +167,7 @@ def _failing_seq(events: list[Event], verdict: Verdict) -> int | None:
 
 
 def verify_case_in_session(session: Session, case: Case) -> Verdict:
+    """The verdict on one case, read in the caller's session."""
     events = list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq, Event.id)))
     return _verify(case, events)
 
@@ -179,6 +180,7 @@ def _verify(case: Case, events: list[Event]) -> Verdict:
 
 
 def verify_case(ctx: ServiceContext, actor: Actor, case_id: int) -> Verdict:
+    """The verdict on one case the actor may audit (hash chain and replay)."""
     with ctx.read() as session:
         case, _ = access.get_audit_case(session, actor, case_id)
         return verify_case_in_session(session, case)
@@ -226,12 +228,14 @@ def record_run(ctx: ServiceContext, verdicts: list[Verdict], started_at) -> dict
 
 
 def verification_run_dict(run: VerificationRun) -> dict[str, Any]:
+    """A verification run as the API and pages show it."""
     return {"id": run.id, "started_at": run.started_at.isoformat(), "finished_at": run.finished_at.isoformat(),
             "cases": run.cases, "failed": run.failed, "failures": run.failures,
             "night": run.night.isoformat() if run.night else None}
 
 
 def latest_runs(ctx: ServiceContext, actor: Actor, limit: int = 10) -> list[dict[str, Any]]:
+    """The latest verifications of every case, for supervisors, auditors and administrators."""
     if not (actor.is_supervisor or actor.is_auditor or actor.is_admin):
         raise Forbidden("supervisors and auditors see verification runs")
     with ctx.read() as session:

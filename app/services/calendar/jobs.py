@@ -89,6 +89,7 @@ def enqueue(session: Session, jobs: Iterable[dict[str, Any]], now: datetime) -> 
 
 
 def backoff(attempts: int) -> timedelta:
+    """How long a job waits after its n-th failure: 1, 2, 4 ... minutes, at most a day."""
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), MAX_BACKOFF_MINUTES))
 
 
@@ -211,6 +212,7 @@ def list_jobs(
 
 
 def counts_by_status(ctx: ServiceContext) -> dict[str, int]:
+    """How many jobs are pending, done, skipped or cancelled."""
     with ctx.read() as session:
         return dict(session.execute(select(DueJob.status, func.count()).group_by(DueJob.status)).all())
 
@@ -227,6 +229,7 @@ def cancel_pending(session: Session, *conditions) -> int:
 
 
 def job_dict(job: DueJob) -> dict[str, Any]:
+    """A due job as administrators see it."""
     iso = lambda moment: moment.isoformat() if moment else None  # noqa: E731
     return {
         "id": job.id,

@@ -40,6 +40,7 @@ def parse_day(value: Any, field: str = "date") -> date:
 
 
 def closure_dict(closure: Closure) -> dict[str, Any]:
+    """An office closure as the API and the CLI show it."""
     return {
         "date": closure.day.isoformat(),
         "name": closure.name,

@@ -50,7 +50,7 @@ def target_groups(process: engine.CompiledProcess, field: str, task_lane: str | 
                   task_group: str | None) -> tuple[str, ...]:
     """The groups whose members `field` may name when it is filled in at a step of `task_lane`/`task_group`.
 
-    The same rule as the steps' own groups (casework.group_for): the lane of each step the field assigns,
+    The same rule as the steps' own groups (step_runner.group_for): the lane of each step the field assigns,
     and for a school's step the school of the step being filled in, when that step is done per school."""
     found: list[str] = []
     for element_id in process.assignee_fields.get(field, ()):

@@ -179,12 +179,14 @@ def attach_file(ctx: ServiceContext, actor: Actor, case_id: int, filename: str, 
 
 
 def attachment_dict(row: Attachment) -> dict[str, Any]:
+    """An attachment as the API and pages show it."""
     return {"id": row.id, "filename": row.filename, "size": row.size, "sha256": row.sha256,
             "content_type": row.content_type, "uploaded_by": row.uploaded_by,
             "uploaded_at": row.uploaded_at.isoformat()}
 
 
 def open_attachment(ctx: ServiceContext, actor: Actor, case_id: int, attachment_id: int) -> tuple[dict, Path]:
+    """An attachment of a case the actor may see, and where its content is on disk."""
     with ctx.read() as session:
         access.get_visible_case(session, actor, case_id)
         row = session.get(Attachment, attachment_id)
@@ -194,6 +196,7 @@ def open_attachment(ctx: ServiceContext, actor: Actor, case_id: int, attachment_
 
 
 def list_attachments(ctx: ServiceContext, actor: Actor, case_id: int) -> list[dict[str, Any]]:
+    """The attachments of a case the actor may see, oldest first."""
     with ctx.read() as session:
         access.get_visible_case(session, actor, case_id)
         rows = session.scalars(select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id))

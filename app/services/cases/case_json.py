@@ -1,4 +1,4 @@
-"""The JSON shapes of cases, steps and waits that the API and pages share (API.md's `case` and `task`)."""
+"""The JSON shapes of cases, steps and waits that the API and pages share (docs/api.md's `case`, `task` and wait)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,10 +10,12 @@ from app.store.models import Case, CaseWait, Task
 
 
 def iso(moment: datetime | None) -> str | None:
+    """A time as ISO 8601 text, or None."""
     return moment.isoformat() if moment else None
 
 
 def task_dict(task: Task, case: Case | None = None) -> dict[str, Any]:
+    """docs/api.md's task; with its case, the case's number, title and process too."""
     result = {
         "id": task.id, "case_id": task.case_id, "name": task.name, "spec_id": task.spec_id, "lane": task.lane,
         "group": task.group_code, "assignee": task.assignee, "status": task.status,
@@ -46,7 +48,7 @@ def message_form(forms: dict[str, Any], form_name: str | None) -> dict[str, Any]
 
 def case_dict(case: Case, open_tasks: list[Task], with_data: bool = False, waits: list[CaseWait | Row] | None = None,
               forms: dict[str, Any] | None = None) -> dict[str, Any]:
-    """API.md's case; `waiting_for` lists the messages and timers it waits on (`waits`), with each message's
+    """docs/api.md's case; `waiting_for` lists the messages and timers it waits on (`waits`), with each message's
     form as a JSON Schema when the version's `forms` are given."""
     result = {
         "id": case.id, "number": case.number, "process_key": case.process_key, "version": case.version.version,

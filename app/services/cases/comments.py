@@ -45,6 +45,7 @@ def comments_of(session: Session, case_id: int) -> list[dict[str, Any]]:
 
 
 def list_comments(ctx: ServiceContext, actor: Actor, case_id: int) -> list[dict[str, Any]]:
+    """The comments on a case the actor may see, oldest first."""
     with ctx.read() as session:
         access.get_visible_case(session, actor, case_id)
         return comments_of(session, case_id)

@@ -14,12 +14,13 @@ from app.store.models import Case, Event
 GENESIS = "0" * 64
 
 # Kinds that change the workflow; replay re-runs exactly these.
-# "case_migrated": the case moved to a newer version of its process (services/case_migration.py).
+# "case_migrated": the case moved to a newer version of its process (editor.migration).
 ENGINE_KINDS = ("case_started", "task_completed", "timers_fired", "message_received", "case_cancelled",
                 "case_migrated")
 
 
 def canonical_time(at: datetime) -> str:
+    """An event's time as its hash covers it: UTC, to the microsecond."""
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
@@ -42,6 +43,7 @@ def last_event(session: Session, case_id: int):
 
 
 def seq_after(previous) -> int:
+    """The number of the event after `previous` (1 for a case's first)."""
     return 1 if previous is None else previous.seq + 1
 
 
@@ -60,7 +62,7 @@ def chained_event(case: Case, previous, at: datetime, actor: str | None, kind: s
                   data: dict[str, Any] | None = None, task_spec_id: str | None = None,
                   task_engine_id: str | None = None, state_digest: str | None = None) -> Event:
     """The next event of the case, hashed and chained to `previous`, not yet added to the session: a
-    step adds it only once the case's row is locked by its version-checked UPDATE (see casework)."""
+    step adds it only once the case's row is locked by its version-checked UPDATE (see step_runner)."""
     event = Event(
         case_id=case.id, seq=(previous.seq + 1) if previous else 1, at=at.astimezone(UTC),
         actor=actor, kind=kind, task_spec_id=task_spec_id, task_engine_id=task_engine_id, data=data or {},
@@ -71,6 +73,7 @@ def chained_event(case: Case, previous, at: datetime, actor: str | None, kind: s
 
 
 def event_dict(event: Event) -> dict[str, Any]:
+    """docs/api.md's event."""
     return {
         "seq": event.seq, "at": event.at.isoformat(), "actor": event.actor, "kind": event.kind,
         "task_spec_id": event.task_spec_id, "task_id": event.task_engine_id, "data": event.data,

@@ -154,8 +154,8 @@ def change_status(ctx: ServiceContext, actor: Actor, case_id: int, action: str, 
         workflow = None
         if action == "cancel":
             workflow = step_runner.run_step(ctx, session, case, actor.username, kind, now,
-                                         lambda wf, seed: engine.cancel(wf, now, seed),
-                                         data={"reason": reason}).workflow
+                                            lambda wf, seed: engine.cancel(wf, now, seed),
+                                            data={"reason": reason}).workflow
         else:
             previous = history.last_event(session, case.id)
             history.append(session, case, previous, now, actor.username, kind, data={"reason": reason})
@@ -167,6 +167,7 @@ def change_status(ctx: ServiceContext, actor: Actor, case_id: int, action: str, 
 
 
 def case_history(ctx: ServiceContext, actor: Actor, case_id: int) -> list[dict[str, Any]]:
+    """The events of a case the actor may see, in order."""
     with ctx.read() as session:
         case = access.get_visible_case(session, actor, case_id)
         events = session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq)).all()
@@ -175,4 +176,5 @@ def case_history(ctx: ServiceContext, actor: Actor, case_id: int) -> list[dict[s
 
 
 def get_case_in_session(session: Session, case: Case) -> dict[str, Any]:
+    """A case as docs/api.md shows it, read in the caller's session."""
     return case_dict(case, _open_tasks(session, case), waits=waits.of_case(session, case.id))

@@ -20,6 +20,7 @@ def _row_dict(row: SavedFilter) -> dict[str, Any]:
 
 
 def list_filters(ctx: ServiceContext, actor: Actor) -> list[dict[str, Any]]:
+    """The actor's saved inbox filters, by name."""
     with ctx.read() as session:
         rows = session.scalars(select(SavedFilter).where(SavedFilter.username == actor.username)
                                .order_by(SavedFilter.name))
@@ -58,6 +59,7 @@ def get_filter(ctx: ServiceContext, actor: Actor, filter_id: int) -> InboxFilter
 
 
 def delete_filter(ctx: ServiceContext, actor: Actor, filter_id: int) -> None:
+    """Remove one of the actor's saved filters."""
     with ctx.write() as session:
         row = session.get(SavedFilter, filter_id)
         if row is None or row.username != actor.username:

@@ -91,6 +91,15 @@ def _require_director(actor: Actor, task: Task) -> None:
         raise Forbidden("only the group's director, supervisors and administrators assign steps")
 
 
+def next_step_for(actor: Actor, case: dict[str, Any]) -> int | None:
+    """The first open step of a case (as case_json gives it) that the actor holds or may claim from one of their
+    groups: where the pages go once the actor has started the case or sent a step of it."""
+    for task in case.get("open_tasks", []):
+        if task["assignee"] == actor.username or (task["assignee"] is None and actor.in_group(task["group"])):
+            return task["id"]
+    return None
+
+
 def claim(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]:
     """Take a step from the group queue; 409 if someone else holds it."""
     now = ctx.now()

@@ -1,5 +1,5 @@
 """Step drafts (บันทึกร่าง): a form half filled in, kept per user per step until the step is done (the
-step's completion, tasks.complete, removes every draft of it in the same transaction)."""
+step's completion, step_actions.complete, removes every draft of it in the same transaction)."""
 from __future__ import annotations
 
 import json
@@ -63,6 +63,7 @@ def get_draft(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]
 
 
 def discard_draft(ctx: ServiceContext, actor: Actor, task_id: int) -> None:
+    """Throw away the actor's draft of a step."""
     with ctx.write() as session:
         _visible_task(session, actor, task_id)
         row = session.get(TaskDraft, (task_id, actor.username))

@@ -24,6 +24,8 @@ from . import history, waits
 
 
 def load_workflow(ctx: ServiceContext, case: Case):
+    """The case's parsed diagram and its workflow: from the cache when its lock version still holds, else
+    deserialized."""
     process = processes.compiled(case.version)
     workflow = ctx.workflow_cache.take(case.id, case.lock_version)
     if workflow is None:

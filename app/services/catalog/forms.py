@@ -58,6 +58,7 @@ def load_form(forms_dir: Path, name: str) -> dict[str, Any]:
 
 
 def check_schema(schema: Any, name: str = "form") -> None:
+    """Invalid unless `schema` is a JSON Schema object of type 'object'."""
     if not isinstance(schema, dict) or schema.get("type") != "object":
         raise Invalid(f"{name} must be a JSON Schema object with type 'object'")
     try:

@@ -65,7 +65,7 @@ def _called_xml(session: Session | None, calls: dict[str, dict[str, Any]]) -> di
 
 
 def resolve_calls(session: Session, key: str,
-                   xml: bytes) -> tuple[dict[str, dict[str, Any]], dict[str, bytes]]:
+                  xml: bytes) -> tuple[dict[str, dict[str, Any]], dict[str, bytes]]:
     """The versions a new version of `key` will call: the latest of each process it calls, and for the
     processes those call in turn, the versions they were deployed with. Missing ones are left out
     (compiling then names the call activity)."""

@@ -118,6 +118,7 @@ def _among(session: Session, column, ids: list[int]):
 
 
 def month_start(now: datetime) -> datetime:
+    """The first moment of the Bangkok month `now` falls in (what 'done this month' counts from)."""
     local = now.astimezone(BANGKOK)
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 

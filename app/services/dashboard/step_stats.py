@@ -40,6 +40,7 @@ def month_of(at: datetime) -> str:
 
 def duration_row(task_id: int, process_key: str, spec_id: str, name: str, group_code: str | None,
                  created: datetime, claimed: datetime | None, completed: datetime) -> dict[str, Any]:
+    """The projection row of one completed step (durations in microseconds)."""
     return {"task_id": task_id, "process_key": process_key, "spec_id": spec_id, "name": name,
             "group_code": group_code, "completed_at": completed,
             "claim_us": ((claimed or completed) - created) // _MICRO,

@@ -146,6 +146,7 @@ def kth(a: list[float], b: list[float], k: int) -> float:
 
 
 def clear() -> None:
+    """Forget every process's sorted hours (a test that counts the loads starts from none)."""
     with _LOCK:
         _CACHE.clear()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import case as when
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
@@ -61,6 +62,7 @@ def baht(value: Any) -> str:
 
 
 def number(value: Any) -> str:
+    """A number with thousands separators (two decimals unless whole), for documents."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "" if value is None else str(value)
     return f"{value:,}" if isinstance(value, int) or float(value).is_integer() else f"{value:,.2f}"
@@ -80,6 +82,7 @@ def slug_of(case_number: str) -> str:
 
 
 def number_of(slug: str) -> str:
+    """The case number a public document's address names (2570-0001 -> 2570/0001)."""
     return slug.replace("-", "/", 1)
 
 
@@ -92,7 +95,6 @@ def _published_clause():
 
 
 def _step_of_case():
-    from sqlalchemy import case as when
     return when(*((Case.process_key == key, step) for key, (step, _, _) in DOCUMENTS.items()), else_="")
 
 
@@ -140,6 +142,7 @@ def _summary(case: Case) -> dict[str, Any]:
 # --- the document ----------------------------------------------------------------------------
 
 def build_document(session: Session, case: Case) -> dict[str, Any]:
+    """The document a case produces, built from its data, with the office's name and the process's references."""
     meta = case.version.metadata_json or {}
     data = dict(case.data or {})
     document = {

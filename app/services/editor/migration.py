@@ -185,7 +185,7 @@ def _refresh_open_steps(open_tasks: list[Task], before: engine.CompiledProcess, 
             row.due_at = add_working_days(row.created_at, new.due_working_days) if new.due_working_days else None
 
 
-# Replay (app/services/audit.py): which version a case started on, and the version each move went to.
+# Replay (audit.verification): which version a case started on, and the version each move went to.
 
 def _recorded_version(session: Session, key: str, number: int, sha256: str | None) -> ProcessVersion:
     row = session.scalar(select(ProcessVersion).where(ProcessVersion.key == key, ProcessVersion.version == number))

@@ -1,6 +1,6 @@
 """Which running cases the migration page offers to move, grouped by the version they run on.
 
-The move itself and its checks are case_migration's; this only lists the cases an owner could ask about:
+The move itself and its checks are migration's; this only lists the cases an owner could ask about:
 running (a suspended case must be resumed first), of the process, on a version older than the target,
 and visible to the owner (the move answers "not found" for any other, so offering it would mislead).
 """

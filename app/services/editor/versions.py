@@ -20,6 +20,7 @@ def may_read_versions(actor: Actor) -> bool:
 
 
 def require_version_reader(actor: Actor) -> None:
+    """403 unless the actor may read a process's versions (owners, administrators, auditors, supervisors)."""
     if not may_read_versions(actor):
         raise Forbidden("only process owners, administrators, auditors and supervisors see the versions pages")
 

@@ -16,10 +16,12 @@ CLEARED_ROLE = "cleared"  # holds a clearance for secret documents (auditors who
 
 
 def sees_every_case(actor: Actor) -> bool:
+    """Administrators, auditors, supervisors and group directors see every ordinary case."""
     return any(role in actor.roles for role in CASE_WIDE_ROLES) or bool(actor.supervised_groups)
 
 
 def secrecy_of(data: dict) -> str | None:
+    """The secrecy level case data declares, or None for an ordinary case."""
     value = data.get("secrecy") if isinstance(data, dict) else None
     return value if value in SECRET_LEVELS else None
 
@@ -84,6 +86,7 @@ def may_work_on(actor: Actor, task: Task) -> bool:
 
 
 def require_work_on(actor: Actor, task: Task) -> None:
+    """403 unless the actor may work on the step (see may_work_on)."""
     if not may_work_on(actor, task):
         raise Forbidden("this step belongs to another group")
 
@@ -101,6 +104,7 @@ def require_owner(actor: Actor, doing: str) -> None:
 
 
 def require_supervisor(actor: Actor, group_code: str | None = None) -> None:
+    """403 unless the actor supervises the group (or is a supervisor or administrator)."""
     if not actor.supervises(group_code) and "supervisor" not in actor.roles:
         raise Forbidden("only supervisors and administrators may do this")
 
@@ -140,6 +144,7 @@ def is_read_only(actor: Actor) -> bool:
 
 
 def require_may_write(actor: Actor) -> None:
+    """403 for auditors: they read every case and change none."""
     if is_read_only(actor):
         raise Forbidden("auditors may read cases but not change them")
 

@@ -24,6 +24,7 @@ STALE_MESSAGE = "the case was changed by someone else at the same moment; reload
 
 
 def system_clock() -> datetime:
+    """The time now, in UTC (tests hand the context a fake clock instead)."""
     return datetime.now(UTC)
 
 

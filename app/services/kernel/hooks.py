@@ -25,6 +25,7 @@ def listen(hook: list[Callable[..., None]], listener: Callable[..., None]) -> No
 
 
 def emit(hook: list[Callable[..., None]], **kwargs: Any) -> None:
+    """Tell every listener of `hook`; one that fails is logged and the use case goes on."""
     for listener in list(hook):
         try:
             listener(**kwargs)

@@ -44,6 +44,7 @@ BATCH = 1000
 
 
 def sqlite_path(url: str) -> Path:
+    """The file of a SQLite URL."""
     return Path(make_url(url).database or "")
 
 

@@ -118,6 +118,7 @@ def _project(session: Session, pending, case_ids: list[int], task_rows: list[dic
 
 def write(ctx: ServiceContext, pending: list[tuple[dict, list[dict], list[dict], list[dict]]],
           written: dict[str, int]) -> None:
+    """Insert a batch of generated cases with their events, steps, waits and timers, and project their steps."""
     with ctx.write() as session:
         by_year: dict[int, list[int]] = {}
         for position, (case_row, *_) in enumerate(pending):

@@ -2,7 +2,6 @@
 ticks. Load balancers and orchestrators ask through /readyz; Prometheus reads the case counts."""
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from typing import Any
 
@@ -15,12 +14,13 @@ from app.store.models import Case
 
 from . import ticks
 
-# A scheduler that has not reported for this long is taken to be down (PLANFLOW_HEARTBEAT_MAX_AGE, seconds).
+# A scheduler that has not reported for this long is taken to be down, unless the settings say otherwise
+# (PLANFLOW_HEARTBEAT_MAX_AGE, seconds, through app.config).
 DEFAULT_HEARTBEAT_MAX_AGE = 180
 
 
-def _heartbeat_max_age() -> timedelta:
-    return timedelta(seconds=int(os.environ.get("PLANFLOW_HEARTBEAT_MAX_AGE", DEFAULT_HEARTBEAT_MAX_AGE)))
+def _heartbeat_max_age(ctx: ServiceContext) -> timedelta:
+    return timedelta(seconds=int(ctx.settings.get("heartbeat_max_age") or DEFAULT_HEARTBEAT_MAX_AGE))
 
 
 def _scheduler_check(ctx: ServiceContext) -> str:
@@ -28,7 +28,7 @@ def _scheduler_check(ctx: ServiceContext) -> str:
     if last is None:
         return "no scheduler has reported yet: start `planflow scheduler`"
     age = ctx.now() - last
-    if age > _heartbeat_max_age():
+    if age > _heartbeat_max_age(ctx):
         return f"the scheduler last reported {int(age.total_seconds())} s ago"
     return "ok"
 

@@ -20,8 +20,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.services.audit import verification
 from app.services.calendar import jobs
+from app.services.kernel import access
+from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
-from app.services.scheduling import mail, timers
+from app.services.scheduling import mail, schedules, timers
 from app.store.deadline_models import SchedulerHeartbeat
 
 log = logging.getLogger("planflow.scheduler")
@@ -159,6 +161,19 @@ def heartbeats(ctx: ServiceContext, stale_after: timedelta = timedelta(minutes=2
             }
             for r in rows
         ]
+
+
+def scheduler_state(ctx: ServiceContext, actor: Actor) -> dict[str, Any]:
+    """For administrators: the schedulers' heartbeats, jobs by status, the failing ones, the outbox and the
+    registered start schedules."""
+    access.require_admin(actor, "see the scheduler")
+    return {
+        "heartbeats": heartbeats(ctx),
+        "jobs": jobs.counts_by_status(ctx),
+        "failing": jobs.list_jobs(ctx, failing=True, limit=50),
+        "mail": mail.outbox_counts(ctx),
+        "schedules": schedules.list_schedules(ctx),
+    }
 
 
 def last_tick_at(ctx: ServiceContext) -> datetime | None:

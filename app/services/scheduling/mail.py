@@ -47,6 +47,7 @@ class SmtpTarget:
 
 
 def parse_smtp_url(url: str) -> SmtpTarget:
+    """Where and how to send mail, from PLANFLOW_SMTP_URL."""
     parts = urlsplit(url)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         raise ValueError("PLANFLOW_SMTP_URL must look like smtp://host:port or smtps://host:port")
@@ -67,6 +68,7 @@ def enabled(ctx: ServiceContext) -> bool:
 
 
 def sender(ctx: ServiceContext) -> str:
+    """The From of reminder e-mail."""
     return ctx.settings.get("mail_from") or DEFAULT_FROM
 
 
@@ -109,6 +111,7 @@ def queue(session: Session, intents: list[dict[str, Any]]) -> None:
 
 
 def build_message(ctx: ServiceContext, row: OutgoingEmail) -> EmailMessage:
+    """The e-mail of an outgoing row, with its Message-ID."""
     message = EmailMessage()  # the default policy writes Thai headers as RFC 2047 encoded words
     message["From"] = sender(ctx)
     message["To"] = row.to_address

@@ -45,6 +45,7 @@ def add(
 
 
 def notification_dict(row: Notification) -> dict[str, Any]:
+    """A notification as the API shows it."""
     return {
         "id": row.id,
         "kind": row.kind,
@@ -79,6 +80,7 @@ def list_notifications(
 
 
 def unread_count(ctx: ServiceContext, actor: Actor) -> int:
+    """How many of the actor's notifications are unread."""
     with ctx.read() as session:
         return (
             session.scalar(
@@ -103,6 +105,7 @@ def mark_read(ctx: ServiceContext, actor: Actor, notification_id: int) -> dict[s
 
 
 def mark_all_read(ctx: ServiceContext, actor: Actor) -> int:
+    """Mark every notification of the actor read; how many were unread."""
     now = ctx.now()
     with ctx.write() as session:
         result = session.execute(

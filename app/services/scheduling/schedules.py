@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app import engine
 from app.services.calendar import jobs
+from app.services.cases import lifecycle
 from app.services.catalog import processes
 from app.services.kernel.actors import SYSTEM
 from app.services.kernel.context import ServiceContext
@@ -92,10 +93,6 @@ def start_scheduled_cases(
 
 
 def _start_one(session: Session, job: DueJob, now: datetime) -> jobs.Outcome:
-    from app.services.cases import (
-        lifecycle,  # cases -> casework -> deadlines -> jobs: imported late to keep the graph simple
-    )
-
     key = job.payload["process_key"]
     row = session.get(ProcessSchedule, key)
     if row is None or not row.active or row.expression != job.payload["expression"]:

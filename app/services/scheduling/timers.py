@@ -62,7 +62,7 @@ def _fire_one(ctx: ServiceContext, case_id: int, now: datetime) -> str:
         if timer is None or timer.due_at > now or case.status != "running":
             return "busy"
         workflow = step_runner.run_step(ctx, session, case, None, "timers_fired", now,
-                                     lambda wf, seed: engine.fire_timers(wf, now, seed)).workflow
+                                        lambda wf, seed: engine.fire_timers(wf, now, seed)).workflow
     step_runner.remember(ctx, case, workflow)
     return "fired"
 

@@ -8,7 +8,7 @@ from app.services.accounts import users
 from app.services.kernel.errors import Invalid, NotFound, Unauthenticated
 
 from ..auth import current_actor, services
-from . import pages
+from .blueprint import pages
 from .session import signed_in
 
 

@@ -2,6 +2,7 @@
 verification, its history as CSV and PDF, events across cases, and the nightly verification runs."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, time, timedelta
 
 from flask import Response, render_template, request
@@ -12,7 +13,8 @@ from app.services.kernel.errors import Invalid
 from app.thaidate import BANGKOK
 
 from ..auth import current_actor, services
-from . import pages, vendor
+from . import audit_pdf, vendor
+from .blueprint import pages
 from .session import signed_in
 
 EVENT_KINDS = ("case_started", "task_completed", "timers_fired", "message_received", "case_cancelled",
@@ -72,8 +74,6 @@ def case_history_csv(case_id: int):
 @pages.get("/cases/<int:case_id>/history.pdf")
 @signed_in
 def case_history_pdf(case_id: int):
-    from . import audit_pdf
-
     replay = _replay(case_id)
     pdf = audit_pdf.render(replay, current_actor())
     return Response(pdf, mimetype="application/pdf", headers={
@@ -97,8 +97,8 @@ def audit_events():
     date_from, date_to = _day("from"), _day("to")
     filters = {k: request.args.get(k, "").strip() for k in ("user", "process", "kind", "from", "to")}
     events = inspection.search_events(services(), current_actor(), username=filters["user"] or None,
-                                 date_from=date_from, date_to=date_to + timedelta(days=1) if date_to else None,
-                                 process_key=filters["process"] or None, kind=filters["kind"] or None, limit=500)
+                                      date_from=date_from, date_to=date_to + timedelta(days=1) if date_to else None,
+                                      process_key=filters["process"] or None, kind=filters["kind"] or None, limit=500)
     return render_template("audit/events.html", events=events, filters=filters, kinds=EVENT_KINDS)
 
 
@@ -111,8 +111,6 @@ def audit_runs():
 @pages.app_template_filter("plain")
 def plain(value) -> str:
     """A data value as text: strings as they are, the rest as JSON with Thai left readable."""
-    import json
-
     if value is None:
         return "–"
     if isinstance(value, str):

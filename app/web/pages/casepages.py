@@ -7,15 +7,16 @@ from typing import Any
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from app.services.cases import attachments, comments, lifecycle, messages, page_data
+from app.services.cases import attachments, comments, lifecycle, messages, page_data, step_actions
 from app.services.documents import publication
 from app.services.kernel.errors import Conflict, Invalid, StorageFull, TooLarge
 
 from ..auth import current_actor, services
-from . import formdata, pages, vendor
+from . import formdata, vendor
+from .blueprint import pages
 from .inbox import flash_invalid
 from .session import signed_in
-from .steps import next_step_for, received_file, refused_form
+from .steps import received_file, refused_form
 
 
 def _render_case(view: dict[str, Any], values: dict[str, dict] | None = None,
@@ -56,7 +57,7 @@ def record_message(case_id: int, name: str):
         return redirect(url_for("pages.case", case_id=case_id))
     flash(_("The message was recorded in case %(number)s and the case has moved on.", number=result["number"]),
           "success")
-    following = next_step_for(actor, result)
+    following = step_actions.next_step_for(actor, result)
     if following is not None:
         flash(_("The next step is yours to do."), "info")
         return redirect(url_for("pages.step", task_id=following))
@@ -81,9 +82,9 @@ def start_case():
         return render_template("start.html", processes=page_data.startable(services(), actor), chosen=key,
                                title=title, errors=exc.fields or {"process_key": [exc.message]}), 400
     flash(_("Case %(number)s was started.", number=started["number"]), "success")
-    for task in started["open_tasks"]:
-        if task["assignee"] in (None, actor.username) and actor.in_group(task["group"]):
-            return redirect(url_for("pages.step", task_id=task["id"]))
+    following = step_actions.next_step_for(actor, started)
+    if following is not None:
+        return redirect(url_for("pages.step", task_id=following))
     return redirect(url_for("pages.case", case_id=started["id"]))
 
 

@@ -13,13 +13,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from app.services.cases import inbox as inbox_service
-from app.services.cases import lifecycle, step_actions
+from app.services.cases import lifecycle
 from app.services.dashboard import overview, step_times
 from app.services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 
 from ..auth import current_actor, services
-from . import pages, vendor
-from .inbox import _ids, flash_invalid
+from . import vendor
+from .blueprint import pages
+from .inbox import flash_invalid, task_ids
 from .session import signed_in
 
 LISTS = ("open", "overdue", "stalled", "people", "groups", "missing", "waits", "trend")
@@ -142,28 +143,25 @@ def dashboard_reassign():
     actor, ctx = current_actor(), services()
     username = request.form.get("username") or ""
     try:
-        ids = _ids(request.form.getlist("task_id"))
+        ids = task_ids(request.form.getlist("task_id"))
         if not ids:
             raise Invalid("choose steps", {"task_id": [_("Choose at least one step.")]})
         if not username:
             raise Invalid("choose a person", {"username": [_("Choose who takes the steps.")]})
+        result = inbox_service.bulk(ctx, actor, "assign", ids, username)
     except Invalid as exc:
         flash_invalid(exc)
         return redirect(url_for("pages.dashboard_page") + "#overdue")
-    done, refused = 0, 0
-    for task_id in ids:
-        try:
-            step_actions.assign(ctx, actor, task_id, username)
-            done += 1
-        except Forbidden:
-            refused += 1
-        except (Invalid, Conflict, NotFound) as exc:
-            flash(_("Step %(id)s: %(message)s", id=task_id, message=exc.message), "error")
-    if refused and not done:
-        raise Forbidden("only the group's director, supervisors and administrators assign steps")
+    done = len(result.done)
+    refused = [failure for failure in result.failed if failure["code"] == Forbidden.code]
+    for failure in result.failed:
+        if failure["code"] != Forbidden.code:
+            flash(_("Step %(id)s: %(message)s", id=failure["id"], message=failure["message"]), "error")
+    if refused and not done:  # none of the steps is the actor's to give: the service's refusal, as a 403 page
+        raise Forbidden(refused[0]["message"])
     if refused:
         flash(ngettext("%(num)d step is outside your groups and was not reassigned.",
-                       "%(num)d steps are outside your groups and were not reassigned.", refused), "error")
+                       "%(num)d steps are outside your groups and were not reassigned.", len(refused)), "error")
     if done:
         flash(ngettext("Assigned %(num)d step.", "Assigned %(num)d steps.", done), "success")
     return redirect(url_for("pages.dashboard_page") + "#overdue")

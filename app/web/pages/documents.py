@@ -7,7 +7,8 @@ from flask import Response, render_template, url_for
 from app.services.documents import publication
 
 from ..auth import current_actor, services
-from . import pages, pdf
+from . import pdf
+from .blueprint import pages
 from .session import signed_in
 
 

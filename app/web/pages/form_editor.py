@@ -10,7 +10,7 @@ from app.services.kernel.errors import Invalid, NotFound
 
 from ..auth import current_actor, services
 from ..input_safety import json_body
-from . import pages
+from .blueprint import pages
 from .session import signed_in
 
 

@@ -6,7 +6,7 @@ from flask import redirect, render_template, url_for
 from app.services.catalog import processes
 
 from ..auth import current_actor, services
-from . import pages
+from .blueprint import pages
 
 
 @pages.get("/")

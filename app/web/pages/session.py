@@ -10,7 +10,7 @@ from app.services.accounts import signin, users
 from app.services.kernel.errors import Unauthenticated
 
 from ..auth import current_actor, services
-from . import pages
+from .blueprint import pages
 from .errors import safe_next
 
 

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from app.services.cases import attachments, page_data, step_actions, step_drafts
-from app.services.kernel.actors import Actor
 from app.services.kernel.errors import Invalid, ServiceError, StorageFull, TooLarge
 
 from ..auth import current_actor, services
-from . import formdata, pages
+from . import formdata
+from .blueprint import pages
 from .inbox import flash_invalid
 from .session import signed_in
 from .widgets import ordered_fields
@@ -62,14 +62,6 @@ def _refused(view: dict[str, Any], data: dict[str, Any], exc: ServiceError):
     return _render(view, values, errors, exc.status)
 
 
-def next_step_for(actor: Actor, case: dict[str, Any]) -> int | None:
-    """The first open step of the case that the actor holds or may claim, if any."""
-    for task in case.get("open_tasks", []):
-        if task["assignee"] == actor.username or (task["assignee"] is None and actor.in_group(task["group"])):
-            return task["id"]
-    return None
-
-
 @pages.post("/tasks/<int:task_id>")
 @signed_in
 def submit_step(task_id: int):
@@ -90,7 +82,7 @@ def submit_step(task_id: int):
         return redirect(url_for("pages.step", task_id=task_id))
     flash(_("Step “%(name)s” of case %(number)s was sent.", name=view["task"]["name"],
             number=view["case"]["number"]), "success")
-    following = next_step_for(actor, case)
+    following = step_actions.next_step_for(actor, case)
     if following is not None:
         flash(_("The next step is yours to do."), "info")
         return redirect(url_for("pages.step", task_id=following))

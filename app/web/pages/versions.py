@@ -9,7 +9,8 @@ from app.services.editor import migration, migration_candidates, versions
 from app.services.kernel.errors import Invalid
 
 from ..auth import current_actor, services
-from . import pages, vendor
+from . import vendor
+from .blueprint import pages
 from .session import signed_in
 
 
