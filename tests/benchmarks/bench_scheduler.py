@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +60,7 @@ def _prepare(url: str, reminders: int) -> None:
     schema.upgrade(ctx.db.writer.kw["bind"])
     demo.create_demo(ctx)
     ctx.db.dispose()
-    seed_due_reminders(url, reminders, datetime.now(timezone.utc) - timedelta(minutes=1))
+    seed_due_reminders(url, reminders, datetime.now(UTC) - timedelta(minutes=1))
 
 
 def main() -> int:

@@ -66,7 +66,8 @@ def test_wait_times_split_waiting_to_be_claimed_from_being_worked(ctx, people, c
     clock.advance(hours=5)
     transfer.complete("request", "plan1")
     rows = {r["spec_id"]: r for r in step_times.wait_times(ctx, people["director"], "budget_transfer")}
-    assert rows["request"]["claim_p50_hours"] == pytest.approx(10) and rows["request"]["work_p50_hours"] == pytest.approx(5)
+    assert rows["request"]["claim_p50_hours"] == pytest.approx(10)
+    assert rows["request"]["work_p50_hours"] == pytest.approx(5)
     assert rows["analysis"]["waiting_now"] == 1
     trend = step_times.monthly_trend(ctx, people["director"], "budget_transfer")
     assert trend[-1]["completed"] == 1

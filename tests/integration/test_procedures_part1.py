@@ -249,7 +249,8 @@ def test_output_costs_are_computed_returned_for_a_correction_and_approved(ctx, p
     assert costing.open_steps() == ["analyse_expenses"]
     costing.complete("analyse_expenses", "plan2", project_costs=costs)
     costing.complete("calculate_unit_cost", "plan2", output_quantities=[
-        {"output": "compulsory", "quantity": 1000, "unit": "คน"}, {"output": "preschool", "quantity": 400, "unit": "คน"}])
+        {"output": "compulsory", "quantity": 1000, "unit": "คน"},
+        {"output": "preschool", "quantity": 400, "unit": "คน"}])
     costing.complete("costing_review", "director", costing_review_decision="approve")
     final = _finished(costing, ctx, people)
     assert [row["unit_cost"] for row in final["data"]["output_unit_costs"]] == [1000.0, 250.0]

@@ -2,7 +2,7 @@
 §4.1 monitoring and §4.3 reporting, each told as the office lives it, through the service layer."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -41,7 +41,7 @@ def _verified(plan) -> None:
 
 
 def _at_bangkok_1631(clock, day: int) -> None:
-    clock.set(datetime(2026, 12, day, BANGKOK_1631, 31, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 12, day, BANGKOK_1631, 31, tzinfo=UTC))
 
 
 # §2.3 and §3.1.2 --------------------------------------------------------------------------------------------
@@ -219,7 +219,7 @@ def test_late_schools_are_flagged_when_requests_close_and_the_round_waits_for_th
 
 def test_when_every_school_submits_in_time_the_closing_timer_is_withdrawn(ctx, people, clock):
     round_ = _open_round(ctx, people)
-    assert _due_at(ctx, round_.id) == datetime(2026, 12, 10, 9, 30, tzinfo=timezone.utc)
+    assert _due_at(ctx, round_.id) == datetime(2026, 12, 10, 9, 30, tzinfo=UTC)
     _each_school(round_, "school_budget_request")
     assert round_.open_steps() == ["analyse_suitability"]
     assert _due_at(ctx, round_.id) is None

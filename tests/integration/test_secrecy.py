@@ -21,7 +21,8 @@ LETTER = b"""<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:userTask id="register" name="register"><bpmn:extensionElements><spiffworkflow:properties>
       <spiffworkflow:property name="formJsonSchemaFilename" value="letter_register.json"/></spiffworkflow:properties>
       </bpmn:extensionElements><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
-    <bpmn:userTask id="act" name="act"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
+    <bpmn:userTask id="act" name="act">
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
     <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="register"/>
     <bpmn:sequenceFlow id="f2" sourceRef="register" targetRef="act"/>
