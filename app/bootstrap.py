@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from app import engine
 from app.config import Settings
-from app.services.context import ServiceContext
+from app.services.kernel.context import ServiceContext
 from app.store import db, schema
+
+from .services import startup
 
 
 def build_context(settings: Settings, migrate: bool = True) -> ServiceContext:
+    """The service context of an entry point, with the services' hooks installed and the schema upgraded."""
+    startup.install()
     if settings.database_url.startswith("sqlite:///"):
         settings.instance_dir.mkdir(parents=True, exist_ok=True)
     engine.configure_limits(engine.EngineLimits(max_tasks=settings.engine_max_tasks,
@@ -19,4 +23,5 @@ def build_context(settings: Settings, migrate: bool = True) -> ServiceContext:
                           processes_dir=settings.processes_dir, max_upload_bytes=settings.max_upload_bytes,
                           settings={"smtp_url": settings.smtp_url, "mail_from": settings.mail_from,
                                     "base_url": settings.base_url,
-                                    "scheduler_batch": settings.scheduler_batch})
+                                    "scheduler_batch": settings.scheduler_batch,
+                                    "heartbeat_max_age": settings.heartbeat_max_age_seconds})

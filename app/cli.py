@@ -1,4 +1,4 @@
-"""`planflow`: the command line of API.md."""
+"""`planflow`: the command line (the README's command table)."""
 from __future__ import annotations
 
 import argparse
@@ -9,9 +9,12 @@ from pathlib import Path
 from app import config
 from app.bootstrap import build_context
 from app.cli_deadlines import add_commands as add_deadline_commands
-from app.services import audit, demo, generator, processes, schools, users
-from app.services.actors import SYSTEM
-from app.services.errors import ServiceError
+from app.services.accounts import schools, users
+from app.services.audit import verification
+from app.services.editor import deployment
+from app.services.kernel.actors import SYSTEM
+from app.services.kernel.errors import ServiceError
+from app.services.ops import demo, generator
 
 
 def _context():
@@ -26,7 +29,7 @@ def cmd_init(args) -> int:
 
 def cmd_processes_load(args) -> int:
     ctx = _context()
-    for row in processes.load_directory(ctx, SYSTEM, Path(args.dir) if args.dir else None):
+    for row in deployment.load_directory(ctx, SYSTEM, Path(args.dir) if args.dir else None):
         state = "deployed" if row["created"] else "unchanged"
         print(f"{row['key']:<24} version {row['version']:<3} {state}  {row['sha256'][:12]}")
     return 0
@@ -70,10 +73,10 @@ def cmd_audit_verify(args) -> int:
     ctx = _context()
     started = ctx.now()
     if args.all:
-        verdicts = audit.verify_all(ctx)
-        audit.record_run(ctx, verdicts, started)
+        verdicts = verification.verify_all(ctx)
+        verification.record_run(ctx, verdicts, started)
     elif args.case_id:
-        verdicts = [audit.verify_case(ctx, SYSTEM, int(args.case_id))]
+        verdicts = [verification.verify_case(ctx, SYSTEM, int(args.case_id))]
     else:
         print("give a case id or --all", file=sys.stderr)
         return 2
@@ -86,7 +89,7 @@ def cmd_audit_verify(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    from app.services import backup
+    from app.services.ops import backup
 
     result = backup.create_backup(_context(), Path(args.file))
     manifest = result["manifest"]
@@ -102,7 +105,7 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
-    from app.services import backup
+    from app.services.ops import backup
 
     report = backup.restore_backup(build_context(config.from_environment(), migrate=False), Path(args.file),
                                    verify=not args.no_verify)
@@ -139,7 +142,7 @@ def cmd_scheduler(args) -> int:
     logs.configure(os.environ.get("PLANFLOW_LOG_FORMAT", "text"))  # JSON lines in production (the env file)
 
     if args.until_idle:
-        from app.services import ticks
+        from app.services.ops import ticks
 
         print(json.dumps(ticks.run_until_idle(_context(), ticks.worker_name())))
         return 0

@@ -7,8 +7,8 @@ import json
 
 from app import config
 from app.bootstrap import build_context
-from app.services import office_calendar
-from app.services.actors import SYSTEM
+from app.services.calendar import office_calendar
+from app.services.kernel.actors import SYSTEM
 
 
 def cmd_holidays_add(args) -> int:

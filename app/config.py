@@ -1,4 +1,4 @@
-"""Settings from the environment (API.md lists them), read once when the application is built."""
+"""Settings from the environment (the README's settings table lists them), read once when the application is built."""
 from __future__ import annotations
 
 import os
@@ -27,8 +27,21 @@ class Settings:
     # What one engine call may do before it is abandoned (engine/budget.py): automatic steps, seconds.
     engine_max_tasks: int = 50_000
     engine_max_seconds: float = 10.0
+    # Behind HTTPS the session cookie is Secure and HSTS is sent (PLANFLOW_HTTPS=1).
+    https: bool = field(default_factory=lambda: os.environ.get("PLANFLOW_HTTPS", "") == "1")
+    # Behind the reverse proxy its X-Forwarded-For/-Proto are trusted (PLANFLOW_PROXY, on by default).
+    behind_proxy: bool = field(default_factory=lambda: _yes(os.environ.get("PLANFLOW_PROXY", "1")))
+    # The WSGI entry point migrates the schema itself (PLANFLOW_MIGRATE_ON_START; production runs `planflow init`).
+    migrate_on_start: bool = field(default_factory=lambda: _yes(os.environ.get("PLANFLOW_MIGRATE_ON_START", "")))
+    # A scheduler silent for longer is reported down by /readyz (PLANFLOW_HEARTBEAT_MAX_AGE, seconds).
+    heartbeat_max_age_seconds: int = field(
+        default_factory=lambda: int(os.environ.get("PLANFLOW_HEARTBEAT_MAX_AGE", "180")))
     testing: bool = False
     extra: dict = field(default_factory=dict)
+
+
+def _yes(value: str) -> bool:
+    return value.lower() in ("1", "true", "yes")
 
 
 def _secret_key(instance_dir: Path) -> str:

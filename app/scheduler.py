@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from app.config import Settings
-from app.services import ticks
-from app.services.context import ServiceContext
+from app.services.kernel.context import ServiceContext
+from app.services.ops import ticks
 
 log = logging.getLogger("planflow.scheduler")
 

@@ -3,8 +3,8 @@ a process that starts itself every quarter."""
 
 from __future__ import annotations
 
-from app.services import processes
-from app.services.actors import SYSTEM
+from app.services.editor import deployment
+from app.services.kernel.actors import SYSTEM
 
 _HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -128,7 +128,7 @@ def name_then_act(key: str, first: tuple[str, str, str], then: tuple[str, str], 
 
 
 def deploy(ctx, key: str, xml: bytes) -> dict:
-    version, _ = processes.deploy_version(ctx, SYSTEM, key, xml)
+    version, _ = deployment.deploy_version(ctx, SYSTEM, key, xml)
     return version
 
 

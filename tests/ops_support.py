@@ -18,9 +18,10 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from app import engine
-from app.services import audit, casework
-from app.services.context import ServiceContext
-from app.store.models import Case, Task
+from app.services.audit import verification
+from app.services.cases import step_runner
+from app.services.kernel.context import ServiceContext
+from app.store.models import OPEN_STATUSES, Case, Task
 
 from .conftest import ROOT, _admin_engine, pg_url
 
@@ -47,15 +48,15 @@ def empty_database(kind: str, folder: Path) -> Iterator[str]:
 
 def assert_every_case_whole(ctx: ServiceContext) -> int:
     """Every case's chain and replay verify, and its open steps are exactly its workflow's ready steps."""
-    verdicts = audit.verify_all(ctx)
+    verdicts = verification.verify_all(ctx)
     assert [v.as_dict() for v in verdicts if not v.ok] == []
     with ctx.read() as session:
         for case in session.scalars(select(Case)):
-            process, workflow = casework.load_workflow(ctx, case)
+            process, workflow = step_runner.load_workflow(ctx, case)
             ready = {t.engine_id for t in engine.ready_human_tasks(workflow, process)} \
                 if case.status == "running" else set()
             open_rows = set(session.scalars(select(Task.engine_id).where(
-                Task.case_id == case.id, Task.status.in_(casework.OPEN_STATUSES))))
+                Task.case_id == case.id, Task.status.in_(OPEN_STATUSES))))
             assert open_rows == ready, f"case {case.number}: open steps {open_rows} but workflow has {ready}"
     return len(verdicts)
 
@@ -138,7 +139,7 @@ def web_app(ctx: ServiceContext, folder: Path):
 
 
 def bearer(ctx: ServiceContext, username: str) -> dict[str, str]:
-    from app.services import users
+    from app.services.accounts import users
 
     return {"Authorization": f"Bearer {users.create_token(ctx, username)}"}
 
@@ -187,14 +188,14 @@ def deploy_linear(ctx: ServiceContext, key: str, steps: int, folder: Path, lane:
     import dataclasses
     import json
 
-    from app.services import processes
-    from app.services.actors import SYSTEM
+    from app.services.editor import deployment
+    from app.services.kernel.actors import SYSTEM
 
     forms = folder / "forms"
     forms.mkdir(parents=True, exist_ok=True)
     (forms / "note.json").write_text(json.dumps(NOTE_FORM, ensure_ascii=False), encoding="utf-8")
-    version, _ = processes.deploy_version(dataclasses.replace(ctx, forms_dir=forms), SYSTEM, key,
-                                          linear_diagram(key, steps, lane))
+    version, _ = deployment.deploy_version(dataclasses.replace(ctx, forms_dir=forms), SYSTEM, key,
+                                           linear_diagram(key, steps, lane))
     return version
 
 

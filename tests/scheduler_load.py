@@ -157,9 +157,11 @@ def tally(url: str) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    from app.services import ticks
-    from app.services.context import ServiceContext
+    from app.services import startup
+    from app.services.kernel.context import ServiceContext
+    from app.services.ops import ticks
 
+    startup.install()
     url, now = argv[0], datetime.fromisoformat(argv[1])
     settings = (
         {

@@ -5,8 +5,9 @@ import io
 import threading
 from typing import Any
 
-from app.services import attachments, cases, tasks, timers
-from app.services.errors import Conflict
+from app.services.cases import attachments, lifecycle, step_actions
+from app.services.kernel.errors import Conflict
+from app.services.scheduling import timers
 
 from .samples import fill
 
@@ -24,7 +25,7 @@ class CaseDriver:
 
     def refresh(self) -> dict[str, Any]:
         # A cleared auditor sees every case, secret correspondence included.
-        self.case = cases.get_case(self.ctx, self.people["auditor2"], self.id)
+        self.case = lifecycle.get_case(self.ctx, self.people["auditor2"], self.id)
         return self.case
 
     def open_steps(self) -> list[str]:
@@ -44,14 +45,14 @@ class CaseDriver:
 
     def complete(self, spec_id: str, who: str, **overrides) -> dict[str, Any]:
         task = self.task_of(spec_id)
-        detail = tasks.get_task(self.ctx, self.people[who], task["id"])
+        detail = step_actions.get_task(self.ctx, self.people[who], task["id"])
         data = fill(detail["form"], overrides, attachment_id=self.attachment())
-        self.case = tasks.complete(self.ctx, self.people[who], task["id"], data)
+        self.case = step_actions.complete(self.ctx, self.people[who], task["id"], data)
         return self.case
 
 
 def start(ctx, people, process_key: str, who: str = "plan1", title: str = "เรื่องทดสอบ", data=None) -> CaseDriver:
-    return CaseDriver(ctx, people, cases.start_case(ctx, people[who], process_key, title, data))
+    return CaseDriver(ctx, people, lifecycle.start_case(ctx, people[who], process_key, title, data))
 
 
 # The development plan (§2.2): drafting steps in order, each by a plan officer.
@@ -94,7 +95,7 @@ def send_at_once(ctx, people, step_id: int, data: dict, who: tuple[str, ...] = (
     def submit(username: str) -> None:
         barrier.wait()
         try:
-            results.append(tasks.complete(ctx, people[username], step_id, data))
+            results.append(step_actions.complete(ctx, people[username], step_id, data))
         except Conflict as exc:
             results.append(exc)
 

@@ -177,15 +177,10 @@ def _first_line(exc: Exception) -> str:
 
 
 def _main_process(root: etree._Element, key: str | None) -> etree._Element:
-    processes = root.xpath("bpmn:process", namespaces=xml.NS)
-    if key is not None:
-        for process in processes:
-            if process.get("id") == key:
-                return process
-    executable = [p for p in processes if p.get("isExecutable", "true") != "false"]
-    if len(executable) == 1:
-        return executable[0]
-    if not processes:
+    found = xml.find_process(root, key)
+    if found is not None:
+        return found
+    if not root.xpath("bpmn:process", namespaces=xml.NS):
         raise InvalidDiagram([Problem(None, "the diagram has no process")])
     raise InvalidDiagram([Problem(None, f"no process with id '{key}' and more than one executable process")])
 

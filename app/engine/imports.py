@@ -56,18 +56,15 @@ def _with_spiff_namespace(root: etree._Element) -> etree._Element:
     new_root.text = root.text
     for child in list(root):
         new_root.append(child)
-    return etree.fromstring(etree.tostring(new_root), xml._parser())
+    return etree.fromstring(etree.tostring(new_root), xml.hardened_parser())
 
 
 def _main_process(root: etree._Element, key: str) -> etree._Element:
+    found = xml.find_process(root, key)
+    if found is not None:
+        return found
     processes = root.xpath("bpmn:process", namespaces=NS)
-    for process in processes:
-        if process.get("id") == key:
-            return process
-    executable = [p for p in processes if p.get("isExecutable", "true") != "false"]
-    if len(executable) == 1:
-        return executable[0]
-    if len(processes) == 1:
+    if len(processes) == 1:  # an imported model's only process, even one not marked executable
         return processes[0]
     raise InvalidDiagram([Problem(None, "the diagram must hold exactly one executable process "
                                         f"(or one with the id '{key}')")])

@@ -30,8 +30,8 @@ from SpiffWorkflow.util.task import TaskState
 from . import task_order
 from .diagram import CompiledProcess
 from .errors import EngineError
-from .runtime import _advance, all_tasks, engine_call
-from .serializer import _serializer
+from .runtime import advance, all_tasks, engine_call
+from .serializer import spec_registry
 
 _STATE_WORDS = {
     TaskState.COMPLETED: "completed", TaskState.STARTED: "in progress", TaskState.ERROR: "failed",
@@ -82,7 +82,7 @@ class MigrationRefused(EngineError):
 def _diffs(workflow: BpmnWorkflow, target: CompiledProcess):
     """(diff, (sub)workflow, new spec) for the case and each of its subprocesses; diff None when the
     subprocess's spec is not part of the target."""
-    top, subprocess_diffs = diff_workflow(_serializer.registry, workflow, target.spec, target.subprocess_specs)
+    top, subprocess_diffs = diff_workflow(spec_registry(), workflow, target.spec, target.subprocess_specs)
     pairs = [(top, workflow, target.spec)]
     for sp_id, sub in workflow.subprocesses.items():
         pairs.append((subprocess_diffs.get(sp_id), sub, target.subprocess_specs.get(sub.spec.name)))
@@ -134,8 +134,8 @@ def _spec_changes(diff, task) -> list[str]:
     new_spec = diff.alignment.get(task)
     if new_spec is None:
         return []
-    old = _serializer.registry.convert(task.task_spec)
-    new = _serializer.registry.convert(new_spec)
+    old = spec_registry().convert(task.task_spec)
+    new = spec_registry().convert(new_spec)
     if old.get("typename") != new.get("typename"):
         return ["typename"]
     return [key for key, value in old.items() if new.get(key) != value]
@@ -172,4 +172,4 @@ def migrate(workflow: BpmnWorkflow, target: CompiledProcess, at: datetime, seed:
         for task in all_tasks(workflow):
             if task.id in kept and task.has_state(_RESET):
                 task.data, task.internal_data = kept[task.id]
-        _advance(workflow)
+        advance(workflow)

@@ -177,6 +177,12 @@ def _advance(workflow: BpmnWorkflow) -> None:
     _check_no_stall(workflow)
 
 
+def advance(workflow: BpmnWorkflow) -> None:
+    """Run the workflow's automatic steps until it waits for a person, a message or a timer, failing loudly
+    on a script error or a stall (what every engine call does after its own step; migration too)."""
+    _advance(workflow)
+
+
 def _describe(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     inner = getattr(exc, "exception", None)

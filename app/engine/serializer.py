@@ -103,6 +103,11 @@ _config[CaseSubWorkflow] = _SubWorkflowConverter
 _serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 
 
+def spec_registry():
+    """The serializer's registry, which converts task specs to data (migration compares two versions' specs)."""
+    return _serializer.registry
+
+
 @contextlib.contextmanager
 def encoding() -> Iterator[None]:
     """Convert and encode as `dump` does (the registry leaves typed values to the JSON encoder)."""

@@ -14,7 +14,8 @@ XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 
 
-def _parser() -> etree.XMLParser:
+def hardened_parser() -> etree.XMLParser:
+    """lxml's parser with everything dangerous off."""
     # Explicit, not lxml's defaults: no entity expansion, no DTD loading, no network, no huge trees.
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                            huge_tree=False, remove_comments=True, remove_pis=True)
@@ -27,7 +28,7 @@ def parse(data: bytes) -> etree._Element:
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise InvalidDiagram([Problem(None, "DOCTYPE and entity declarations are not allowed in a diagram")])
     try:
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(data, hardened_parser())
     except etree.XMLSyntaxError as exc:
         raise InvalidDiagram([Problem(None, f"not well-formed XML: {exc}")]) from None
     if root.getroottree().docinfo.doctype:
@@ -38,6 +39,17 @@ def parse(data: bytes) -> etree._Element:
     if etree.QName(root).namespace != BPMN_NS or etree.QName(root).localname != "definitions":
         raise InvalidDiagram([Problem(None, "the document is not BPMN 2.0 (bpmn:definitions expected)")])
     return root
+
+
+def find_process(root: etree._Element, key: str | None) -> etree._Element | None:
+    """The diagram's process with the id `key`, or else its only executable process; None when neither is
+    found (the compiler and the importers each say why in their own words)."""
+    processes = root.xpath("bpmn:process", namespaces=NS)
+    for process in processes:
+        if key is not None and process.get("id") == key:
+            return process
+    executable = [p for p in processes if p.get("isExecutable", "true") != "false"]
+    return executable[0] if len(executable) == 1 else None
 
 
 def _check_depth(root: etree._Element) -> None:

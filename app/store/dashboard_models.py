@@ -1,7 +1,7 @@
 """Projections for the supervisors' dashboard: what every completed step took, and the steps completed
 per month. Percentiles and monthly means over years of history cannot be computed from `tasks` within a
 page's budget (they would scan every step ever done); these narrow rows are written by the same flush
-that completes a step (app.services.step_stats), so they are never behind the tasks table.
+that completes a step (app.services.dashboard.step_stats), so they are never behind the tasks table.
 
 Kept apart from `models.py` so the dashboard's tables land as one module and one migration (0009).
 """
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, text
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .models import ID, Base, Case, Task
+from .base import ID, Base
 
 
 class StepDuration(Base):
@@ -45,29 +45,3 @@ class StepMonthTotal(Base):
     group_code: Mapped[str] = mapped_column(String(80), primary_key=True)
     completed: Mapped[int] = mapped_column(BigInteger)
     total_us: Mapped[int] = mapped_column(BigInteger)
-
-
-# The dashboard's lists at 100k cases (migration 0010). Steps still open are a small share of all steps
-# ever opened; these partial indexes hold only them, so the open-work questions never read history.
-OPEN = text("status IN ('open', 'claimed')")
-# Overdue steps, most overdue first: read in due order, stopping at the page's limit.
-Index("ix_tasks_open_due", Task.due_at, postgresql_where=OPEN, sqlite_where=OPEN)
-# Workload and waits: every open step with what is counted, from the index alone.
-Index("ix_tasks_open_by_case", Task.case_id, postgresql_where=OPEN, sqlite_where=OPEN,
-      postgresql_include=["spec_id", "group_code", "assignee", "completed_by", "due_at", "created_at", "claimed_at",
-                          "completed_at", "name"])
-# Done this month: the month's completions only.
-DONE = text("status = 'completed'")
-Index("ix_tasks_done_at", Task.completed_at, postgresql_where=DONE, sqlite_where=DONE,
-      postgresql_include=["assignee", "completed_by", "group_code", "case_id"])
-# Everyone who ever held a step, one index probe each (the workload lists people with nothing open too):
-# the holders are the assignees (ix_tasks_assignee_status_due) and whoever completed a step nobody held.
-UNASSIGNED = text("assignee IS NULL")
-Index("ix_tasks_unassigned_completer", Task.completed_by, postgresql_where=UNASSIGNED, sqlite_where=UNASSIGNED)
-# Running cases by process and year, counted from the index with what the visibility check reads.
-RUNNING = text("status = 'running'")
-Index("ix_cases_running_process_year", Case.process_key, Case.fiscal_year, postgresql_where=RUNNING,
-      sqlite_where=RUNNING, postgresql_include=["secrecy", "started_by", "id"])
-# The few cases neither running nor completed (suspended, cancelled), as ids from the index alone.
-NOT_LIVE = text("status NOT IN ('running', 'completed')")
-Index("ix_cases_not_live", Case.id, postgresql_where=NOT_LIVE, sqlite_where=NOT_LIVE)

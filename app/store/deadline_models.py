@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .models import ID, Base
+from .base import ID, Base
 
 
 class Closure(Base):

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.store.models import ID, Base
+from .base import ID, Base
 
 
 class DiagramDraft(Base):

@@ -1,7 +1,12 @@
-"""The database tables, as SQLAlchemy 2 typed models. Changes go through Alembic migrations."""
+"""The core tables (people, processes, cases, steps, events), as SQLAlchemy 2 typed models.
+
+Changes go through Alembic migrations. The tables of later features live beside this module
+(deadline_models, ui_models, dashboard_models, editor_models), import it and are never imported by it;
+`tables` gathers them all for Alembic.
+"""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -9,48 +14,17 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
-class UTCDateTime(TypeDecorator):
-    """Aware datetimes in, aware UTC datetimes out, on every backend.
-
-    SQLite keeps no offset: a Bangkok time written as is would read back seven hours off, and an
-    event's hash, computed over its time, would no longer match. So every time is stored in UTC.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
-
-
-ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY only
+from .base import ID, Base
 
 
 class User(Base):
@@ -164,6 +138,10 @@ class Case(Base):
     # Optimistic lock: every UPDATE says `WHERE lock_version = <the one read>`; losing a race is a
     # StaleDataError, which the services answer as a conflict, never a lost update.
     __mapper_args__ = {"version_id_col": lock_version}
+
+
+# The statuses of a step still waiting for someone (the partial indexes at the end say the same in SQL).
+OPEN_STATUSES = ("open", "claimed")
 
 
 class Task(Base):
@@ -282,5 +260,39 @@ class VerificationRun(Base):
     __table_args__ = (Index("ix_verification_runs_night", "night", unique=True),)
 
 
-# Feature modules' tables, imported here so that the metadata (and Alembic) sees every table.
-from app.store import dashboard_models, deadline_models, editor_models, ui_models  # noqa: E402,F401,I001
+# Indexes on the core tables that later features read by: declared here, with their tables, so that no
+# feature's module adds to a table it does not own. Named as their migrations created them.
+
+# The inbox's two questions (migration 0002), each answered from an index alone (no visit to the table
+# rows): the unclaimed steps of my groups, and the steps I hold, with what the page sorts and filters by.
+Index("ix_tasks_inbox_group", Task.group_code, Task.assignee, Task.status, Task.due_at, Task.case_id)
+Index("ix_tasks_inbox_assignee", Task.assignee, Task.status, Task.due_at, Task.case_id)
+# The inbox's filters on cases, read from these rather than from the wide case rows (which hold the
+# serialized workflow): by process and fiscal year, and the search in titles.
+Index("ix_cases_process_year", Case.process_key, Case.fiscal_year)
+Index("ix_cases_title", Case.title)
+
+# The dashboard's lists at 100k cases (migration 0010). Steps still open are a small share of all steps
+# ever opened; these partial indexes hold only them, so the open-work questions never read history.
+OPEN = text("status IN ('open', 'claimed')")
+# Overdue steps, most overdue first: read in due order, stopping at the page's limit.
+Index("ix_tasks_open_due", Task.due_at, postgresql_where=OPEN, sqlite_where=OPEN)
+# Workload and waits: every open step with what is counted, from the index alone.
+Index("ix_tasks_open_by_case", Task.case_id, postgresql_where=OPEN, sqlite_where=OPEN,
+      postgresql_include=["spec_id", "group_code", "assignee", "completed_by", "due_at", "created_at", "claimed_at",
+                          "completed_at", "name"])
+# Done this month: the month's completions only.
+DONE = text("status = 'completed'")
+Index("ix_tasks_done_at", Task.completed_at, postgresql_where=DONE, sqlite_where=DONE,
+      postgresql_include=["assignee", "completed_by", "group_code", "case_id"])
+# Everyone who ever held a step, one index probe each (the workload lists people with nothing open too):
+# the holders are the assignees (ix_tasks_assignee_status_due) and whoever completed a step nobody held.
+UNASSIGNED = text("assignee IS NULL")
+Index("ix_tasks_unassigned_completer", Task.completed_by, postgresql_where=UNASSIGNED, sqlite_where=UNASSIGNED)
+# Running cases by process and year, counted from the index with what the visibility check reads.
+RUNNING = text("status = 'running'")
+Index("ix_cases_running_process_year", Case.process_key, Case.fiscal_year, postgresql_where=RUNNING,
+      sqlite_where=RUNNING, postgresql_include=["secrecy", "started_by", "id"])
+# The few cases neither running nor completed (suspended, cancelled), as ids from the index alone.
+NOT_LIVE = text("status NOT IN ('running', 'completed')")
+Index("ix_cases_not_live", Case.id, postgresql_where=NOT_LIVE, sqlite_where=NOT_LIVE)

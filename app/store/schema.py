@@ -16,7 +16,8 @@ from sqlalchemy import Engine
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def _config(connection=None) -> Config:
+def alembic_config(connection=None) -> Config:
+    """Alembic's configuration for our migrations, on `connection` when given."""
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.attributes["connection"] = connection
@@ -26,12 +27,12 @@ def _config(connection=None) -> Config:
 def upgrade(engine: Engine) -> None:
     """Bring the database to the newest migration."""
     with engine.begin() as connection:
-        command.upgrade(_config(connection), "heads")
+        command.upgrade(alembic_config(connection), "heads")
 
 
 def is_current(engine: Engine) -> bool:
     """Whether every migration has been applied."""
-    heads = set(ScriptDirectory.from_config(_config()).get_heads())
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
     with engine.connect() as connection:
         return set(MigrationContext.configure(connection).get_current_heads()) == heads
 
@@ -39,7 +40,7 @@ def is_current(engine: Engine) -> bool:
 def autogenerate(engine: Engine, message: str) -> None:
     """Write a new migration from the models' difference to the database (developers only)."""
     with engine.begin() as connection:
-        command.revision(_config(connection), message=message, autogenerate=True)
+        command.revision(alembic_config(connection), message=message, autogenerate=True)
 
 
 def current_revisions(connection) -> set[str]:
@@ -50,7 +51,7 @@ def current_revisions(connection) -> set[str]:
 def knows_revision(revision: str) -> bool:
     """Whether this version of PlanFlow has the migration (a backup from a newer one may not)."""
     try:
-        return ScriptDirectory.from_config(_config()).get_revision(revision) is not None
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
     except Exception:  # noqa: BLE001 - alembic raises several kinds for an unknown id
         return False
 
@@ -59,4 +60,4 @@ def upgrade_to(engine: Engine, revisions: set[str]) -> None:
     """Bring an empty database to exactly these revisions (a restore loads rows of that schema)."""
     with engine.begin() as connection:
         for revision in sorted(revisions):
-            command.upgrade(_config(connection), revision)
+            command.upgrade(alembic_config(connection), revision)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.store.models import ID, Base, Case, Task
+from .base import ID, Base
 
 
 class LoginAttempt(Base):
@@ -60,13 +60,3 @@ class Comment(Base):
     author: Mapped[str] = mapped_column(String(80))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
-
-
-# The inbox's two questions, each answered from an index alone (no visit to the table rows): the
-# unclaimed steps of my groups, and the steps I hold, with what the page sorts and filters by.
-Index("ix_tasks_inbox_group", Task.group_code, Task.assignee, Task.status, Task.due_at, Task.case_id)
-Index("ix_tasks_inbox_assignee", Task.assignee, Task.status, Task.due_at, Task.case_id)
-# The inbox's filters on cases, read from these rather than from the wide case rows (which hold the
-# serialized workflow): by process and fiscal year, and the search in titles.
-Index("ix_cases_process_year", Case.process_key, Case.fiscal_year)
-Index("ix_cases_title", Case.title)

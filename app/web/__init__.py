@@ -1,17 +1,21 @@
 """The Flask application: an application factory, the JSON API and the pages as blueprints."""
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
-from flask import Flask, g, has_request_context, jsonify, request, session
+from flask import Flask, current_app, g, has_request_context, jsonify, request, session
 from flask.sessions import SecureCookieSessionInterface
 
 from app import config as config_module
 from app.bootstrap import build_context
-from app.services.context import ServiceContext
+from app.services.kernel import access
+from app.services.kernel.context import ServiceContext
 
-from . import errors, input_safety, ops
+from . import errors, input_safety, observability
+from .api import api, build_openapi
+from .auth import current_actor
+from .calendar_feed import calendar
+from .pages import init_pages, pages
 
 # Signing in and out and choosing the language change no case; auditors use them like everyone.
 SESSION_ENDPOINTS = frozenset({
@@ -41,8 +45,7 @@ def create_app(settings: config_module.Settings | None = None, context: ServiceC
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 256 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        # Behind HTTPS (PLANFLOW_HTTPS=1) the cookie is never sent over plain HTTP.
-        SESSION_COOKIE_SECURE=os.environ.get("PLANFLOW_HTTPS", "") == "1",
+        SESSION_COOKIE_SECURE=settings.https,  # behind HTTPS the cookie is never sent over plain HTTP
         PERMANENT_SESSION_LIFETIME=SESSION_IDLE,  # idle sessions end after 8 hours
         JSON_AS_ASCII=False,
         TESTING=settings.testing,
@@ -52,72 +55,56 @@ def create_app(settings: config_module.Settings | None = None, context: ServiceC
     app.json.sort_keys = False
     app.extensions["planflow"] = context or build_context(settings)
     app.extensions["planflow_settings"] = settings
-    ops.init_app(app)  # first, so every request gets its id and timing before any blueprint hook runs
-
-    from .api import api, build_openapi
-    from .pages import init_pages, pages
-
+    observability.init_app(app)  # first, so every request gets its id and timing before any blueprint hook runs
     app.url_map.converters["int"] = input_safety.BoundedIntConverter  # before any route is bound
-
-    @app.before_request
-    def _refuse_unstorable_text():
-        input_safety.check_request_text(request.path, request.args)
-        if request.mimetype in input_safety.FORM_TYPES:  # the pages' posts (JSON bodies: json_body)
-            input_safety.check_fields(request.form)
-
-    @app.before_request
-    def _auditors_only_read():
-        # Auditors read every case and change none: every write route refuses them, whatever it is.
-        if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint in SESSION_ENDPOINTS:
-            return None
-        from app.services import access
-        from app.services.errors import Forbidden
-
-        from .auth import current_actor
-
-        try:
-            actor = current_actor(required=False)
-        except Exception:  # noqa: BLE001 - a bad token is answered by the route's own check
-            return None
-        if actor is None:
-            g.pop("actor", None)  # let the route ask again, and refuse the request as it does
-            return None
-        if access.is_read_only(actor):
-            raise Forbidden("auditors may read cases but not change them")
-        return None
-
-    @app.before_request
-    def _sliding_session():
-        if session.get("username"):  # every request of a signed-in browser renews the 8-hour idle limit
-            session.permanent = True
-            session.modified = True
-
-    @app.after_request
-    def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.is_secure or app.config["SESSION_COOKIE_SECURE"]:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.path.startswith("/api/"):
-            response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-        return response
-
+    app.before_request(_refuse_unstorable_text)
+    app.before_request(_auditors_only_read)
+    app.before_request(_sliding_session)
+    app.after_request(_security_headers)
     app.register_blueprint(api)
     app.register_blueprint(pages)
-    from .calendar_feed import calendar
-
     app.register_blueprint(calendar)
     errors.register(app)
     init_pages(app)
     openapi_document = build_openapi()
-
-    @app.get("/api/openapi.json")
-    def openapi():
-        return jsonify(openapi_document)
-
-    @app.get("/healthz")
-    def healthz():
-        return jsonify({"status": "ok"})
-
+    app.add_url_rule("/api/openapi.json", "openapi", lambda: jsonify(openapi_document))
+    app.add_url_rule("/healthz", "healthz", lambda: jsonify({"status": "ok"}))
     return app
+
+
+def _refuse_unstorable_text():
+    input_safety.check_request_text(request.path, request.args)
+    if request.mimetype in input_safety.FORM_TYPES:  # the pages' posts (JSON bodies: json_body)
+        input_safety.check_fields(request.form)
+
+
+def _auditors_only_read():
+    # Auditors read every case and change none: every write route refuses them, whatever it is.
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint in SESSION_ENDPOINTS:
+        return None
+    try:
+        actor = current_actor(required=False)
+    except Exception:  # noqa: BLE001 - a bad token is answered by the route's own check
+        return None
+    if actor is None:
+        g.pop("actor", None)  # let the route ask again, and refuse the request as it does
+        return None
+    access.require_may_write(actor)
+    return None
+
+
+def _sliding_session():
+    if session.get("username"):  # every request of a signed-in browser renews the 8-hour idle limit
+        session.permanent = True
+        session.modified = True
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.path.startswith("/api/"):
+        response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+    return response

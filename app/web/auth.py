@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import current_app, g, request, session
 
-from app.services import users
-from app.services.actors import Actor
-from app.services.errors import Unauthenticated
+from app.services.accounts import users
+from app.services.kernel.actors import Actor
+from app.services.kernel.errors import Unauthenticated
 
 
 def services():

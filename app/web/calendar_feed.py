@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from app.services import calendar_feed as feeds
+from app.services.scheduling import ical_feed as feeds
 
 from .auth import services
 

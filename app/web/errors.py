@@ -1,10 +1,10 @@
-"""Every refusal as API.md's error body: {"error": {"code", "message", "fields"?, "details"?}}."""
+"""Every refusal as docs/api.md's error body: {"error": {"code", "message", "fields"?, "details"?}}."""
 from __future__ import annotations
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from app.services.errors import InvalidDiagramError, ServiceError
+from app.services.kernel.errors import InvalidDiagramError, ServiceError
 
 
 def error_body(code: str, message: str, **extra) -> dict:

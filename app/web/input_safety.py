@@ -13,7 +13,7 @@ from typing import Any
 from flask import request
 from werkzeug.routing import IntegerConverter
 
-from app.services.errors import Invalid
+from app.services.kernel.errors import Invalid
 
 MAX_ID = 2**63 - 1
 MAX_DEPTH = 32

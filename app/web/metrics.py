@@ -20,9 +20,9 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
-from app.services import health
-from app.services.context import ServiceContext
-from app.services.errors import ServiceError
+from app.services.kernel.context import ServiceContext
+from app.services.kernel.errors import ServiceError
+from app.services.ops import health
 
 log = logging.getLogger("planflow.metrics")
 disable_created_metrics()  # the *_created series only double what Prometheus stores

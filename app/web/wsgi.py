@@ -8,8 +8,6 @@ trusted; PLANFLOW_HTTPS=1 marks the session cookie Secure. Logs are JSON lines u
 """
 from __future__ import annotations
 
-import os
-
 from app import config, logs
 from app.bootstrap import build_context
 from app.web import create_app
@@ -18,9 +16,8 @@ from app.web import create_app
 def build():
     logs.configure()
     settings = config.from_environment()
-    migrate = os.environ.get("PLANFLOW_MIGRATE_ON_START", "").lower() in ("1", "true", "yes")
-    application = create_app(settings, build_context(settings, migrate=migrate))
-    if os.environ.get("PLANFLOW_PROXY", "1").lower() in ("1", "true", "yes"):
+    application = create_app(settings, build_context(settings, migrate=settings.migrate_on_start))
+    if settings.behind_proxy:
         # Behind the reverse proxy (deploy/): trust its X-Forwarded-For/-Proto, so request.is_secure
         # and the sign-in throttle's address are the browser's own.
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -5,7 +5,7 @@ Run:  .venv/bin/python tests/benchmarks/bench_dashboard.py [--cases 20000] [--re
 
 Creates its own database next to PLANFLOW_TEST_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test),
 migrates it, loads the demo (processes, users, schools), writes --cases generated cases with
-app.services.generator.generate_cases (each with its steps and hash-chained events), runs VACUUM ANALYZE
+app.services.ops.generator.generate_cases (each with its steps and hash-chained events), runs VACUUM ANALYZE
 (as autovacuum would have by then: the dashboard's covering indexes answer without visiting rows only
 once the visibility map is set), then
 calls every dashboard service --repeat times as the group director (after two warm-up calls) and reports
@@ -32,8 +32,11 @@ from argon2 import PasswordHasher  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from app.services import dashboard, demo, generator, users  # noqa: E402
-from app.services.context import ServiceContext  # noqa: E402
+from app.services import startup  # noqa: E402
+from app.services.accounts import users  # noqa: E402
+from app.services.dashboard import overview, step_times  # noqa: E402
+from app.services.kernel.context import ServiceContext  # noqa: E402
+from app.services.ops import demo, generator  # noqa: E402
 from app.store import db, schema  # noqa: E402
 from app.store.models import Case, Event, Task  # noqa: E402
 
@@ -59,7 +62,7 @@ def main() -> int:
     parser.add_argument("--existing", metavar="NAME",
                         help="time a database kept by an earlier --keep run (migrated to the latest first)")
     args = parser.parse_args()
-    users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # setup speed only
+    users.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))  # setup speed only
 
     base = make_url(_pg_url())
     name = args.existing or f"planflow_bench_dash_{uuid.uuid4().hex[:8]}"
@@ -72,6 +75,7 @@ def main() -> int:
     database = db.connect(url)
     try:
         schema.upgrade(database.writer.kw["bind"])
+        startup.install()  # what every entry point installs (flush hook, job handlers)
         ctx = ServiceContext(db=database, attachments_dir=folder / "attachments", forms_dir=ROOT / "forms",
                              processes_dir=ROOT / "processes")
         started = time.perf_counter()
@@ -79,7 +83,8 @@ def main() -> int:
         chunk = 5000
         if not args.existing:
             demo.create_demo(ctx)
-        for offset in range(0, 0 if args.existing else args.cases, chunk):  # in chunks, each with its own seed, to show progress
+        # In chunks, each with its own seed, to show progress.
+        for offset in range(0, 0 if args.existing else args.cases, chunk):
             part = generator.generate_cases(ctx, min(chunk, args.cases - offset), rng_seed=2570 + offset)
             for key in written:
                 written[key] += part[key]
@@ -101,14 +106,14 @@ def main() -> int:
         director = users.actor_for_username(ctx, "director")
         admin_actor = users.actor_for_username(ctx, "admin")
         calls = {
-            "open_cases": lambda: dashboard.open_cases(ctx, director),
-            "overdue_steps": lambda: dashboard.overdue_steps(ctx, director),
-            "stalled_cases": lambda: dashboard.stalled_cases(ctx, director, 5),
-            "workload": lambda: dashboard.workload(ctx, director),
-            "missing_submissions": lambda: dashboard.missing_submissions(ctx, director),
-            "wait_times": lambda: dashboard.wait_times(ctx, director, busiest),
-            "monthly_trend": lambda: dashboard.monthly_trend(ctx, director, busiest),
-            "monthly_trend_all": lambda: dashboard.monthly_trend(ctx, admin_actor),
+            "open_cases": lambda: overview.open_cases(ctx, director),
+            "overdue_steps": lambda: overview.overdue_steps(ctx, director),
+            "stalled_cases": lambda: overview.stalled_cases(ctx, director, 5),
+            "workload": lambda: overview.workload(ctx, director),
+            "missing_submissions": lambda: overview.missing_submissions(ctx, director),
+            "wait_times": lambda: step_times.wait_times(ctx, director, busiest),
+            "monthly_trend": lambda: step_times.monthly_trend(ctx, director, busiest),
+            "monthly_trend_all": lambda: step_times.monthly_trend(ctx, admin_actor),
         }
         results = {}
         print(f"{'service':22} {'rows':>6} {'p50 ms':>8} {'p95 ms':>8}")
@@ -121,8 +126,8 @@ def main() -> int:
                 call()
                 times.append((time.perf_counter() - t0) * 1000)
             rows = len(answer) if isinstance(answer, list) else sum(len(v) for v in answer.values())
-            results[label] = {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(_percentile(times, 0.95), 1),
-                              "rows": rows}
+            results[label] = {"p50_ms": round(statistics.median(times), 1),
+                              "p95_ms": round(_percentile(times, 0.95), 1), "rows": rows}
             print(f"{label:22} {rows:>6} {results[label]['p50_ms']:>8} {results[label]['p95_ms']:>8}", flush=True)
         worst = max(r["p95_ms"] for r in results.values())
         print(f"worst p95 {worst} ms at {counted['cases']} cases / {counted['events']} events "

@@ -10,11 +10,11 @@ uploading attachments and making form data happen outside the timed region. Mode
                wf.get_tasks(READY, manual) -> task.data.update -> task.run() -> wf.do_engine_steps()
   raw+json     the same, plus deserialize_json before and serialize_json after every step, with
                BpmnWorkflowSerializer(SPIFF_CONFIG) and the spec inside the blob (a naive integration)
-  svc-sqlite   app.services.tasks.complete on a fresh SQLite file (validation, access checks, the
+  svc-sqlite   app.services.cases.step_actions.complete on a fresh SQLite file (validation, access checks, the
                engine, state saved as one row, task projection, hash-chained event, one commit)
   svc-sqlite-cold  the same with the per-context workflow cache disabled, so every step loads the
                case state from its row (a worker that did not serve the previous step)
-  svc-pg       tasks.complete on a fresh PostgreSQL database (PLANFLOW_TEST_PG_URL, else the local
+  svc-pg       step_actions.complete on a fresh PostgreSQL database (PLANFLOW_TEST_PG_URL, else the local
                server; created, migrated with app.store.schema.upgrade, and dropped at the end)
 
 Diagrams: ../shared/bench/linear20.bpmn (20 user tasks, all steps), the office's
@@ -59,9 +59,12 @@ from SpiffWorkflow.util.task import TaskState  # noqa: E402
 from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from app.services import attachments, cases, processes, tasks, users  # noqa: E402
-from app.services.casework import WorkflowCache  # noqa: E402
-from app.services.context import ServiceContext  # noqa: E402
+from app.services import startup  # noqa: E402
+from app.services.accounts import users  # noqa: E402
+from app.services.cases import attachments, lifecycle, step_actions  # noqa: E402
+from app.services.editor import deployment  # noqa: E402
+from app.services.kernel.context import ServiceContext  # noqa: E402
+from app.services.kernel.workflow_cache import WorkflowCache  # noqa: E402
 from app.store import db, schema  # noqa: E402
 from tests.conftest import FakeClock, pg_url  # noqa: E402
 from tests.samples import fill  # noqa: E402
@@ -145,6 +148,7 @@ class Service:
     def __init__(self, url: str, tmp: Path, note_forms: Path, all_diagrams: dict[str, Diagram], cache: bool = True):
         self.clock = FakeClock()
         self.profiles: list[tuple[float, str]] = []  # (CPU seconds, report) of each profiled step
+        startup.install()  # what every entry point installs (flush hook, job handlers)
         self.ctx = ServiceContext(db=db.connect(url), attachments_dir=tmp / "attachments", forms_dir=note_forms,
                                   processes_dir=ROOT / "processes", clock=self.clock,
                                   workflow_cache=None if cache else WorkflowCache(size=0))
@@ -152,11 +156,11 @@ class Service:
         self.admin = users.create_user(self.ctx, f"bench_{uuid.uuid4().hex[:6]}", None, roles=["admin"])
         for diagram in all_diagrams.values():
             self.ctx.forms_dir = diagram.forms_dir
-            processes.deploy_version(self.ctx, self.admin, diagram.key, diagram.xml)
+            deployment.deploy_version(self.ctx, self.admin, diagram.key, diagram.xml)
 
     def case(self, diagram: Diagram, profile_step: int | None = None) -> list[tuple[float, float]]:
         """Start a case and complete its steps until none is open; (wall, CPU) seconds of each step."""
-        case = cases.start_case(self.ctx, self.admin, diagram.key, "bench")
+        case = lifecycle.start_case(self.ctx, self.admin, diagram.key, "bench")
         attachment = None
         if diagram.needs_attachment:
             row = attachments.attach_file(self.ctx, self.admin, case["id"], "plan.pdf", "application/pdf",
@@ -170,7 +174,7 @@ class Service:
             if profile_step is not None and len(times) == profile_step:
                 return self._profile(step["id"], data)
             t0, c0 = time.perf_counter(), time.thread_time()
-            case = tasks.complete(self.ctx, self.admin, step["id"], data)
+            case = step_actions.complete(self.ctx, self.admin, step["id"], data)
             times.append((time.perf_counter() - t0, time.thread_time() - c0))
         return times
 
@@ -189,7 +193,7 @@ class Service:
             event.listen(eng, "commit", on_commit)
         profiler = cProfile.Profile(time.thread_time)  # CPU time: a preempted call does not skew it
         t0, c0 = time.perf_counter(), time.thread_time()
-        profiler.runcall(tasks.complete, self.ctx, self.admin, task_id, data)
+        profiler.runcall(step_actions.complete, self.ctx, self.admin, task_id, data)
         elapsed, cpu = time.perf_counter() - t0, time.thread_time() - c0
         for eng in engines:
             event.remove(eng, "before_cursor_execute", on_execute)

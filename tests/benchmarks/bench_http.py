@@ -32,8 +32,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from app.services import cases, users  # noqa: E402
-from app.services.context import ServiceContext  # noqa: E402
+from app.services import startup  # noqa: E402
+from app.services.accounts import users  # noqa: E402
+from app.services.cases import lifecycle  # noqa: E402
+from app.services.kernel.context import ServiceContext  # noqa: E402
 from app.store import db, schema  # noqa: E402
 from tests.conftest import pg_url  # noqa: E402
 from tests.ops_support import Gunicorn, deploy_linear  # noqa: E402
@@ -61,6 +63,7 @@ def create_database(kind: str, folder: Path) -> tuple[str, callable]:
 
 def seed(url: str, folder: Path, people: int, groups: int, cases_per_group: int, steps: int) -> list[str]:
     """Groups with a process each, `people` users spread over them, open cases; returns the users' tokens."""
+    startup.install()  # what every entry point installs (flush hook, job handlers)
     ctx = ServiceContext(db=db.connect(url), attachments_dir=folder / "attachments", forms_dir=ROOT / "forms",
                          processes_dir=ROOT / "processes")
     schema.upgrade(ctx.db.writer.kw["bind"])
@@ -74,7 +77,7 @@ def seed(url: str, folder: Path, people: int, groups: int, cases_per_group: int,
         tokens.append(users.create_token(ctx, actor.username, name="bench"))
     for group, actor in starters.items():
         for n in range(cases_per_group):
-            cases.start_case(ctx, actor, group, f"เรื่องทดสอบภาระงาน {group} {n}")
+            lifecycle.start_case(ctx, actor, group, f"เรื่องทดสอบภาระงาน {group} {n}")
     ctx.db.dispose()
     return tokens
 

@@ -29,8 +29,11 @@ from argon2 import PasswordHasher  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
 from app.config import Settings  # noqa: E402
-from app.services import cases, demo, users  # noqa: E402
-from app.services.context import ServiceContext  # noqa: E402
+from app.services import startup  # noqa: E402
+from app.services.accounts import users  # noqa: E402
+from app.services.cases import lifecycle  # noqa: E402
+from app.services.kernel.context import ServiceContext  # noqa: E402
+from app.services.ops import demo  # noqa: E402
 from app.store import db, schema  # noqa: E402
 from app.store.models import Case, Task  # noqa: E402
 from app.web import create_app  # noqa: E402
@@ -42,7 +45,7 @@ BATCH = 1000
 def _fill(ctx: ServiceContext, count: int) -> list[int]:
     """Open steps up to `count`, copied from one real case; returns every open step's id."""
     plan1 = users.actor_for_username(ctx, "plan1")
-    first = cases.start_case(ctx, plan1, "budget_transfer", "โอนงบประมาณ โครงการต้นแบบ")
+    first = lifecycle.start_case(ctx, plan1, "budget_transfer", "โอนงบประมาณ โครงการต้นแบบ")
     rng = random.Random(2570)
     now = ctx.now()
     with ctx.write() as session:
@@ -104,12 +107,13 @@ def main() -> int:
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
-    users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # setup speed only
+    users.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))  # setup speed only
 
     folder = Path(tempfile.mkdtemp(prefix="planflow-bench-"))
     url = os.environ.get("PLANFLOW_BENCH_DATABASE_URL") or f"sqlite:///{folder / 'bench.db'}"
     database = db.connect(url)
     schema.upgrade(database.writer.kw["bind"])
+    startup.install()  # what every entry point installs (flush hook, job handlers)
     ctx = ServiceContext(db=database, attachments_dir=folder / "attachments", forms_dir=ROOT / "forms",
                          processes_dir=ROOT / "processes")
     demo.create_demo(ctx)

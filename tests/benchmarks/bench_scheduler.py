@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,12 +42,15 @@ def _server_url() -> str:
 def _prepare(url: str, reminders: int) -> None:
     from argon2 import PasswordHasher
 
-    from app.services import demo, users
-    from app.services.context import ServiceContext
+    from app.services import startup
+    from app.services.accounts import users
+    from app.services.kernel.context import ServiceContext
+    from app.services.ops import demo
     from app.store import db, schema
     from tests.scheduler_load import seed_due_reminders
 
-    users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    users.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    startup.install()  # what every entry point installs (flush hook, job handlers)
     ctx = ServiceContext(
         db=db.connect(url),
         attachments_dir=Path(tempfile.mkdtemp()),
@@ -57,7 +60,7 @@ def _prepare(url: str, reminders: int) -> None:
     schema.upgrade(ctx.db.writer.kw["bind"])
     demo.create_demo(ctx)
     ctx.db.dispose()
-    seed_due_reminders(url, reminders, datetime.now(timezone.utc) - timedelta(minutes=1))
+    seed_due_reminders(url, reminders, datetime.now(UTC) - timedelta(minutes=1))
 
 
 def main() -> int:

@@ -1,12 +1,12 @@
 """How long an auditor waits for `verify`: one long case, and many cases at once.
 
 1. A 500-event case: a revise loop (draft → count → again?) completed 499 times through the service
-   layer on SQLite (timed: the live step path), then `audit.verify_case` (hash chain + deterministic
+   layer on SQLite (timed: the live step path), then `verification.verify_case` (hash chain + deterministic
    replay) timed several times, and its replay page once. Target ≤ 1 s. Beside it, in the same run:
    raw SpiffWorkflow running the same steps in memory (its own tree walks, our parsed spec, its
    default script engine), and our engine facade doing the same.
-2. Many events across cases: `--cases N` generated cases (app.services.generator, realistic, every
-   state) verified with `audit.verify_all`; events per second extrapolate to 1M events (the JSON says
+2. Many events across cases: `--cases N` generated cases (app.services.ops.generator, realistic, every
+   state) verified with `verification.verify_all`; events per second extrapolate to 1M events (the JSON says
    so: `1m_events_measured` is false unless a run had that many).
 
 Run: .venv/bin/python tests/benchmarks/bench_verify.py [--cases 2000] [--runs 5].
@@ -32,9 +32,14 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
 from app import engine  # noqa: E402
-from app.services import audit, cases, demo, generator, processes, tasks, users  # noqa: E402
-from app.services.actors import SYSTEM  # noqa: E402
-from app.services.context import ServiceContext  # noqa: E402
+from app.services import startup  # noqa: E402
+from app.services.accounts import users  # noqa: E402
+from app.services.audit import inspection, verification  # noqa: E402
+from app.services.cases import lifecycle, step_actions  # noqa: E402
+from app.services.editor import deployment  # noqa: E402
+from app.services.kernel.actors import SYSTEM  # noqa: E402
+from app.services.kernel.context import ServiceContext  # noqa: E402
+from app.services.ops import demo, generator  # noqa: E402
 from app.store import db, schema  # noqa: E402
 from tests.unit.test_engine_loops import LOOP_XML  # noqa: E402
 
@@ -62,21 +67,22 @@ def _context(folder: Path) -> ServiceContext:
     forms = folder / "forms"
     shutil.copytree(ROOT / "forms", forms)
     (forms / "revise_decision.json").write_text(json.dumps(DECISION_FORM))
+    startup.install()  # what every entry point installs (flush hook, job handlers)
     ctx = ServiceContext(db=db.connect(f"sqlite:///{folder / 'bench.db'}"), attachments_dir=folder / "files",
                          forms_dir=forms, processes_dir=ROOT / "processes", clock=Clock())
     schema.upgrade(ctx.db.writer.kw["bind"])
-    users._hasher = users.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    users.use_password_hasher(users.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     demo.create_demo(ctx)
     return ctx
 
 
 def long_case(ctx: ServiceContext, steps: int) -> tuple[int, int]:
-    processes.deploy_version(ctx, SYSTEM, "revise", REVISE_XML)
+    deployment.deploy_version(ctx, SYSTEM, "revise", REVISE_XML)
     admin = users.actor_for_username(ctx, "admin")
-    case = cases.start_case(ctx, admin, "revise", "ร่างที่แก้ไขหลายรอบ")
+    case = lifecycle.start_case(ctx, admin, "revise", "ร่างที่แก้ไขหลายรอบ")
     for i in range(steps):
-        task = cases.get_case(ctx, admin, case["id"])["open_tasks"][0]
-        tasks.complete(ctx, admin, task["id"], {"decision": "revise" if i < steps - 1 else "approve"})
+        task = lifecycle.get_case(ctx, admin, case["id"])["open_tasks"][0]
+        step_actions.complete(ctx, admin, task["id"], {"decision": "revise" if i < steps - 1 else "approve"})
     return case["id"], steps + 1
 
 
@@ -118,11 +124,11 @@ def long_case_figures(ctx: ServiceContext, steps: int, runs: int) -> dict:
     timings = []
     for _ in range(runs):
         began = time.perf_counter()
-        verdict = audit.verify_case(ctx, SYSTEM, case_id)
+        verdict = verification.verify_case(ctx, SYSTEM, case_id)
         timings.append(time.perf_counter() - began)
         assert verdict.ok, verdict.problems
     began = time.perf_counter()
-    replay = audit.replay_case(ctx, SYSTEM, case_id)
+    replay = inspection.replay_case(ctx, SYSTEM, case_id)
     replay_page = time.perf_counter() - began
     assert all(s.get("state_matches") for s in replay["steps"])
     verify_p50 = statistics.median(timings)
@@ -142,7 +148,7 @@ def across_cases_figures(ctx: ServiceContext, cases: int, long_events: int) -> d
     """Generate `cases` cases and verify every case in the database; events per second, and 1M from it."""
     written = generator.generate_cases(ctx, cases)
     began = time.perf_counter()
-    verdicts = audit.verify_all(ctx)
+    verdicts = verification.verify_all(ctx)
     many = time.perf_counter() - began
     assert all(v.ok for v in verdicts)
     total_events = written["events"] + long_events

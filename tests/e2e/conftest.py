@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from app.config import Settings
-from app.services import users
-from app.services.demo import DEMO_PASSWORD
+from app.services.accounts import users
+from app.services.ops.demo import DEMO_PASSWORD
 from app.web import create_app
 
 from ..samples import fill
@@ -94,7 +94,7 @@ def api(client, ctx) -> Api:
 
 
 def assert_error(answer, status: int, code: str | None = None) -> dict[str, Any]:
-    """The answer is API.md's error body with this status; returns the `error` object."""
+    """The answer is docs/api.md's error body with this status; returns the `error` object."""
     assert answer.status_code == status, (answer.status_code, answer.get_data(as_text=True)[:500])
     body = answer.get_json()
     assert isinstance(body, dict) and set(body) == {"error"}, body

@@ -7,8 +7,8 @@ import json
 import pytest
 from sqlalchemy import delete, select
 
-from app.services import users
-from app.services.demo import DEMO_USERS
+from app.services.accounts import users
+from app.services.ops.demo import DEMO_USERS
 from app.store.models import Group, Membership, User
 
 from .conftest import assert_error

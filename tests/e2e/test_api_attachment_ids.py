@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.services import forms
+from app.services.catalog import forms
 
 from .conftest import assert_error
 

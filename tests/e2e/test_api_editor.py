@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.services import imports
+from app.services.editor import diagram_imports
 
 from ..editor_samples import BUDGET_TRANSFER, CAMUNDA, arena_model, budget_transfer_v2, without_lane, zipped
 from .conftest import PREFIX, assert_error
@@ -105,7 +105,7 @@ def test_imports_over_http(api, own_forms):
     evil = zipped({"../evil.json": b"{}"})
     assert_error(owner.post("/processes/room_booking/import/spiff-arena", data={"file": (io.BytesIO(evil), "e.zip")},
                             content_type="multipart/form-data"), 400, "invalid")
-    big = b"PK" + b"\0" * (imports.MAX_ZIP_BYTES + 1)
+    big = b"PK" + b"\0" * (diagram_imports.MAX_ZIP_BYTES + 1)
     assert_error(owner.post("/processes/room_booking/import/spiff-arena", data={"file": (io.BytesIO(big), "b.zip")},
                             content_type="multipart/form-data"), 413)
     assert_error(owner.post("/processes/room_booking/import/spiff-arena", data=b"", **XML), 400)

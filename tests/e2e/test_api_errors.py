@@ -1,4 +1,4 @@
-"""Refusals: each answers API.md's status and error body, and leaves the case exactly as it was."""
+"""Refusals: each answers docs/api.md's status and error body, and leaves the case exactly as it was."""
 from __future__ import annotations
 
 import io

@@ -8,7 +8,7 @@ import json
 import re
 from datetime import datetime
 
-from app.services import timers
+from app.services.scheduling import timers
 
 CASE_KEYS = {"id", "number", "process_key", "version", "title", "status", "started_at", "completed_at", "open_tasks"}
 TASK_KEYS = {"id", "case_id", "name", "spec_id", "lane", "group", "assignee", "status", "created_at", "due_at"}

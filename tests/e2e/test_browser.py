@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from app.services.demo import DEMO_PASSWORD
+from app.services.ops.demo import DEMO_PASSWORD
 
 from ..conftest import ROOT
 

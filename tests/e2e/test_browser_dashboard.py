@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from app.services import tasks
+from app.services.cases import step_actions
 
 from ..stories import start
 from .test_browser import Person, backend, browser, server  # noqa: F401  (the browser fixtures)
@@ -16,7 +16,7 @@ def test_the_director_reassigns_overdue_steps_and_sees_where_cases_wait(server, 
     first = start(ctx, people, "budget_transfer", title="โอนงบ ครุภัณฑ์")
     second = start(ctx, people, "budget_transfer", title="โอนงบ ซ่อมแซมอาคาร")
     clock.advance(hours=10)
-    tasks.claim(ctx, people["plan1"], first.task_of("request")["id"])
+    step_actions.claim(ctx, people["plan1"], first.task_of("request")["id"])
     clock.advance(hours=5)
     first.complete("request", "plan1")
     clock.advance(days=30)

@@ -11,7 +11,9 @@ import re
 import pytest
 
 from app import engine
-from app.services import cases, processes, users
+from app.services.accounts import users
+from app.services.cases import lifecycle
+from app.services.catalog import processes
 
 from ..editor_samples import BUDGET_TRANSFER, without_lane
 from ..stories import start
@@ -137,7 +139,7 @@ def test_the_owner_edits_checks_and_deploys_a_diagram_and_moves_an_old_case(serv
                          headers=bearer(ctx, "owner"))
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json()[0]["ok"], answer.get_json()
-    assert cases.get_case(ctx, people["admin"], before.id)["version"] == 2
+    assert lifecycle.get_case(ctx, people["admin"], before.id)["version"] == 2
 
 
 def _semantics(xml: str) -> list[tuple]:
@@ -181,8 +183,8 @@ def test_every_diagram_of_the_manual_comes_out_of_the_modeler_as_it_went_in(serv
 
 
 def test_the_owner_keeps_a_draft_across_visits_downloads_it_and_throws_it_away(server, browser, ctx):  # noqa: F811
-    from app.services import diagram_drafts
-    from app.services.errors import NotFound
+    from app.services.editor import diagram_drafts
+    from app.services.kernel.errors import NotFound
 
     owner = Person(browser, server, "owner")
     owner.page.on("dialog", lambda dialog: dialog.accept())

@@ -8,9 +8,7 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
-from app.services import processes
+from app.services.editor import deployment
 
 from ..editor_samples import budget_transfer_v2
 from ..stories import start
@@ -60,7 +58,7 @@ def test_the_owner_compares_versions_and_moves_the_case_that_can_move(server, br
     analysed.complete("request", "plan1", **WITHIN_AUTHORITY)
     analysed.complete("analysis", "plan2")
     clock.advance(days=1)
-    processes.deploy_version(ctx, people["owner"], "budget_transfer", drawn_v2())
+    deployment.deploy_version(ctx, people["owner"], "budget_transfer", drawn_v2())
 
     owner = Person(browser, server, "owner")
     owner.sign_in()

@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import delete, select
 
-from app.services import cases
+from app.services.cases import lifecycle
 from app.store.models import Group, Membership
 
 from ..stories import start
@@ -44,7 +44,8 @@ def test_the_director_chooses_the_officer_by_name_from_the_plan_staff(as_user, c
 
 def test_a_name_from_outside_the_group_comes_back_beside_the_field(as_user, ctx, people, letter):
     task_id = letter.task_of("assign")["id"]
-    before = cases.get_case(ctx, people["admin"], letter.id), cases.case_history(ctx, people["admin"], letter.id)
+    before = (lifecycle.get_case(ctx, people["admin"], letter.id),
+              lifecycle.case_history(ctx, people["admin"], letter.id))
     director = as_user("director")
     director.get(f"/tasks/{task_id}")
     response = director.post(f"/tasks/{task_id}", {**INSTRUCTION, "assigned_to": "office"})
@@ -54,7 +55,7 @@ def test_a_name_from_outside_the_group_comes_back_beside_the_field(as_user, ctx,
                      r'\(choose an active member of the group Plan staff\)', html)
     assert 'href="#f-assigned_to">ผู้รับผิดชอบ</a>' in html, "the summary names the field by its title"
     assert 'value="plan2"' in _select_of(html, "assigned_to"), "the choices are offered again"
-    after = cases.get_case(ctx, people["admin"], letter.id), cases.case_history(ctx, people["admin"], letter.id)
+    after = lifecycle.get_case(ctx, people["admin"], letter.id), lifecycle.case_history(ctx, people["admin"], letter.id)
     assert after == before, "the case, its steps and its history are as they were"
 
 

@@ -12,7 +12,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from app.services import audit, ticks
+from app.services.audit import inspection, verification
+from app.services.ops import ticks
 from app.store.models import Event
 from app.web import SESSION_ENDPOINTS
 
@@ -75,7 +76,7 @@ def test_the_events_page_filters_by_user_date_process_and_kind(as_user, transfer
 
 
 def _seq_of(ctx, people, case_id, spec_id):
-    steps = audit.replay_case(ctx, people["auditor"], case_id)["steps"]
+    steps = inspection.replay_case(ctx, people["auditor"], case_id)["steps"]
     return next(s["seq"] for s in steps if s["kind"] == "task_completed" and s["task_spec_id"] == spec_id)
 
 
@@ -188,12 +189,12 @@ def test_a_nightly_run_is_recorded_once_with_two_schedulers_and_shown_to_supervi
     ticks.run_tick(ctx, "one:1")
     ticks.run_tick(ctx, "two:2")
     ticks.run_tick(ctx, "one:1")
-    runs = audit.latest_runs(ctx, _supervisor(ctx))
+    runs = verification.latest_runs(ctx, _supervisor(ctx))
     assert len(runs) == 1 and runs[0]["cases"] >= 1 and runs[0]["failed"] == 0
     clock.advance(days=1)
     ticks.run_tick(ctx, "two:2")
     ticks.run_tick(ctx, "one:1")
-    assert len(audit.latest_runs(ctx, _supervisor(ctx))) == 2
+    assert len(verification.latest_runs(ctx, _supervisor(ctx))) == 2
     page = as_user("director")
     html = page.text(page.get("/audit/runs"))
     assert html.count("run-row") == 2
@@ -203,6 +204,6 @@ def test_a_nightly_run_is_recorded_once_with_two_schedulers_and_shown_to_supervi
 
 
 def _supervisor(ctx):
-    from app.services import users
+    from app.services.accounts import users
 
     return users.actor_for_username(ctx, "director")

@@ -9,8 +9,10 @@ import re
 
 from openpyxl import load_workbook
 
-from app.services import cases, notifications, tasks, users
-from app.services.demo import DEMO_PASSWORD
+from app.services.accounts import users
+from app.services.cases import lifecycle, step_actions
+from app.services.ops.demo import DEMO_PASSWORD
+from app.services.scheduling import notifications
 
 from ..samples import fill
 from ..stories import plan_at_school_step, start
@@ -28,7 +30,7 @@ def test_staff_get_the_403_page_and_no_menu_link(as_user):
 
 def test_each_view_shows_its_rows(as_user, ctx, people, clock):
     transfer = start(ctx, people, "budget_transfer", title="โอนงบ ครุภัณฑ์")
-    tasks.claim(ctx, people["plan1"], transfer.task_of("request")["id"])
+    step_actions.claim(ctx, people["plan1"], transfer.task_of("request")["id"])
     clock.advance(days=30)
     director = as_user("director")
     answer = director.get("/dashboard?days=10")
@@ -55,8 +57,8 @@ def test_bulk_reassign_and_a_supervisor_of_another_group_is_refused(as_user, ctx
     director.get("/dashboard")
     answer = director.post("/dashboard/reassign", {"task_id": [str(i) for i in ids], "username": "plan2"})
     assert answer.status_code == 302
-    assert [tasks.get_task(ctx, people["admin"], i)["assignee"] for i in ids] == ["plan2", "plan2"]
-    assert [e["kind"] for e in cases.case_history(ctx, people["admin"], one.id)][-1] == "task_assigned"
+    assert [step_actions.get_task(ctx, people["admin"], i)["assignee"] for i in ids] == ["plan2", "plan2"]
+    assert [e["kind"] for e in lifecycle.case_history(ctx, people["admin"], one.id)][-1] == "task_assigned"
 
     users.create_user(ctx, "finance_head", DEMO_PASSWORD, groups=["finance"], supervises=["finance"],
                       display_name="ผอ.กลุ่มการเงิน")
@@ -64,7 +66,7 @@ def test_bulk_reassign_and_a_supervisor_of_another_group_is_refused(as_user, ctx
     assert other.get("/dashboard").status_code == 200
     refused = other.post("/dashboard/reassign", {"task_id": [str(ids[0])], "username": "plan1"})
     assert refused.status_code in (403, 404)
-    assert tasks.get_task(ctx, people["admin"], ids[0])["assignee"] == "plan2"
+    assert step_actions.get_task(ctx, people["admin"], ids[0])["assignee"] == "plan2"
 
 
 def test_suspend_and_resume_a_case_with_a_reason(as_user, ctx, people, clock):
@@ -73,12 +75,12 @@ def test_suspend_and_resume_a_case_with_a_reason(as_user, ctx, people, clock):
     director = as_user("director")
     director.get("/dashboard")
     director.post(f"/dashboard/cases/{transfer.id}/status", {"action": "suspend", "reason": ""})
-    assert cases.get_case(ctx, people["admin"], transfer.id)["status"] == "running", "a reason is required"
+    assert lifecycle.get_case(ctx, people["admin"], transfer.id)["status"] == "running", "a reason is required"
     director.post(f"/dashboard/cases/{transfer.id}/status", {"action": "suspend", "reason": "รองบประมาณ"})
-    assert cases.get_case(ctx, people["admin"], transfer.id)["status"] == "suspended"
+    assert lifecycle.get_case(ctx, people["admin"], transfer.id)["status"] == "suspended"
     director.post("/dashboard/resume", {"case_id": str(transfer.id), "action": "resume", "reason": "ได้งบแล้ว"})
-    assert cases.get_case(ctx, people["admin"], transfer.id)["status"] == "running"
-    kinds = [e["kind"] for e in cases.case_history(ctx, people["admin"], transfer.id)]
+    assert lifecycle.get_case(ctx, people["admin"], transfer.id)["status"] == "running"
+    kinds = [e["kind"] for e in lifecycle.case_history(ctx, people["admin"], transfer.id)]
     assert kinds[-2:] == ["case_suspended", "case_resumed"]
     assert as_user("plan1").post(f"/dashboard/cases/{transfer.id}/status",
                                  {"action": "cancel", "reason": "x"}).status_code == 403
@@ -87,16 +89,16 @@ def test_suspend_and_resume_a_case_with_a_reason(as_user, ctx, people, clock):
 def test_reminding_the_schools_that_have_not_submitted(as_user, ctx, people, clock):
     plan = plan_at_school_step(ctx, people, clock)
     first = next(t for t in plan.refresh()["open_tasks"] if t["group"] == "school-1040050001")
-    detail = tasks.get_task(ctx, people["school1"], first["id"])
-    tasks.complete(ctx, people["school1"], first["id"], fill(detail["form"], attachment_id=plan.attachment()))
+    detail = step_actions.get_task(ctx, people["school1"], first["id"])
+    step_actions.complete(ctx, people["school1"], first["id"], fill(detail["form"], attachment_id=plan.attachment()))
     director = as_user("director")
     html = director.text(director.get("/dashboard"))
     section = html.split('id="missing"')[1]
     assert section.count("<li>โรงเรียน") == 4
-    before = len(cases.case_history(ctx, people["admin"], plan.id))
+    before = len(lifecycle.case_history(ctx, people["admin"], plan.id))
     answer = director.post("/dashboard/remind", {"case_id": str(plan.id), "spec_id": "school_strategic_plan"})
     assert answer.status_code == 302
-    events = cases.case_history(ctx, people["admin"], plan.id)[before:]
+    events = lifecycle.case_history(ctx, people["admin"], plan.id)[before:]
     assert [e["kind"] for e in events] == ["reminder_sent"] * 4
     assert sorted(e["data"]["group"] for e in events) == [f"school-104005000{i}" for i in range(2, 6)]
     assert notifications.unread_count(ctx, people["school2"]) == 1
@@ -108,7 +110,7 @@ def test_reminding_the_schools_that_have_not_submitted(as_user, ctx, people, clo
 def test_where_cases_wait_and_the_trend(as_user, ctx, people, clock):
     transfer = start(ctx, people, "budget_transfer")
     clock.advance(hours=10)
-    tasks.claim(ctx, people["plan1"], transfer.task_of("request")["id"])
+    step_actions.claim(ctx, people["plan1"], transfer.task_of("request")["id"])
     clock.advance(hours=5)
     transfer.complete("request", "plan1")
     director = as_user("director")
@@ -123,7 +125,7 @@ def test_where_cases_wait_and_the_trend(as_user, ctx, people, clock):
 
 def test_lists_export_to_csv_and_excel(as_user, ctx, people, clock):
     transfer = start(ctx, people, "budget_transfer", title="โอนงบ ครุภัณฑ์")
-    tasks.claim(ctx, people["plan1"], transfer.task_of("request")["id"])
+    step_actions.claim(ctx, people["plan1"], transfer.task_of("request")["id"])
     clock.advance(days=30)
     director = as_user("director")
     answer = director.get("/dashboard?list=overdue&format=csv")

@@ -6,7 +6,7 @@ import io
 
 from pypdf import PdfReader
 
-from app.services import publication
+from app.services.documents import publication
 
 from ..integration.test_procedures_part2 import PROJECTS, _mtef_steps
 from ..stories import draft_from, plan_at_school_step, start

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from app.services import cases, tasks
+from app.services.cases import lifecycle, step_actions
 
 from ..stories import start
 
@@ -53,7 +53,7 @@ def test_filters_by_process_fiscal_year_status_and_search_by_number_or_title(as_
     assert _numbers(plan1.text(plan1.get("/inbox?q=100%25"))) == [], "wildcards are searched as text"
     assert len(_numbers(plan1.text(plan1.get("/inbox?fy=2570")))) == 2
     assert _numbers(plan1.text(plan1.get("/inbox?fy=2571"))) == []
-    tasks.claim(ctx, people["plan1"], plan.task_of("review_mission")["id"])
+    step_actions.claim(ctx, people["plan1"], plan.task_of("review_mission")["id"])
     assert _numbers(plan1.text(plan1.get("/inbox?status=claimed"))) == ["2570/0002"]
     assert _numbers(plan1.text(plan1.get("/inbox?status=open"))) == ["2570/0001"]
     plan2 = as_user("plan2")
@@ -71,7 +71,8 @@ def test_business_columns_show_the_amount_and_the_school_where_the_process_has_t
 
 
 def test_a_school_user_sees_only_their_schools_step_with_the_school_named(as_user, ctx, people, clock):
-    from ..stories import draft_from as _draft_from, through_hearing as _through_hearing
+    from ..stories import draft_from as _draft_from
+    from ..stories import through_hearing as _through_hearing
 
     plan = start(ctx, people, "development_plan", title="แผนพัฒนา")
     _draft_from(plan, "review_mission")
@@ -112,7 +113,7 @@ def test_staff_claim_several_steps_at_once(as_user, ctx, people):
     first = start(ctx, people, "budget_transfer", title="โอนงบ 1")
     second = start(ctx, people, "budget_transfer", title="โอนงบ 2")
     ids = [first.task_of("request")["id"], second.task_of("request")["id"]]
-    tasks.claim(ctx, people["plan2"], ids[1])
+    step_actions.claim(ctx, people["plan2"], ids[1])
     plan1 = as_user("plan1")
     plan1.get("/inbox")
     response = plan1.post("/inbox/bulk", {"action": "claim", "task_id": [str(i) for i in ids]})
@@ -144,10 +145,10 @@ def test_the_group_director_reassigns_steps_in_bulk_and_staff_may_not(as_user, c
 def test_a_suspended_cases_steps_leave_the_inbox_until_it_resumes(as_user, ctx, people):
     transfer = start(ctx, people, "budget_transfer", title="โอนงบ")
     plan1 = as_user("plan1")
-    cases.change_status(ctx, people["director"], transfer.id, "suspend", "รอเอกสารจากโรงเรียน")
+    lifecycle.change_status(ctx, people["director"], transfer.id, "suspend", "รอเอกสารจากโรงเรียน")
     html = plan1.text(plan1.get("/inbox"))
     assert _numbers(html) == [] and _count(html, "mine") == 0
-    cases.change_status(ctx, people["director"], transfer.id, "resume", "ได้รับเอกสารแล้ว")
+    lifecycle.change_status(ctx, people["director"], transfer.id, "resume", "ได้รับเอกสารแล้ว")
     assert _numbers(plan1.text(plan1.get("/inbox"))) == ["2570/0001"]
 
 

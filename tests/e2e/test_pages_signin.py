@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.services import signin, users
+from app.services.accounts import signin, users
 from app.store.ui_models import LoginAttempt
 
 
@@ -16,7 +16,8 @@ def test_a_member_of_staff_signs_in_and_lands_on_their_inbox_in_thai(visitor):
     inbox = page.get("/inbox")
     assert inbox.status_code == 200
     assert "งานของฉัน" in page.text() and 'lang="th"' in page.text()
-    assert "Content-Security-Policy" in inbox.headers and "script-src 'self'" in inbox.headers["Content-Security-Policy"]
+    assert "Content-Security-Policy" in inbox.headers
+    assert "script-src 'self'" in inbox.headers["Content-Security-Policy"]
 
 
 def test_a_wrong_password_is_refused_with_a_thai_message(visitor):

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from app import engine
-from app.services import drafts
+from app.services.cases import step_drafts
 
 from ..stories import start
 from ..transactions import STEP_TABLES, files_on_disk, recorded, watching
@@ -71,7 +71,7 @@ def test_a_refused_form_says_why_beside_the_field_and_keeps_nothing(ctx, people,
     assert seen.writing() == []
     assert recorded(ctx, transfer.id, task_id) == before, "no file row, no history entry, both drafts as they were"
     assert files_on_disk(ctx) == on_disk == []
-    assert drafts.get_draft(ctx, people["plan1"], task_id)["data"] == {"reason": "ร่างของนางสาวสุดา"}
+    assert step_drafts.get_draft(ctx, people["plan1"], task_id)["data"] == {"reason": "ร่างของนางสาวสุดา"}
 
 
 def test_a_step_already_sent_or_not_ones_to_send_keeps_the_file_out_too(ctx, people, as_user, api, drafted):

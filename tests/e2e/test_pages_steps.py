@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 
-from app.services import cases, comments, drafts, tasks
+from app.services.cases import comments, lifecycle, step_actions, step_drafts
 
 from ..stories import start
 
@@ -62,7 +62,7 @@ def test_dates_are_typed_in_buddhist_era_and_stored_as_iso(as_user, ctx, people)
     office.post(f"/tasks/{task_id}", {"director_decision": "approve", "director_decided_on": "4/12/2569",
                                       "action": "complete"})
     assert office.last.status_code == 302
-    case = cases.get_case(ctx, people["admin"], transfer.id)
+    case = lifecycle.get_case(ctx, people["admin"], transfer.id)
     assert case["data"]["director_decided_on"] == "2026-12-04"
     assert case["data"]["amount"] == 5000
 
@@ -72,7 +72,7 @@ def test_amounts_in_baht_with_commas_are_read_as_numbers(as_user, ctx, people):
     plan1 = as_user("plan1")
     plan1.get(f"/tasks/{task_id}")
     assert plan1.post(f"/tasks/{task_id}", {**REQUEST, "action": "complete"}).status_code == 302
-    data = cases.get_case(ctx, people["admin"], driver.id)["data"]
+    data = lifecycle.get_case(ctx, people["admin"], driver.id)["data"]
     assert data["amount"] == 1250000.5 and data["fiscal_year"] == 2570
 
 
@@ -87,7 +87,7 @@ def test_a_draft_is_kept_per_user_until_the_step_is_sent(as_user, ctx, people):
     plan2 = as_user("plan2")
     assert "ร่างเหตุผล" not in plan2.text(plan2.get(f"/tasks/{task_id}")), "drafts are personal"
     plan1.post(f"/tasks/{task_id}", {**REQUEST, "action": "complete"})
-    assert drafts.get_draft(ctx, people["plan1"], task_id) is None
+    assert step_drafts.get_draft(ctx, people["plan1"], task_id) is None
 
 
 def test_a_draft_can_be_discarded(as_user, ctx, people):
@@ -117,7 +117,7 @@ def test_table_rows_are_read_in_order_and_empty_rows_are_dropped(as_user, ctx, p
     assert 'name="missions.1.mission"' in plan1.text() and "พันธกิจที่สอง" in plan1.text()
     form["corporate_objectives.0.objective"] = "เป้าประสงค์"
     assert plan1.post(f"/tasks/{task_id}", form).status_code == 302
-    data = cases.get_case(ctx, people["admin"], plan.id)["data"]
+    data = lifecycle.get_case(ctx, people["admin"], plan.id)["data"]
     assert data["missions"] == [{"mission": "พันธกิจแรก"}, {"mission": "พันธกิจที่สอง"}]
 
 
@@ -128,7 +128,7 @@ def test_a_file_uploaded_with_the_form_is_attached_to_the_case_and_its_id_stored
     form = {**REQUEST, "action": "complete",
             "supporting_document__upload": (io.BytesIO(b"%PDF-1.4 memo"), "บันทึกข้อความ.pdf")}
     assert plan1.post(f"/tasks/{task_id}", form, content_type="multipart/form-data").status_code == 302
-    data = cases.get_case(ctx, people["admin"], driver.id)["data"]
+    data = lifecycle.get_case(ctx, people["admin"], driver.id)["data"]
     listing = plan1.text(plan1.get(f"/cases/{driver.id}"))
     assert "บันทึกข้อความ.pdf" in listing
     attachment_id = data["supporting_document"]
@@ -200,7 +200,7 @@ def test_after_sending_a_step_the_next_one_opens_when_it_is_mine(as_user, ctx, p
             "information_reviewed": "ข", "action": "complete"}
     response = plan1.post(f"/tasks/{task_id}", form)
     assert response.headers["Location"] == f"/tasks/{plan.task_of('swot')['id']}"
-    assert tasks.get_task(ctx, people["plan1"], task_id)["status"] == "completed"
+    assert step_actions.get_task(ctx, people["plan1"], task_id)["status"] == "completed"
 
 
 def test_a_step_done_again_after_the_committee_sends_it_back_starts_from_what_the_case_holds(
@@ -214,7 +214,7 @@ def test_a_step_done_again_after_the_committee_sends_it_back_starts_from_what_th
     plan.complete("submit_to_committee", "office")
     plan.complete("committee_decision", "secretary", decision="revise", meeting_number="1/2570")
     task_id = plan.task_of("vision_mission")["id"]
-    vision = cases.get_case(ctx, people["admin"], plan.id)["data"]["vision"]
+    vision = lifecycle.get_case(ctx, people["admin"], plan.id)["data"]["vision"]
     html = as_user("plan2").text(as_user("plan2").get(f"/tasks/{task_id}"))
     assert f">{vision}</textarea>" in html, "the revision starts from the earlier text"
 

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from app.services import processes
+from app.services.editor import deployment
 
 from ..editor_samples import ANALYSIS_V2, budget_transfer_v2
 from ..stories import start
@@ -25,7 +25,7 @@ def revised(ctx, people, clock):
     analysed.complete("request", "plan1", **WITHIN_AUTHORITY)
     analysed.complete("analysis", "plan2")
     clock.advance(days=1)
-    processes.deploy_version(ctx, people["owner"], "budget_transfer", budget_transfer_v2())
+    deployment.deploy_version(ctx, people["owner"], "budget_transfer", budget_transfer_v2())
     return waiting, analysed
 
 

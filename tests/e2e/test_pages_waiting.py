@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.services import messages
-from app.services.attachments import Upload
-from app.services.errors import Invalid
+from app.services.cases import messages
+from app.services.cases.attachments import Upload
+from app.services.kernel.errors import Invalid
 
 from ..stories import draft_from
 from ..stories import start as start_in_services

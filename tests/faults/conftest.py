@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.context import ServiceContext
+from app.services.kernel.context import ServiceContext
 from app.store import db
 
 from ..conftest import ROOT

@@ -10,7 +10,7 @@ import os
 import time
 from pathlib import Path
 
-from app.services import hooks
+from app.services.kernel import hooks
 from app.web.wsgi import app  # noqa: F401  (what gunicorn serves)
 
 

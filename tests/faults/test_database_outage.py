@@ -15,8 +15,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from app.services import cases, demo, ticks, users
-from app.services.context import ServiceContext
+from app.services.accounts import users
+from app.services.cases import lifecycle
+from app.services.kernel.context import ServiceContext
+from app.services.ops import demo, ticks
 from app.store import db, schema
 
 from ..conftest import ROOT, _admin_engine
@@ -93,7 +95,7 @@ def _seed(ctx: ServiceContext, folder: Path, cases_count: int = 12) -> str:
     deploy_linear(ctx, "outage_linear", 40, folder)
     plan1 = users.actor_for_username(ctx, "plan1")
     for n in range(cases_count):
-        cases.start_case(ctx, plan1, "outage_linear", f"เรื่องที่ {n}")
+        lifecycle.start_case(ctx, plan1, "outage_linear", f"เรื่องที่ {n}")
     return users.create_token(ctx, "plan1")
 
 

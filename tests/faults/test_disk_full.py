@@ -11,7 +11,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from app.services import attachments
+from app.services.cases import attachments
 from app.store.models import Attachment, Event
 
 from ..ops_support import bearer, web_app

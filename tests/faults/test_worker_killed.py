@@ -12,7 +12,8 @@ import time
 import httpx
 from sqlalchemy import func, select
 
-from app.services import cases, users
+from app.services.accounts import users
+from app.services.cases import lifecycle
 from app.store.models import Case, Event, Task
 
 from ..ops_support import Gunicorn, assert_every_case_whole, deploy_linear
@@ -38,7 +39,7 @@ def _case_record(ctx, case_id: int):
 
 def test_a_worker_killed_inside_a_completion_leaves_the_case_as_it_was(live_ctx, people, tmp_path):
     deploy_linear(live_ctx, "fault_linear", 3, tmp_path)
-    case = cases.start_case(live_ctx, people["plan1"], "fault_linear", "เรื่องที่ถูกขัดจังหวะ")
+    case = lifecycle.start_case(live_ctx, people["plan1"], "fault_linear", "เรื่องที่ถูกขัดจังหวะ")
     step = case["open_tasks"][0]
     headers = {"Authorization": f"Bearer {users.create_token(live_ctx, 'plan1')}"}
     marker = tmp_path / "paused"
@@ -82,7 +83,7 @@ def test_a_worker_killed_inside_a_completion_leaves_the_case_as_it_was(live_ctx,
 def test_workers_killed_at_random_under_load_leave_every_case_whole(live_ctx, people, tmp_path):
     """Two workers serve completions from six clients while one of them is killed now and then."""
     deploy_linear(live_ctx, "fault_linear", 30, tmp_path)
-    started = [cases.start_case(live_ctx, people["plan1"], "fault_linear", f"เรื่องที่ {n}") for n in range(6)]
+    started = [lifecycle.start_case(live_ctx, people["plan1"], "fault_linear", f"เรื่องที่ {n}") for n in range(6)]
     headers = {"Authorization": f"Bearer {users.create_token(live_ctx, 'plan1')}"}
     answers: list[int] = []
     errors: list[str] = []

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from app import engine
-from app.services import assignees, cases, processes, tasks
-from app.services.errors import Invalid
+from app.services.cases import assignees, lifecycle, step_actions
+from app.services.catalog import processes
+from app.services.kernel.errors import Invalid
 from app.store.models import Group, Membership, User
 
 from ..diagrams import deploy, name_then_act
@@ -60,7 +61,7 @@ def test_a_per_school_step_assigned_at_a_schools_own_step_offers_that_schools_me
     assert process.assignee_fields == {"reviewer": ("review",)}
     assert assignees.target_groups(process, "reviewer", "school", SCHOOL) == (SCHOOL,)
     assert assignees.target_groups(process, "reviewer", "plan_staff", "plan_staff") == ("school",), \
-        "filled in outside any school, it is the lane's own group, as casework.group_for has it"
+        "filled in outside any school, it is the lane's own group, as step_runner.group_for has it"
 
 
 NOMINATION = {"type": "object", "title": "เสนอผู้พิจารณา", "x-title-en": "Nominate the reviewer",
@@ -75,19 +76,19 @@ def review(ctx, people, own_forms):
     (own_forms / "review_nominate.json").write_text(json.dumps(NOMINATION, ensure_ascii=False), encoding="utf-8")
     deploy(ctx, "review", name_then_act("review", ("nominate", "group_director", "review_nominate.json"),
                                        ("decide", "office_director"), "reviewer"))
-    case = CaseDriver(ctx, people, cases.start_case(ctx, people["director"], "review", "เรื่องเสนอพิจารณา"))
+    case = CaseDriver(ctx, people, lifecycle.start_case(ctx, people["director"], "review", "เรื่องเสนอพิจารณา"))
     return case, case.task_of("nominate")["id"]
 
 
 def test_any_diagram_offers_the_members_of_the_lane_its_field_assigns(ctx, people, review):
     case, step_id = review
-    field = tasks.get_task(ctx, people["director"], step_id)["form"]["properties"]["reviewer"]
+    field = step_actions.get_task(ctx, people["director"], step_id)["form"]["properties"]["reviewer"]
     assert (field["enum"], field["x-assignee"]["groups"]) == (["office"], ["office_director"])
     with pytest.raises(Invalid) as caught:
-        tasks.complete(ctx, people["director"], step_id, {"reviewer": "plan1"})
+        step_actions.complete(ctx, people["director"], step_id, {"reviewer": "plan1"})
     assert list(caught.value.fields) == ["reviewer"]
     assert case.open_steps() == ["nominate"]
-    tasks.complete(ctx, people["director"], step_id, {"reviewer": "office"})
+    step_actions.complete(ctx, people["director"], step_id, {"reviewer": "office"})
     decide = case.task_of("decide")
     assert (decide["assignee"], decide["status"]) == ("office", "claimed")
 
@@ -95,7 +96,7 @@ def test_any_diagram_offers_the_members_of_the_lane_its_field_assigns(ctx, peopl
 @pytest.mark.parametrize("left", [{}, {"reviewer": ""}], ids=["left out", "left empty"])
 def test_an_optional_field_left_empty_sends_the_next_step_to_the_group_queue(ctx, people, review, left):
     case, step_id = review
-    tasks.complete(ctx, people["director"], step_id, {"note": "ตามที่เห็นสมควร", **left})
+    step_actions.complete(ctx, people["director"], step_id, {"note": "ตามที่เห็นสมควร", **left})
     decide = case.task_of("decide")
     assert (decide["assignee"], decide["status"], decide["group"]) == (None, "open", "office_director")
 
@@ -105,8 +106,8 @@ def test_when_the_groups_only_member_is_deactivated_nobody_is_offered_or_accepte
     with ctx.write() as session:
         member = session.scalar(select(User).join(Membership).join(Group).where(Group.code == "office_director"))
         member.active = False
-    field = tasks.get_task(ctx, people["director"], step_id)["form"]["properties"]["reviewer"]
+    field = step_actions.get_task(ctx, people["director"], step_id)["form"]["properties"]["reviewer"]
     assert field["enum"] == [], "nobody active is left to offer"
     with pytest.raises(Invalid) as caught:
-        tasks.complete(ctx, people["director"], step_id, {"reviewer": "office"})
+        step_actions.complete(ctx, people["director"], step_id, {"reviewer": "office"})
     assert "no active members" in caught.value.fields["reviewer"][0]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from app.services import audit
+from app.services.audit import inspection, verification
 from app.store.models import Event
 
 from ..stories import start
@@ -18,7 +18,7 @@ def _transfer(ctx, people):
 
 def test_replay_shows_each_events_changes_and_the_path_taken(ctx, people):
     transfer = _transfer(ctx, people)
-    replay = audit.replay_case(ctx, people["auditor"], transfer.id)
+    replay = inspection.replay_case(ctx, people["auditor"], transfer.id)
     steps = replay["steps"]
     assert [s["kind"] for s in steps][:2] == ["case_started", "attachment_added"]
     request = next(s for s in steps if s["task_spec_id"] == "request")
@@ -39,7 +39,7 @@ def test_replay_marks_the_events_whose_recorded_state_it_does_not_reach(ctx, peo
         event = session.scalar(select(Event).where(Event.case_id == transfer.id, Event.task_spec_id == "request"))
         seq = event.seq
         session.execute(update(Event).where(Event.id == event.id).values(data={**event.data, "amount": 5}))
-    steps = audit.replay_case(ctx, people["auditor"], transfer.id)["steps"]
+    steps = inspection.replay_case(ctx, people["auditor"], transfer.id)["steps"]
     assert all(s["state_matches"] for s in steps if s["seq"] < seq)
     assert not next(s for s in steps if s["seq"] == seq)["state_matches"]
     assert not steps[-1]["state_matches"] or steps[-1]["state_digest"] is None
@@ -48,25 +48,25 @@ def test_replay_marks_the_events_whose_recorded_state_it_does_not_reach(ctx, peo
 def test_events_can_be_searched_across_cases_by_user_and_kind(ctx, people):
     _transfer(ctx, people)
     _transfer(ctx, people)
-    found = audit.search_events(ctx, people["auditor"], username="plan2", kind="task_completed")
+    found = inspection.search_events(ctx, people["auditor"], username="plan2", kind="task_completed")
     assert len(found) == 2 and {e["task_spec_id"] for e in found} == {"analysis"}
-    assert audit.search_events(ctx, people["auditor"], process_key="development_plan") == []
+    assert inspection.search_events(ctx, people["auditor"], process_key="development_plan") == []
 
 
 def test_a_verification_of_every_case_is_recorded_for_supervisors(ctx, people, clock):
     _transfer(ctx, people)
     started = clock()
-    run = audit.record_run(ctx, audit.verify_all(ctx), started)
+    run = verification.record_run(ctx, verification.verify_all(ctx), started)
     assert run["cases"] == 1 and run["failed"] == 0
-    assert audit.latest_runs(ctx, people["director"])[0]["id"] == run["id"]
+    assert verification.latest_runs(ctx, people["director"])[0]["id"] == run["id"]
 
 
 def test_history_exports_as_csv_with_the_final_digest(ctx, people):
     transfer = _transfer(ctx, people)
-    text = audit.history_csv(ctx, people["auditor"], transfer.id)
+    text = inspection.history_csv(ctx, people["auditor"], transfer.id)
     lines = text.lstrip("\ufeff").splitlines()
     assert lines[0].startswith("seq,at,actor,kind")
-    history = audit.verify_case(ctx, people["auditor"], transfer.id)
+    history = verification.verify_case(ctx, people["auditor"], transfer.id)
     assert lines[-1].startswith("final_digest,") and len(lines) == history.events + 2
 
 
@@ -76,5 +76,5 @@ def test_replay_marks_a_recorded_state_edited_on_one_event(ctx, people):
         event = session.scalar(select(Event).where(Event.case_id == transfer.id, Event.task_spec_id == "request"))
         seq = event.seq
         session.execute(update(Event).where(Event.id == event.id).values(state_digest="0" * 64))
-    steps = audit.replay_case(ctx, people["auditor"], transfer.id)["steps"]
+    steps = inspection.replay_case(ctx, people["auditor"], transfer.id)["steps"]
     assert [s["seq"] for s in steps if not s["state_matches"]] == [seq]

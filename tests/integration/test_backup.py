@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.services import attachments, audit, backup, cases, tasks
-from app.services.attachments import blob_path
-from app.services.errors import Conflict, Invalid
+from app.services.audit import verification
+from app.services.cases import attachments, lifecycle, step_actions
+from app.services.cases.attachments import blob_path
+from app.services.kernel.errors import Conflict, Invalid
+from app.services.ops import backup
 from app.store.models import Attachment, Event
 
 from ..conftest import FakeClock, _context
@@ -39,7 +41,7 @@ def _office_with_history(ctx, people):
     waiting.complete("request", "plan1", category_from="operating", category_to="investment", amount=250000)
     waiting.complete("analysis", "plan2")
     cancelled = start(ctx, people, "development_plan", title="แผนพัฒนาการศึกษา (ยกเลิก)")
-    cases.change_status(ctx, people["director"], cancelled.id, "cancel", "เปิดซ้ำ")
+    lifecycle.change_status(ctx, people["director"], cancelled.id, "cancel", "เปิดซ้ำ")
     return done, waiting, cancelled
 
 
@@ -78,12 +80,12 @@ def test_a_backup_restored_into_an_empty_database_verifies_case_by_case(ctx, peo
             assert {PDF, PHOTO} <= {blob_path(restored.attachments_dir, s).read_bytes() for s in files}
 
             # The office carries on where it stopped: the waiting case moves, a new case gets a new number.
-            step = [t for t in cases.get_case(restored, people["admin"], waiting.id)["open_tasks"]][0]
-            form = tasks.get_task(restored, people["office"], step["id"])["form"]
-            tasks.complete(restored, people["office"], step["id"], fill(form))
-            fresh = cases.start_case(restored, people["plan1"], "budget_transfer", "เรื่องใหม่หลังกู้คืน")
+            step = [t for t in lifecycle.get_case(restored, people["admin"], waiting.id)["open_tasks"]][0]
+            form = step_actions.get_task(restored, people["office"], step["id"])["form"]
+            step_actions.complete(restored, people["office"], step["id"], fill(form))
+            fresh = lifecycle.start_case(restored, people["plan1"], "budget_transfer", "เรื่องใหม่หลังกู้คืน")
             assert fresh["id"] > cancelled.id and fresh["number"] != done.case["number"]
-            assert audit.verify_case(restored, people["auditor"], waiting.id).ok
+            assert verification.verify_case(restored, people["auditor"], waiting.id).ok
         finally:
             restored.db.dispose()
 

@@ -2,7 +2,7 @@
 decides, otherwise กศจ. must approve."""
 from __future__ import annotations
 
-from app.services import audit
+from app.services.audit import verification
 
 from ..stories import start
 
@@ -22,7 +22,7 @@ def test_a_transfer_within_the_offices_authority_is_approved_by_the_office_direc
     final = transfer.refresh()
     assert final["status"] == "completed"
     assert final["data"]["within_office_authority"] is True
-    assert audit.verify_case(ctx, people["auditor"], transfer.id).ok
+    assert verification.verify_case(ctx, people["auditor"], transfer.id).ok
 
 
 def test_a_transfer_into_investment_needs_the_committees_approval(ctx, people):
@@ -32,7 +32,7 @@ def test_a_transfer_into_investment_needs_the_committees_approval(ctx, people):
     transfer.complete("committee_decision", "secretary", decision="approve", meeting_number="5/2570")
     transfer.complete("record_transfer", "plan1")
     assert transfer.refresh()["status"] == "completed"
-    assert audit.verify_case(ctx, people["auditor"], transfer.id).ok
+    assert verification.verify_case(ctx, people["auditor"], transfer.id).ok
 
 
 def test_the_committee_sends_a_transfer_back_and_the_amended_request_is_within_authority(ctx, people):

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.services import tasks
-from app.services.errors import Conflict
+from app.services.cases import step_actions
+from app.services.kernel.errors import Conflict
 from app.store.models import Event
 
 from ..samples import fill
@@ -15,7 +15,7 @@ from ..stories import send_at_once, start
 def test_two_threads_completing_one_step_one_wins_and_one_gets_a_conflict(ctx, people):
     transfer = start(ctx, people, "budget_transfer")
     step = transfer.task_of("request")
-    form = tasks.get_task(ctx, people["plan1"], step["id"])["form"]
+    form = step_actions.get_task(ctx, people["plan1"], step["id"])["form"]
     data = fill(form, {"category_from": "operating", "category_to": "other", "amount": 1000})
     results = send_at_once(ctx, people, step["id"], data)
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "dict"]
@@ -32,5 +32,5 @@ def test_completing_a_step_twice_is_a_conflict_and_changes_nothing(ctx, people):
     transfer.complete("request", "plan1")
     before = transfer.refresh()
     with pytest.raises(Conflict):
-        tasks.complete(ctx, people["plan1"], step["id"], {})
+        step_actions.complete(ctx, people["plan1"], step["id"], {})
     assert transfer.refresh() == before

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import audit, dashboard, generator, tasks
-from app.services.errors import Forbidden
+from app.services.audit import verification
+from app.services.cases import step_actions
+from app.services.dashboard import overview, step_times
+from app.services.kernel.errors import Forbidden
+from app.services.ops import generator
 
 from ..samples import fill
 from ..stories import plan_at_school_step, start
@@ -18,29 +21,29 @@ def office(ctx, people):
 
 
 def test_generated_cases_are_realistic_and_verify_like_real_ones(ctx, people, office):
-    verdicts = audit.verify_all(ctx)
+    verdicts = verification.verify_all(ctx)
     assert len(verdicts) == 40
     assert all(v.ok for v in verdicts), [v.as_dict() for v in verdicts if not v.ok][:2]
-    counts = dashboard.open_cases(ctx, people["director"])
+    counts = overview.open_cases(ctx, people["director"])
     assert sum(row["open"] for row in counts) > 0
 
 
 def test_overdue_steps_and_stalled_cases_name_who_holds_them(ctx, people, clock):
     transfer = start(ctx, people, "budget_transfer")
-    tasks.claim(ctx, people["plan1"], transfer.task_of("request")["id"])
+    step_actions.claim(ctx, people["plan1"], transfer.task_of("request")["id"])
     clock.advance(days=30)
-    overdue = dashboard.overdue_steps(ctx, people["director"])
+    overdue = overview.overdue_steps(ctx, people["director"])
     assert [(o["case_id"], o["assignee"]) for o in overdue] == [(transfer.id, "plan1")]
-    stalled = dashboard.stalled_cases(ctx, people["director"], working_days=10)
+    stalled = overview.stalled_cases(ctx, people["director"], working_days=10)
     assert stalled[0]["case_id"] == transfer.id and stalled[0]["waiting_on"][0]["assignee"] == "plan1"
-    assert dashboard.stalled_cases(ctx, people["director"], working_days=40) == []
+    assert overview.stalled_cases(ctx, people["director"], working_days=40) == []
 
 
 def test_workload_counts_open_overdue_and_done_per_person(ctx, people, clock):
     transfer = start(ctx, people, "budget_transfer")
     transfer.complete("request", "plan1")
-    tasks.claim(ctx, people["plan2"], transfer.task_of("analysis")["id"])
-    load = dashboard.workload(ctx, people["director"])
+    step_actions.claim(ctx, people["plan2"], transfer.task_of("analysis")["id"])
+    load = overview.workload(ctx, people["director"])
     by_person = {p["username"]: p for p in load["people"]}
     assert by_person["plan1"]["done_this_month"] == 1 and by_person["plan2"]["open"] == 1
 
@@ -48,9 +51,9 @@ def test_workload_counts_open_overdue_and_done_per_person(ctx, people, clock):
 def test_the_schools_that_have_not_submitted_are_listed(ctx, people, clock):
     plan = plan_at_school_step(ctx, people, clock)
     first = next(t for t in plan.refresh()["open_tasks"] if t["group"] == "school-1040050001")
-    detail = tasks.get_task(ctx, people["school1"], first["id"])
-    tasks.complete(ctx, people["school1"], first["id"], fill(detail["form"], attachment_id=plan.attachment()))
-    [missing] = dashboard.missing_submissions(ctx, people["director"])
+    detail = step_actions.get_task(ctx, people["school1"], first["id"])
+    step_actions.complete(ctx, people["school1"], first["id"], fill(detail["form"], attachment_id=plan.attachment()))
+    [missing] = overview.missing_submissions(ctx, people["director"])
     assert missing["case_id"] == plan.id and missing["spec_id"] == "school_strategic_plan"
     assert sorted(s["group"] for s in missing["schools"]) == [f"school-104005000{i}" for i in range(2, 6)]
     assert missing["schools"][0]["name"].startswith("โรงเรียน")
@@ -59,16 +62,17 @@ def test_the_schools_that_have_not_submitted_are_listed(ctx, people, clock):
 def test_wait_times_split_waiting_to_be_claimed_from_being_worked(ctx, people, clock):
     transfer = start(ctx, people, "budget_transfer")
     clock.advance(hours=10)
-    tasks.claim(ctx, people["plan1"], transfer.task_of("request")["id"])
+    step_actions.claim(ctx, people["plan1"], transfer.task_of("request")["id"])
     clock.advance(hours=5)
     transfer.complete("request", "plan1")
-    rows = {r["spec_id"]: r for r in dashboard.wait_times(ctx, people["director"], "budget_transfer")}
-    assert rows["request"]["claim_p50_hours"] == pytest.approx(10) and rows["request"]["work_p50_hours"] == pytest.approx(5)
+    rows = {r["spec_id"]: r for r in step_times.wait_times(ctx, people["director"], "budget_transfer")}
+    assert rows["request"]["claim_p50_hours"] == pytest.approx(10)
+    assert rows["request"]["work_p50_hours"] == pytest.approx(5)
     assert rows["analysis"]["waiting_now"] == 1
-    trend = dashboard.monthly_trend(ctx, people["director"], "budget_transfer")
+    trend = step_times.monthly_trend(ctx, people["director"], "budget_transfer")
     assert trend[-1]["completed"] == 1
 
 
 def test_staff_do_not_see_the_dashboard(ctx, people):
     with pytest.raises(Forbidden):
-        dashboard.overdue_steps(ctx, people["plan1"])
+        overview.overdue_steps(ctx, people["plan1"])

@@ -7,9 +7,11 @@ import pytest
 from sqlalchemy import and_, func, select
 from sqlalchemy import case as sql_case
 
-from app.services import cases, dashboard, generator, tasks, users
-from app.services.casework import OPEN_STATUSES
-from app.store.models import Case, Group, Task
+from app.services.accounts import users
+from app.services.cases import lifecycle, step_actions
+from app.services.dashboard import overview, step_times
+from app.services.ops import generator
+from app.store.models import OPEN_STATUSES, Case, Group, Task
 
 from ..stories import plan_at_school_step, start
 
@@ -18,11 +20,11 @@ from ..stories import plan_at_school_step, start
 def office(ctx, people, clock):
     plan_at_school_step(ctx, people, clock)
     transfer = start(ctx, people, "budget_transfer")
-    tasks.claim(ctx, people["plan2"], transfer.task_of("request")["id"])
-    cases.change_status(ctx, people["admin"], transfer.id, "suspend", "รอเอกสาร")
+    step_actions.claim(ctx, people["plan2"], transfer.task_of("request")["id"])
+    lifecycle.change_status(ctx, people["admin"], transfer.id, "suspend", "รอเอกสาร")
     dropped = start(ctx, people, "budget_transfer")
     dropped.complete("request", "plan1")
-    cases.change_status(ctx, people["admin"], dropped.id, "cancel", "ซ้ำ")
+    lifecycle.change_status(ctx, people["admin"], dropped.id, "cancel", "ซ้ำ")
     generator.generate_cases(ctx, 80)
     lead = users.create_user(ctx, "lead", None, groups=["plan_staff"], supervises=["plan_staff"])
     return {"lead": lead, "director": people["director"]}
@@ -31,7 +33,7 @@ def office(ctx, people, clock):
 def _plain_workload(ctx, actor, scope_groups):
     """The workload as one GROUP BY over every step (what the dashboard did before its indexes)."""
     now = ctx.now()
-    month = dashboard._month_start(now)
+    month = overview.month_start(now)
     is_open = Task.status.in_(OPEN_STATUSES)
     counts = (func.sum(sql_case((is_open, 1), else_=0)),
               func.sum(sql_case((and_(is_open, Task.due_at < now), 1), else_=0)),
@@ -51,7 +53,7 @@ def _plain_workload(ctx, actor, scope_groups):
 @pytest.mark.parametrize("who", ["director", "lead"])
 def test_workload_lists_who_the_plain_reading_lists_with_the_same_counts(ctx, office, who):
     actor = office[who]
-    load = dashboard.workload(ctx, actor)
+    load = overview.workload(ctx, actor)
     people, groups = _plain_workload(ctx, actor, None if who == "director" else ["plan_staff"])
     assert {p["username"]: (p["open"], p["overdue"], p["done_this_month"]) for p in load["people"]} == people
     assert {g["group"]: (g["open"], g["overdue"], g["done_this_month"]) for g in load["groups"]} == groups
@@ -77,9 +79,9 @@ def test_missing_submissions_are_those_of_the_plain_reading_a_page_at_a_time(ctx
     director = office["director"]
     plain = _plain_missing(ctx, director)
     assert len(plain) > 3
-    got = dashboard.missing_submissions(ctx, director)
+    got = overview.missing_submissions(ctx, director)
     assert [((m["case_id"], m["spec_id"]), m["schools"]) for m in got] == list(plain.items())
-    first = dashboard.missing_submissions(ctx, director, limit=3)
+    first = overview.missing_submissions(ctx, director, limit=3)
     assert [((m["case_id"], m["spec_id"]), m["schools"]) for m in first] == list(plain.items())[:3]
 
 
@@ -94,6 +96,6 @@ def test_a_group_director_sees_only_the_waits_and_trend_of_the_group(ctx, office
             .group_by(Task.spec_id)).all())
         done = session.scalar(select(func.count()).select_from(Task).where(
             Task.status == "completed", Task.group_code == "plan_staff"))
-    rows = dashboard.wait_times(ctx, lead, busiest)
+    rows = step_times.wait_times(ctx, lead, busiest)
     assert {r["spec_id"]: r["waiting_now"] for r in rows if r["waiting_now"]} == waiting
-    assert sum(r["completed"] for r in dashboard.monthly_trend(ctx, lead)) == done > 0
+    assert sum(r["completed"] for r in step_times.monthly_trend(ctx, lead)) == done > 0

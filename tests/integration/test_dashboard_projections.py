@@ -8,11 +8,12 @@ import statistics
 import pytest
 from sqlalchemy import func, select
 
-from app.services import cases, dashboard, generator, tasks
-from app.services.casework import OPEN_STATUSES
-from app.services.errors import Invalid
+from app.services.cases import lifecycle, step_actions
+from app.services.dashboard import step_times
+from app.services.kernel.errors import Invalid
+from app.services.ops import generator
 from app.store.dashboard_models import StepDuration, StepMonthTotal
-from app.store.models import Case, Task
+from app.store.models import OPEN_STATUSES, Case, Task
 from app.thaidate import BANGKOK
 
 from ..stories import send_at_once, start
@@ -58,7 +59,7 @@ def _expected_trend(ctx, process_key: str | None) -> list[tuple]:
 def assert_in_step(ctx, people, process_key: str) -> None:
     admin = people["admin"]
     got = {r["spec_id"]: (r["waiting_now"], r["claim_p50_hours"], r["claim_p90_hours"], r["work_p50_hours"],
-                          r["work_p90_hours"]) for r in dashboard.wait_times(ctx, admin, process_key)}
+                          r["work_p90_hours"]) for r in step_times.wait_times(ctx, admin, process_key)}
     expected = _expected_waits(ctx, process_key)
     assert set(got) == set(expected)
     for spec, values in expected.items():
@@ -66,7 +67,7 @@ def assert_in_step(ctx, people, process_key: str) -> None:
         assert [v for v in got[spec] if v is not None] == pytest.approx([v for v in values if v is not None],
                                                                          rel=1e-9, abs=1e-9), spec
     for key in (process_key, None):
-        trend = [(r["month"], r["completed"], r["mean_hours"]) for r in dashboard.monthly_trend(ctx, admin, key)]
+        trend = [(r["month"], r["completed"], r["mean_hours"]) for r in step_times.monthly_trend(ctx, admin, key)]
         assert trend == _expected_trend(ctx, key)
     with ctx.read() as session:
         completed = session.scalar(select(func.count()).select_from(Task).where(Task.status == "completed"))
@@ -77,15 +78,15 @@ def assert_in_step(ctx, people, process_key: str) -> None:
 def test_claims_reassignments_and_completions_are_projected_as_they_happen(ctx, people, clock):
     transfer = start(ctx, people, "budget_transfer")
     clock.advance(hours=7)
-    tasks.claim(ctx, people["plan1"], transfer.task_of("request")["id"])
+    step_actions.claim(ctx, people["plan1"], transfer.task_of("request")["id"])
     clock.advance(hours=3)
     transfer.complete("request", "plan1")
     assert_in_step(ctx, people, "budget_transfer")
     clock.advance(hours=20)
     step = transfer.task_of("analysis")["id"]
-    tasks.assign(ctx, people["director"], step, "plan2")  # reassigned: claimed by the director's choice
+    step_actions.assign(ctx, people["director"], step, "plan2")  # reassigned: claimed by the director's choice
     clock.advance(hours=2)
-    tasks.assign(ctx, people["director"], step, "plan1")
+    step_actions.assign(ctx, people["director"], step, "plan1")
     assert_in_step(ctx, people, "budget_transfer")
     clock.advance(days=35)  # into another month
     transfer.complete("analysis", "plan1")
@@ -97,11 +98,11 @@ def test_suspended_and_cancelled_cases_keep_the_projection_in_step(ctx, people, 
     clock.advance(hours=5)
     kept.complete("request", "plan1")
     dropped.complete("request", "plan2")
-    cases.change_status(ctx, people["admin"], kept.id, "suspend", "รอเอกสาร")
+    lifecycle.change_status(ctx, people["admin"], kept.id, "suspend", "รอเอกสาร")
     clock.advance(days=3)
     assert_in_step(ctx, people, "budget_transfer")  # a suspended case's open step still waits
-    cases.change_status(ctx, people["admin"], kept.id, "resume", "ได้เอกสารแล้ว")
-    cases.change_status(ctx, people["admin"], dropped.id, "cancel", "ซ้ำกับเรื่องอื่น")
+    lifecycle.change_status(ctx, people["admin"], kept.id, "resume", "ได้เอกสารแล้ว")
+    lifecycle.change_status(ctx, people["admin"], dropped.id, "cancel", "ซ้ำกับเรื่องอื่น")
     assert_in_step(ctx, people, "budget_transfer")  # its completed step still counts; its open one is gone
     clock.advance(hours=4)
     kept.complete("analysis", "plan2")
@@ -112,7 +113,7 @@ def test_a_step_that_fails_leaves_no_trace(ctx, people, clock):
     transfer = start(ctx, people, "budget_transfer")
     step = transfer.task_of("request")["id"]
     with pytest.raises(Invalid):
-        tasks.complete(ctx, people["plan1"], step, {"no_such_field": 1})
+        step_actions.complete(ctx, people["plan1"], step, {"no_such_field": 1})
     assert_in_step(ctx, people, "budget_transfer")
     with ctx.read() as session:
         assert session.scalar(select(func.count()).select_from(StepDuration)) == 0
@@ -131,7 +132,7 @@ def test_two_people_sending_one_step_at_once_project_it_once(ctx, people, clock)
 
     transfer = start(ctx, people, "budget_transfer")
     step = transfer.task_of("request")
-    data = fill(tasks.get_task(ctx, people["plan1"], step["id"])["form"],
+    data = fill(step_actions.get_task(ctx, people["plan1"], step["id"])["form"],
                 {"category_from": "operating", "category_to": "other", "amount": 1000})
     results = send_at_once(ctx, people, step["id"], data)
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "dict"]
@@ -139,7 +140,7 @@ def test_two_people_sending_one_step_at_once_project_it_once(ctx, people, clock)
 
 
 def test_the_waits_catch_up_with_new_completions_without_reading_everything_again(ctx, people, clock, monkeypatch):
-    from app.services import wait_stats
+    from app.services.dashboard import wait_stats
 
     if ctx.db.engine.dialect.name != "postgresql":
         pytest.skip("the sorted hours are kept for PostgreSQL's path")
@@ -149,8 +150,8 @@ def test_the_waits_catch_up_with_new_completions_without_reading_everything_agai
     first.complete("request", "plan1")
     assert_in_step(ctx, people, "budget_transfer")  # loads the completed steps
     loads = []
-    real_load = wait_stats._load
-    monkeypatch.setattr(wait_stats, "_load", lambda *args: loads.append(1) or real_load(*args))
+    real_load = wait_stats.load_completed
+    monkeypatch.setattr(wait_stats, "load_completed", lambda *args: loads.append(1) or real_load(*args))
     clock.advance(hours=5)
     second.complete("request", "plan2")
     clock.advance(hours=2)

@@ -7,7 +7,9 @@ from datetime import datetime
 import pytest
 
 from app import config
-from app.services import cases, ticks, users
+from app.services.accounts import users
+from app.services.cases import lifecycle
+from app.services.ops import ticks
 from app.thaidate import BANGKOK
 from app.web import create_app
 
@@ -35,7 +37,7 @@ def _auth(ctx, username):
 def _overdue_letter(ctx, people, clock):
     deploy(ctx, "letter", one_step("letter", {"dueWorkingDays": "3"}))
     clock.set(datetime(2027, 4, 9, 10, 0, tzinfo=BANGKOK))
-    case = cases.start_case(ctx, people["plan1"], "letter", "หนังสือขอข้อมูล")
+    case = lifecycle.start_case(ctx, people["plan1"], "letter", "หนังสือขอข้อมูล")
     clock.set(datetime(2027, 4, 12, 9, 0, tzinfo=BANGKOK))
     ticks.run_until_idle(ctx, "scheduler-test")
     return case

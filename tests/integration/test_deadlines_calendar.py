@@ -11,8 +11,12 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.services import audit, cases, notifications, office_calendar, tasks, ticks
-from app.services.errors import Forbidden
+from app.services.audit import verification
+from app.services.calendar import office_calendar
+from app.services.cases import lifecycle, step_actions
+from app.services.kernel.errors import Forbidden
+from app.services.ops import ticks
+from app.services.scheduling import notifications
 from app.store.deadline_models import DueJob
 from app.store.models import Event
 from app.thaidate import BANGKOK
@@ -25,7 +29,7 @@ FRIDAY_BEFORE_SONGKRAN = datetime(2027, 4, 9, 10, 0, tzinfo=BANGKOK)
 def _open_letter(ctx, people, clock, key="letter", step_props=None, data=None, process_props=None):
     deploy(ctx, key, one_step(key, step_props or {"dueWorkingDays": "3"}, process_props))
     clock.set(FRIDAY_BEFORE_SONGKRAN)
-    case = cases.start_case(ctx, people["plan1"], key, "หนังสือขอข้อมูลแผนปฏิบัติราชการ", data)
+    case = lifecycle.start_case(ctx, people["plan1"], key, "หนังสือขอข้อมูลแผนปฏิบัติราชการ", data)
     return case, case["open_tasks"][0]
 
 
@@ -74,12 +78,12 @@ def test_a_step_opened_the_friday_before_songkran_is_reminded_on_the_right_days(
     to = {kind: who for _, kind, _, _, who in _reminder_log(ctx, case["id"])}
     assert to["reminder_sent"] == ["owner", "plan1", "plan2"], "nobody holds it: the group's members"
     assert to["escalated"] == ["director"], "the group's director"
-    assert audit.verify_case(ctx, people["auditor"], case["id"]).ok, "reminders are chained into the history"
+    assert verification.verify_case(ctx, people["auditor"], case["id"]).ok, "reminders are chained into the history"
 
 
 def test_reminders_go_to_the_holder_and_each_morning_once(ctx, people, clock):
     case, step = _open_letter(ctx, people, clock)
-    tasks.claim(ctx, people["plan2"], step["id"])
+    step_actions.claim(ctx, people["plan2"], step["id"])
     _mornings(clock, ctx, date(2027, 4, 12), date(2027, 4, 12))
     ticks.run_until_idle(ctx, "scheduler-test")  # a second tick the same morning sends nothing more
     clock.advance(hours=3)
@@ -96,7 +100,7 @@ def test_reminders_go_to_the_holder_and_each_morning_once(ctx, people, clock):
 def test_a_completed_step_gets_no_more_reminders(ctx, people, clock):
     case, step = _open_letter(ctx, people, clock)
     _mornings(clock, ctx, date(2027, 4, 12), date(2027, 4, 12))
-    tasks.complete(ctx, people["plan1"], step["id"], {})
+    step_actions.complete(ctx, people["plan1"], step["id"], {})
     _mornings(clock, ctx, date(2027, 4, 13), date(2027, 4, 26))
     assert [stage for _, _, stage, _, _ in _reminder_log(ctx, case["id"])] == ["before"]
     with ctx.read() as session:
@@ -114,7 +118,7 @@ def test_an_office_closure_added_by_the_administrator_moves_the_due_date_and_its
     clock.set(datetime(2027, 4, 12, 12, 0, tzinfo=BANGKOK))
     added = office_calendar.add_closure(ctx, people["admin"], "2027-04-16", "ปิดสำนักงานเนื่องจากน้ำท่วม")
     assert added["steps_rescheduled"] == 1
-    moved = tasks.get_task(ctx, people["plan1"], step["id"])
+    moved = step_actions.get_task(ctx, people["plan1"], step["id"])
     assert _due(moved) == datetime(2027, 4, 20, 16, 30, tzinfo=BANGKOK)
     _mornings(clock, ctx, date(2027, 4, 13), date(2027, 4, 22))
     assert [(day, kind, stage) for day, kind, stage, _, _ in _reminder_log(ctx, case["id"])] == [
@@ -135,7 +139,7 @@ def test_a_closure_declared_before_the_step_opens_counts_like_a_holiday(ctx, peo
     ]
     removed = office_calendar.remove_closure(ctx, people["admin"], "2027-04-12")
     assert removed["steps_rescheduled"] == 1
-    assert _due(tasks.get_task(ctx, people["plan1"], step["id"])) == datetime(
+    assert _due(step_actions.get_task(ctx, people["plan1"], step["id"])) == datetime(
         2027, 4, 19, 16, 30, tzinfo=BANGKOK
     )
 
@@ -190,7 +194,7 @@ def test_a_process_sets_its_own_reminder_policy(ctx, people, clock):
 
 
 def test_a_reminder_that_fails_is_kept_with_its_error_and_retried_later(ctx, people, clock, monkeypatch):
-    from app.services import jobs
+    from app.services.calendar import jobs
 
     case, _ = _open_letter(ctx, people, clock)
     real = jobs.HANDLERS["reminder"]
@@ -218,7 +222,7 @@ def test_a_reminder_that_fails_is_kept_with_its_error_and_retried_later(ctx, peo
 def test_reminders_do_not_make_a_stalled_case_look_active(ctx, people, clock):
     case, _ = _open_letter(ctx, people, clock)
     _mornings(clock, ctx, date(2027, 4, 12), date(2027, 4, 22))
-    stalled = cases.list_cases(ctx, people["director"], stalled_days=5)
+    stalled = lifecycle.list_cases(ctx, people["director"], stalled_days=5)
     assert case["id"] in [c["id"] for c in stalled]
 
 
@@ -226,11 +230,11 @@ def test_reminders_do_not_make_a_stalled_case_look_active(ctx, people, clock):
 def test_one_broken_reminder_does_not_hold_back_the_others_in_its_batch(
     ctx, people, clock, monkeypatch, batch
 ):
-    from app.services import jobs
+    from app.services.calendar import jobs
 
     deploy(ctx, "letter", one_step("letter", {"dueWorkingDays": "3"}))
     clock.set(FRIDAY_BEFORE_SONGKRAN)
-    letters = [cases.start_case(ctx, people["plan1"], "letter", f"หนังสือฉบับที่ {n}") for n in range(5)]
+    letters = [lifecycle.start_case(ctx, people["plan1"], "letter", f"หนังสือฉบับที่ {n}") for n in range(5)]
     broken_task = letters[2]["open_tasks"][0]["id"]
     real = jobs.HANDLERS["reminder"]
 

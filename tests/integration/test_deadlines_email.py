@@ -10,7 +10,9 @@ from email.policy import compat32
 import pytest
 from sqlalchemy import select, update
 
-from app.services import cases, preferences, ticks
+from app.services.accounts import preferences
+from app.services.cases import lifecycle
+from app.services.ops import ticks
 from app.store.deadline_models import OutgoingEmail
 from app.store.models import Event, User
 from app.thaidate import BANGKOK
@@ -52,7 +54,7 @@ def _mornings(ctx, clock, first: date, last: date):
 def _open_letter(ctx, people, clock):
     deploy(ctx, "letter", one_step("letter", {"dueWorkingDays": "3"}))
     clock.set(datetime(2027, 4, 9, 10, 0, tzinfo=BANGKOK))
-    return cases.start_case(ctx, people["plan1"], "letter", "หนังสือขอข้อมูลแผนปฏิบัติราชการ")
+    return lifecycle.start_case(ctx, people["plan1"], "letter", "หนังสือขอข้อมูลแผนปฏิบัติราชการ")
 
 
 def test_reminders_arrive_by_email_in_thai_with_a_link_to_the_step(ctx, people, clock, mailbox):

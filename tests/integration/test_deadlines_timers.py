@@ -7,7 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from app.services import audit, cases, schedules, tasks, ticks, timers
+from app.services.audit import verification
+from app.services.cases import inbox, lifecycle, step_actions
+from app.services.ops import ticks
+from app.services.scheduling import schedules, timers
 from app.store.deadline_models import DueJob, ProcessSchedule
 from app.store.models import Case, DueTimer, Event, Task
 from app.thaidate import BANGKOK
@@ -18,14 +21,14 @@ QUARTERLY = '"R/2026-10-01T08:00:00+07:00/P3M"'
 
 
 def _steps(ctx, people, case_id):
-    return sorted(t["spec_id"] for t in cases.get_case(ctx, people["admin"], case_id)["open_tasks"])
+    return sorted(t["spec_id"] for t in lifecycle.get_case(ctx, people["admin"], case_id)["open_tasks"])
 
 
 def test_an_interrupting_boundary_timer_cancels_the_step_and_takes_the_escalation_path(ctx, people, clock):
     deploy(ctx, "urgent_letter", with_boundary_timers("urgent_letter", '"P5D"', '"P2D"'))
-    case = cases.start_case(ctx, people["plan1"], "urgent_letter", "หนังสือด่วนที่สุด")
+    case = lifecycle.start_case(ctx, people["plan1"], "urgent_letter", "หนังสือด่วนที่สุด")
     answer = case["open_tasks"][0]
-    tasks.claim(ctx, people["plan1"], answer["id"])
+    step_actions.claim(ctx, people["plan1"], answer["id"])
     clock.advance(days=2, minutes=1)
     assert timers.fire_due_timers(ctx)["fired"] == 1
     assert _steps(ctx, people, case["id"]) == ["answer", "note_delay"], (
@@ -41,37 +44,37 @@ def test_an_interrupting_boundary_timer_cancels_the_step_and_takes_the_escalatio
         assert takeover.group_code == "group_director"
         assert session.get(DueTimer, case["id"]) is None, "no timer left to wait for"
     director_inbox = [
-        t for t in tasks.list_tasks(ctx, people["director"], scope="mine") if t["group"] == "group_director"
+        t for t in inbox.list_tasks(ctx, people["director"], scope="mine") if t["group"] == "group_director"
     ]
     assert [t["spec_id"] for t in director_inbox] == ["takeover"]
-    tasks.complete(
+    step_actions.complete(
         ctx,
         people["plan2"],
         next(
             t["id"]
-            for t in cases.get_case(ctx, people["admin"], case["id"])["open_tasks"]
+            for t in lifecycle.get_case(ctx, people["admin"], case["id"])["open_tasks"]
             if t["spec_id"] == "note_delay"
         ),
         {},
     )
-    tasks.complete(ctx, people["director"], director_inbox[0]["id"], {})
-    assert cases.get_case(ctx, people["admin"], case["id"])["status"] == "completed"
-    verdict = audit.verify_case(ctx, people["auditor"], case["id"])
+    step_actions.complete(ctx, people["director"], director_inbox[0]["id"], {})
+    assert lifecycle.get_case(ctx, people["admin"], case["id"])["status"] == "completed"
+    verdict = verification.verify_case(ctx, people["auditor"], case["id"])
     assert verdict.ok, verdict.problems
 
 
 def test_a_step_finished_in_time_leaves_no_timer_behind(ctx, people, clock):
     deploy(ctx, "urgent_letter", with_boundary_timers("urgent_letter", '"P5D"', '"P2D"'))
-    case = cases.start_case(ctx, people["plan1"], "urgent_letter", "หนังสือด่วน")
-    tasks.complete(ctx, people["plan1"], case["open_tasks"][0]["id"], {})
+    case = lifecycle.start_case(ctx, people["plan1"], "urgent_letter", "หนังสือด่วน")
+    step_actions.complete(ctx, people["plan1"], case["open_tasks"][0]["id"], {})
     clock.advance(days=10)
     assert timers.fire_due_timers(ctx) == {"fired": 0, "failed": 0, "busy": 0}
-    assert cases.get_case(ctx, people["admin"], case["id"])["status"] == "completed"
+    assert lifecycle.get_case(ctx, people["admin"], case["id"])["status"] == "completed"
 
 
 def test_two_schedulers_fire_a_due_timer_once(ctx, people, clock):
     deploy(ctx, "urgent_letter", with_boundary_timers("urgent_letter", '"P5D"', '"P2D"'))
-    case = cases.start_case(ctx, people["plan1"], "urgent_letter", "หนังสือด่วน")
+    case = lifecycle.start_case(ctx, people["plan1"], "urgent_letter", "หนังสือด่วน")
     clock.advance(days=2, minutes=1)
     barrier = threading.Barrier(2)
     results = []
@@ -123,7 +126,7 @@ def test_a_quarterly_process_starts_one_case_each_quarter_by_itself(ctx, people,
     ticks.run_until_idle(ctx, "scheduler-b")
     started = _started(ctx, "quarterly_follow_up")
     assert len(started) == 1 and started[0].title == "ตอบหนังสือ (รอบวันที่ 1 ม.ค. 2570)"
-    first = cases.list_cases(ctx, people["admin"], process_key="quarterly_follow_up")[0]
+    first = lifecycle.list_cases(ctx, people["admin"], process_key="quarterly_follow_up")[0]
     assert [t["spec_id"] for t in first["open_tasks"]] == ["answer"], (
         "the start event fired once and moved on"
     )
@@ -134,7 +137,7 @@ def test_a_quarterly_process_starts_one_case_each_quarter_by_itself(ctx, people,
     clock.set(datetime(2027, 4, 1, 9, 0, tzinfo=BANGKOK))
     ticks.run_until_idle(ctx, "scheduler-b")
     assert len(_started(ctx, "quarterly_follow_up")) == 2
-    assert audit.verify_case(ctx, people["auditor"], first["id"]).ok
+    assert verification.verify_case(ctx, people["auditor"], first["id"]).ok
 
 
 def test_a_scheduler_that_was_down_starts_the_missed_quarters_late_and_once_each(ctx, people, clock):
@@ -174,7 +177,7 @@ def test_a_new_version_without_the_timer_stops_the_schedule(ctx, people, clock):
 def test_a_start_timer_the_scheduler_cannot_follow_is_refused_at_deploy(ctx, people):
     import pytest
 
-    from app.services.errors import InvalidDiagramError
+    from app.services.kernel.errors import InvalidDiagramError
 
     with pytest.raises(InvalidDiagramError) as refused:
         deploy(ctx, "bad_cycle", one_step("bad_cycle", {}, start_timer='"R/P3M"'))
@@ -183,7 +186,7 @@ def test_a_start_timer_the_scheduler_cannot_follow_is_refused_at_deploy(ctx, peo
 
 def test_starting_a_timer_process_by_hand_runs_it_once_now(ctx, people, clock):
     deploy(ctx, "quarterly_follow_up", one_step("quarterly_follow_up", {}, start_timer=QUARTERLY))
-    case = cases.start_case(ctx, people["plan1"], "quarterly_follow_up", "ติดตามผลรอบพิเศษ")
+    case = lifecycle.start_case(ctx, people["plan1"], "quarterly_follow_up", "ติดตามผลรอบพิเศษ")
     assert [t["spec_id"] for t in case["open_tasks"]] == ["answer"]
-    tasks.complete(ctx, people["plan1"], case["open_tasks"][0]["id"], {})
-    assert cases.get_case(ctx, people["admin"], case["id"])["status"] == "completed"
+    step_actions.complete(ctx, people["plan1"], case["open_tasks"][0]["id"], {})
+    assert lifecycle.get_case(ctx, people["admin"], case["id"])["status"] == "completed"

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.services import processes
-from app.services.errors import Forbidden, InvalidDiagramError
+from app.services.editor import deployment
+from app.services.kernel.errors import Forbidden, InvalidDiagramError
 from app.store.models import ProcessVersion
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +22,7 @@ def _versions(ctx) -> int:
 def _refused(ctx, people, xml: bytes, key: str = "budget_transfer") -> list[dict]:
     before = _versions(ctx)
     with pytest.raises(InvalidDiagramError) as caught:
-        processes.deploy_version(ctx, people["owner"], key, xml)
+        deployment.deploy_version(ctx, people["owner"], key, xml)
     assert _versions(ctx) == before, "a refused diagram stores nothing"
     return caught.value.details
 
@@ -71,7 +71,7 @@ def test_an_oversized_upload_is_refused(ctx, people):
 
 def test_only_process_owners_deploy(ctx, people):
     with pytest.raises(Forbidden):
-        processes.deploy_version(ctx, people["plan1"], "budget_transfer", GOOD)
+        deployment.deploy_version(ctx, people["plan1"], "budget_transfer", GOOD)
 
 
 def test_a_changed_diagram_becomes_the_next_version_and_running_cases_keep_theirs(ctx, people):
@@ -79,8 +79,8 @@ def test_a_changed_diagram_becomes_the_next_version_and_running_cases_keep_their
     running = start(ctx, people, "budget_transfer")
     changed = GOOD.replace(b'name="dueWorkingDays" value="3"', b'name="dueWorkingDays" value="4"', 1)
     assert changed != GOOD
-    version, created = processes.deploy_version(ctx, people["owner"], "budget_transfer", changed)
+    version, created = deployment.deploy_version(ctx, people["owner"], "budget_transfer", changed)
     assert created and version["version"] == 2
-    assert processes.deploy_version(ctx, people["owner"], "budget_transfer", changed) == (version, False)
+    assert deployment.deploy_version(ctx, people["owner"], "budget_transfer", changed) == (version, False)
     assert running.refresh()["version"] == 1
     assert start(ctx, people, "budget_transfer").case["version"] == 2

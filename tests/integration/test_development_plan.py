@@ -1,7 +1,8 @@
 """§2.2: the basic education development plan, from reviewing the mission to the schools' own plans."""
 from __future__ import annotations
 
-from app.services import audit, tasks
+from app.services.audit import verification
+from app.services.cases import step_actions
 
 from ..samples import fill
 from ..stories import draft_from, plan_at_school_step, start, through_hearing
@@ -15,12 +16,13 @@ def test_the_plan_is_approved_first_time_and_published_and_every_school_makes_it
         f"school-104005000{i}" for i in range(1, 6)), "one step for each school in the register"
     for i in range(1, 6):
         step = next(t for t in plan.refresh()["open_tasks"] if t["group"] == f"school-104005000{i}")
-        detail = tasks.get_task(ctx, people[f"school{i}"], step["id"])
-        tasks.complete(ctx, people[f"school{i}"], step["id"], fill(detail["form"], attachment_id=plan.attachment()))
+        detail = step_actions.get_task(ctx, people[f"school{i}"], step["id"])
+        step_actions.complete(ctx, people[f"school{i}"], step["id"],
+                              fill(detail["form"], attachment_id=plan.attachment()))
     final = plan.refresh()
     assert final["status"] == "completed"
     assert len(final["data"]["school_plans"]) == 5
-    assert audit.verify_case(ctx, people["auditor"], plan.id).ok
+    assert verification.verify_case(ctx, people["auditor"], plan.id).ok
 
 
 def test_the_first_step_is_reviewing_the_mission(ctx, people):
@@ -43,7 +45,7 @@ def test_the_committee_sends_the_plan_back_twice_and_the_drafting_steps_open_aga
     plan.complete("submit_to_committee", "office")
     plan.complete("committee_decision", "secretary", decision="approve", meeting_number="3/2570")
     assert plan.open_steps() == ["publication"]
-    verdict = audit.verify_case(ctx, people["auditor"], plan.id)
+    verdict = verification.verify_case(ctx, people["auditor"], plan.id)
     assert verdict.ok, verdict.problems
 
 

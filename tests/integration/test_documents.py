@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import publication
-from app.services.errors import NotFound
+from app.services.documents import publication
+from app.services.kernel.errors import NotFound
 
 from ..stories import draft_from, plan_at_school_step, start, through_hearing
 

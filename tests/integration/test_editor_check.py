@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.services import diagram_check, diagram_drafts, processes, schedules
-from app.services.errors import Forbidden, InvalidDiagramError, NotFound, TooLarge
+from app.services.editor import diagram_check, diagram_drafts
+from app.services.kernel.errors import Forbidden, InvalidDiagramError, NotFound, TooLarge
+from app.services.scheduling import schedules
 from app.store.models import ProcessVersion
 
 from ..diagrams import name_then_act
@@ -21,10 +22,10 @@ def _versions(ctx, key="budget_transfer") -> int:
 def test_the_check_flags_a_step_without_a_lane_then_passes_once_it_is_in_one(ctx, people):
     owner = people["owner"]
     before = _versions(ctx)
-    problems = processes.check_diagram(ctx, owner, "budget_transfer", without_lane(BUDGET_TRANSFER, "analysis"))
+    problems = diagram_check.check_diagram(ctx, owner, "budget_transfer", without_lane(BUDGET_TRANSFER, "analysis"))
     assert [p["element_id"] for p in problems] == ["analysis"]
     assert "no lane" in problems[0]["message"]
-    assert processes.check_diagram(ctx, owner, "budget_transfer", BUDGET_TRANSFER) == []
+    assert diagram_check.check_diagram(ctx, owner, "budget_transfer", BUDGET_TRANSFER) == []
     assert _versions(ctx) == before, "checking deploys nothing"
 
 
@@ -34,7 +35,7 @@ def test_the_check_names_every_problem_by_element(ctx, people):
     xml = xml.replace(b"budget_transfer_record.json", b"no_such_form.json", 1)
     xml = xml.replace(b"within_office_authority</bpmn:conditionExpression>",
                       b"__import__('os')</bpmn:conditionExpression>", 1)
-    problems = processes.check_diagram(ctx, people["owner"], "budget_transfer", xml)
+    problems = diagram_check.check_diagram(ctx, people["owner"], "budget_transfer", xml)
     by_element = {}
     for problem in problems:
         by_element.setdefault(problem["element_id"], []).append(problem["message"])
@@ -51,7 +52,7 @@ def test_a_step_without_a_form_and_a_timer_that_does_not_parse_are_problems(ctx,
         b'<bpmn:intermediateCatchEvent id="wait_a_while"><bpmn:timerEventDefinition><bpmn:timeDuration>'
         b'"P5X"</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'
         b'<bpmn:endEvent id="end_committee_rejected" name="'), 1)
-    problems = processes.check_diagram(ctx, people["owner"], "budget_transfer", xml)
+    problems = diagram_check.check_diagram(ctx, people["owner"], "budget_transfer", xml)
     assert {"element_id": "record_transfer",
             "message": "the step names no form: set its form (spiffworkflow property formJsonSchemaFilename)"} \
         in problems
@@ -62,14 +63,14 @@ def test_a_step_without_a_form_and_a_timer_that_does_not_parse_are_problems(ctx,
 def test_hostile_xml_gets_the_same_refusal_as_an_upload(ctx, people):
     xml = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + \
         BUDGET_TRANSFER.split(b"?>", 1)[1]
-    problems = processes.check_diagram(ctx, people["owner"], "budget_transfer", xml)
+    problems = diagram_check.check_diagram(ctx, people["owner"], "budget_transfer", xml)
     assert problems and "entity" in problems[0]["message"]
 
 
 def test_only_process_owners_and_administrators_check(ctx, people):
     with pytest.raises(Forbidden):
-        processes.check_diagram(ctx, people["plan1"], "budget_transfer", BUDGET_TRANSFER)
-    assert processes.check_diagram(ctx, people["admin"], "budget_transfer", BUDGET_TRANSFER) == []
+        diagram_check.check_diagram(ctx, people["plan1"], "budget_transfer", BUDGET_TRANSFER)
+    assert diagram_check.check_diagram(ctx, people["admin"], "budget_transfer", BUDGET_TRANSFER) == []
 
 
 def test_an_owner_keeps_a_draft_reopens_it_and_deploys_it_once_it_passes_the_check(ctx, people, clock):
@@ -124,12 +125,12 @@ def test_a_field_naming_who_does_a_schools_step_must_be_filled_in_by_that_school
                                              encoding="utf-8")
     from_office = name_then_act("school_review", ("nominate", "plan_staff", "nominate.json"), ("review", "school"),
                                 "reviewer")
-    problems = processes.check_diagram(ctx, people["owner"], "school_review", from_office)
+    problems = diagram_check.check_diagram(ctx, people["owner"], "school_review", from_office)
     assert [p["element_id"] for p in problems if "reviewer" in p["message"]] == ["nominate"]
     assert any("which school's members to offer is unknown" in p["message"] for p in problems)
     by_school = name_then_act("school_review", ("nominate", "school", "nominate.json"), ("review", "school"),
                               "reviewer")
-    assert [p for p in processes.check_diagram(ctx, people["owner"], "school_review", by_school)
+    assert [p for p in diagram_check.check_diagram(ctx, people["owner"], "school_review", by_school)
             if "reviewer" in p["message"]] == []
 
 

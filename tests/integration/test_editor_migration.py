@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.services import audit, case_migration, cases, processes
-from app.services.errors import Forbidden, Invalid, NotFound
-from app.services.working_days import add_working_days
+from app.services.audit import inspection, verification
+from app.services.calendar.working_days import add_working_days
+from app.services.cases import lifecycle
+from app.services.catalog import processes
+from app.services.editor import deployment, migration
+from app.services.kernel.errors import Forbidden, Invalid, NotFound
 from app.store.models import Case, ProcessVersion, Task
 
 from ..editor_samples import ANALYSIS_V2, budget_transfer_v2
@@ -29,7 +32,7 @@ def _open_row(ctx, case_id: int, spec_id: str) -> Task:
 
 def _revise(ctx, people, clock) -> None:
     clock.advance(days=1)
-    version, created = processes.deploy_version(ctx, people["owner"], "budget_transfer", budget_transfer_v2())
+    version, created = deployment.deploy_version(ctx, people["owner"], "budget_transfer", budget_transfer_v2())
     assert created and version["version"] == 2
     clock.advance(hours=2)
 
@@ -43,8 +46,8 @@ def test_new_cases_run_on_the_revised_version_while_older_ones_stay_on_theirs(ct
     assert newer.task_of("analysis")["name"] == ANALYSIS_V2
     older.complete("request", "plan1", **WITHIN_AUTHORITY)
     assert older.task_of("analysis")["name"] != ANALYSIS_V2
-    assert audit.verify_case(ctx, people["auditor"], older.id).ok
-    assert audit.verify_case(ctx, people["auditor"], newer.id).ok
+    assert verification.verify_case(ctx, people["auditor"], older.id).ok
+    assert verification.verify_case(ctx, people["auditor"], newer.id).ok
 
 
 def test_a_case_moves_only_when_no_step_it_passed_changed_and_still_verifies(ctx, people, clock):
@@ -56,10 +59,10 @@ def test_a_case_moves_only_when_no_step_it_passed_changed_and_still_verifies(ctx
     past_analysis.complete("analysis", "plan2")
     _revise(ctx, people, clock)
     ids = [at_request.id, at_analysis.id, past_analysis.id]
-    histories = {i: len(cases.case_history(ctx, people["admin"], i)) for i in ids}
+    histories = {i: len(lifecycle.case_history(ctx, people["admin"], i)) for i in ids}
     version_ids = {i: _version_id(ctx, i) for i in ids}
 
-    preview = case_migration.migrate_cases(ctx, people["owner"], "budget_transfer", ids, 2, dry_run=True)
+    preview = migration.migrate_cases(ctx, people["owner"], "budget_transfer", ids, 2, dry_run=True)
     assert [(r["case_id"], r["ok"]) for r in preview] == [(at_request.id, True), (at_analysis.id, True),
                                                           (past_analysis.id, False)]
     reason = preview[2]["reason"]
@@ -68,23 +71,23 @@ def test_a_case_moves_only_when_no_step_it_passed_changed_and_still_verifies(ctx
     assert [(b["element_id"], b["state"], b["problem"]) for b in preview[2]["blockers"]] == [
         ("analysis", "completed", "changed")] and "bpmn_name" in preview[2]["blockers"][0]["attributes"]
     assert {i: _version_id(ctx, i) for i in ids} == version_ids, "a dry run moves nothing"
-    assert {i: len(cases.case_history(ctx, people["admin"], i)) for i in ids} == histories
+    assert {i: len(lifecycle.case_history(ctx, people["admin"], i)) for i in ids} == histories
 
-    moved = case_migration.migrate_cases(ctx, people["owner"], "budget_transfer", ids, 2)
+    moved = migration.migrate_cases(ctx, people["owner"], "budget_transfer", ids, 2)
     assert [(r["ok"], r["from_version"], r["to_version"]) for r in moved] == [
         (True, 1, 2), (True, 1, 2), (False, 1, 2)]
     assert moved[2]["reason"] == reason
 
     for case in (at_request, at_analysis):
         assert case.refresh()["version"] == 2 and _version_id(ctx, case.id) != version_ids[case.id]
-        last = cases.case_history(ctx, people["admin"], case.id)[-1]
+        last = lifecycle.case_history(ctx, people["admin"], case.id)[-1]
         assert last["kind"] == "case_migrated" and last["actor"] == "owner"
         assert last["data"]["from_version"] == 1 and last["data"]["to_version"] == 2
-        verdict = audit.verify_case(ctx, people["auditor"], case.id)
+        verdict = verification.verify_case(ctx, people["auditor"], case.id)
         assert verdict.ok, verdict.problems
     assert past_analysis.refresh()["version"] == 1
-    assert len(cases.case_history(ctx, people["admin"], past_analysis.id)) == histories[past_analysis.id]
-    assert audit.verify_case(ctx, people["auditor"], past_analysis.id).ok
+    assert len(lifecycle.case_history(ctx, people["admin"], past_analysis.id)) == histories[past_analysis.id]
+    assert verification.verify_case(ctx, people["auditor"], past_analysis.id).ok
 
     # The open analysis step keeps its row (and whoever holds it) and takes the new label.
     assert at_analysis.task_of("analysis")["name"] == ANALYSIS_V2
@@ -98,10 +101,10 @@ def test_a_case_moves_only_when_no_step_it_passed_changed_and_still_verifies(ctx
     assert at_analysis.open_steps() == ["notify_requester"]
     at_analysis.complete("notify_requester", "plan1")
     assert at_analysis.refresh()["status"] == "completed"
-    verdict = audit.verify_case(ctx, people["auditor"], at_analysis.id)
+    verdict = verification.verify_case(ctx, people["auditor"], at_analysis.id)
     assert verdict.ok, verdict.problems
 
-    replay = audit.replay_case(ctx, people["auditor"], at_analysis.id)
+    replay = inspection.replay_case(ctx, people["auditor"], at_analysis.id)
     kinds = [s["kind"] for s in replay["steps"]]
     moved_at = kinds.index("case_migrated")
     assert [s["version"] for s in replay["steps"]] == [1] * moved_at + [2] * (len(kinds) - moved_at)
@@ -120,12 +123,12 @@ def test_an_open_step_with_a_changed_due_period_is_given_the_new_one(ctx, people
         b'          <spiffworkflow:property name="nameEn" value="Decide on the transfer" />',
         b'<spiffworkflow:property name="dueWorkingDays" value="4" />\n'
         b'          <spiffworkflow:property name="nameEn" value="Decide on the transfer" />', 1)
-    assert processes.deploy_version(ctx, people["owner"], "budget_transfer", xml)[1]
-    result = case_migration.migrate_cases(ctx, people["owner"], "budget_transfer", [case.id], 2)
+    assert deployment.deploy_version(ctx, people["owner"], "budget_transfer", xml)[1]
+    result = migration.migrate_cases(ctx, people["owner"], "budget_transfer", [case.id], 2)
     assert result[0]["ok"], result
     after = _open_row(ctx, case.id, "director_approval")
     assert after.id == before.id and after.due_at == add_working_days(before.created_at, 4)
-    assert audit.verify_case(ctx, people["auditor"], case.id).ok
+    assert verification.verify_case(ctx, people["auditor"], case.id).ok
 
 
 def test_cases_that_cannot_move_are_each_given_the_reason(ctx, people, clock):
@@ -137,8 +140,8 @@ def test_cases_that_cannot_move_are_each_given_the_reason(ctx, people, clock):
     other = start(ctx, people, "group_meeting")
     _revise(ctx, people, clock)
     newer = start(ctx, people, "budget_transfer")
-    results = case_migration.migrate_cases(ctx, people["owner"], "budget_transfer",
-                                           [finished.id, other.id, newer.id, 999999], 2)
+    results = migration.migrate_cases(ctx, people["owner"], "budget_transfer",
+                                      [finished.id, other.id, newer.id, 999999], 2)
     reasons = {r["case_id"]: r["reason"] for r in results}
     assert not any(r["ok"] for r in results)
     assert "completed" in reasons[finished.id]
@@ -154,21 +157,21 @@ def test_only_process_owners_and_administrators_move_cases(ctx, people, clock):
     case = start(ctx, people, "budget_transfer")
     _revise(ctx, people, clock)
     with pytest.raises(Forbidden):
-        case_migration.migrate_cases(ctx, people["director"], "budget_transfer", [case.id], 2)
+        migration.migrate_cases(ctx, people["director"], "budget_transfer", [case.id], 2)
     with pytest.raises(NotFound):
-        case_migration.migrate_cases(ctx, people["owner"], "budget_transfer", [case.id], 3)
+        migration.migrate_cases(ctx, people["owner"], "budget_transfer", [case.id], 3)
     with pytest.raises(Invalid):
-        case_migration.migrate_cases(ctx, people["owner"], "budget_transfer", [], 2)
-    assert case_migration.migrate_cases(ctx, people["admin"], "budget_transfer", [case.id], 2)[0]["ok"]
+        migration.migrate_cases(ctx, people["owner"], "budget_transfer", [], 2)
+    assert migration.migrate_cases(ctx, people["admin"], "budget_transfer", [case.id], 2)[0]["ok"]
 
 
 def test_a_version_altered_after_a_case_moved_to_it_fails_the_replay(ctx, people, clock):
     case = start(ctx, people, "budget_transfer")
     _revise(ctx, people, clock)
-    assert case_migration.migrate_cases(ctx, people["owner"], "budget_transfer", [case.id], 2)[0]["ok"]
+    assert migration.migrate_cases(ctx, people["owner"], "budget_transfer", [case.id], 2)[0]["ok"]
     with ctx.write() as session:
         row = session.scalar(select(ProcessVersion).where(ProcessVersion.key == "budget_transfer",
                                                           ProcessVersion.version == 2))
         row.sha256 = "0" * 64
-    verdict = audit.verify_case(ctx, people["auditor"], case.id)
+    verdict = verification.verify_case(ctx, people["auditor"], case.id)
     assert not verdict.replay_ok and "not the one the case moved with" in " ".join(verdict.problems)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import processes, versions
-from app.services.errors import Invalid, NotFound
+from app.services.editor import deployment, versions
+from app.services.kernel.errors import Invalid, NotFound
 
 from ..editor_samples import ANALYSIS_V1, ANALYSIS_V2, budget_transfer_v2
 from ..stories import start
@@ -13,7 +13,7 @@ from ..stories import start
 def test_the_revised_budget_transfer_lists_its_renamed_step_longer_due_period_and_new_step(ctx, people, clock):
     running = start(ctx, people, "budget_transfer")
     clock.advance(days=1)
-    processes.deploy_version(ctx, people["owner"], "budget_transfer", budget_transfer_v2())
+    deployment.deploy_version(ctx, people["owner"], "budget_transfer", budget_transfer_v2())
 
     listed = versions.list_versions(ctx, people["plan1"], "budget_transfer")
     assert [v["version"] for v in listed] == [2, 1]

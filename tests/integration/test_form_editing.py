@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from app.services import form_editing, processes, tasks
-from app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from app.services.form_shapes import check_form_shape
+from app.services.cases import step_actions
+from app.services.editor import deployment, form_editing
+from app.services.editor.form_shapes import check_form_shape
+from app.services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 
 from ..conftest import ROOT
 from ..editor_samples import BUDGET_TRANSFER
@@ -46,15 +47,16 @@ def test_an_owner_adds_a_field_and_the_next_deploy_uses_it_while_running_cases_k
     assert saved["created"] is False and saved["sha256"] != form["sha256"]
     assert form_editing.read_form(ctx, owner, "budget_transfer_request")["sha256"] == saved["sha256"]
 
-    old_form = tasks.get_task(ctx, people["plan1"], running.task_of("request")["id"])["form"]
+    old_form = step_actions.get_task(ctx, people["plan1"], running.task_of("request")["id"])["form"]
     assert "contact_phone" not in old_form["properties"], "a running case keeps its version's form"
     clock.advance(hours=1)
-    version, created = processes.deploy_version(ctx, owner, "budget_transfer",
-                                                BUDGET_TRANSFER.replace(b"</bpmn:definitions>",
-                                                                        b"<!-- v2 --></bpmn:definitions>"))
+    version, created = deployment.deploy_version(ctx, owner, "budget_transfer",
+                                                 BUDGET_TRANSFER.replace(b"</bpmn:definitions>",
+                                                                         b"<!-- v2 --></bpmn:definitions>"))
     assert created and version["version"] == 2
     newer = start(ctx, people, "budget_transfer")
-    assert "contact_phone" in tasks.get_task(ctx, people["plan1"], newer.task_of("request")["id"])["form"]["properties"]
+    newer_step = step_actions.get_task(ctx, people["plan1"], newer.task_of("request")["id"])
+    assert "contact_phone" in newer_step["form"]["properties"]
 
 
 def test_a_new_form_is_created_once_and_a_stale_save_is_refused(ctx, people, own_forms):

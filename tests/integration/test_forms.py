@@ -5,8 +5,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.services import cases, tasks
-from app.services.errors import Invalid
+from app.services.cases import lifecycle, step_actions
+from app.services.kernel.errors import Invalid
 
 from ..stories import start
 
@@ -18,26 +18,26 @@ def request_step(ctx, people):
 
 
 def _unchanged(ctx, people, transfer, before):
-    assert cases.get_case(ctx, people["admin"], transfer.id) == before
-    assert len(cases.case_history(ctx, people["admin"], transfer.id)) == 1
+    assert lifecycle.get_case(ctx, people["admin"], transfer.id) == before
+    assert len(lifecycle.case_history(ctx, people["admin"], transfer.id)) == 1
 
 
 def test_a_missing_field_is_named_and_nothing_changes(ctx, people, request_step):
     transfer, step = request_step
     before = transfer.refresh()
     with pytest.raises(Invalid) as caught:
-        tasks.complete(ctx, people["plan1"], step["id"], {"plan": "แผนงานพื้นฐาน"})
+        step_actions.complete(ctx, people["plan1"], step["id"], {"plan": "แผนงานพื้นฐาน"})
     assert "amount" in caught.value.fields and "category_from" in caught.value.fields
     _unchanged(ctx, people, transfer, before)
 
 
 def test_a_wrong_type_is_named(ctx, people, request_step):
     transfer, step = request_step
-    form = tasks.get_task(ctx, people["plan1"], step["id"])["form"]
+    form = step_actions.get_task(ctx, people["plan1"], step["id"])["form"]
     from ..samples import fill
     data = fill(form, {"amount": "ห้าหมื่นบาท", "category_to": "lottery"})
     with pytest.raises(Invalid) as caught:
-        tasks.complete(ctx, people["plan1"], step["id"], data)
+        step_actions.complete(ctx, people["plan1"], step["id"], data)
     assert set(caught.value.fields) == {"amount", "category_to"}
 
 
@@ -56,7 +56,7 @@ def test_any_submission_is_either_accepted_whole_or_refused_without_a_trace(ctx,
     if before["open_tasks"][0]["spec_id"] != "request":
         return  # an earlier example completed the step; nothing left to try on this case
     try:
-        tasks.complete(ctx, people["plan1"], step["id"], data)
+        step_actions.complete(ctx, people["plan1"], step["id"], data)
     except Invalid as exc:
         assert exc.fields, "a refusal names the fields"
         _unchanged(ctx, people, transfer, before)
@@ -89,17 +89,17 @@ def letters(ctx, people):
 def test_any_assignee_is_either_a_member_who_gets_the_step_or_refused_naming_the_field(ctx, people, letters, value):
     letter = letters()
     step = letter.task_of("assign")
-    form = tasks.get_task(ctx, people["director"], step["id"])["form"]
+    form = step_actions.get_task(ctx, people["director"], step["id"])["form"]
     assert set(form["properties"]["assigned_to"]["enum"]) == PLAN_STAFF
-    before, history = letter.refresh(), cases.case_history(ctx, people["admin"], letter.id)
+    before, history = letter.refresh(), lifecycle.case_history(ctx, people["admin"], letter.id)
     data = {"instruction_type": "act", "director_instructions": "ดำเนินการ", "assigned_to": value}
     member = isinstance(value, str) and value in PLAN_STAFF
     try:
-        tasks.complete(ctx, people["director"], step["id"], data)
+        step_actions.complete(ctx, people["director"], step["id"], data)
     except Invalid as exc:
         assert not member, f"{value!r} is a member and was refused: {exc.fields}"
         assert list(exc.fields) == ["assigned_to"]
-        assert letter.refresh() == before and cases.case_history(ctx, people["admin"], letter.id) == history
+        assert letter.refresh() == before and lifecycle.case_history(ctx, people["admin"], letter.id) == history
     else:
         assert member, f"{value!r} is no member and was accepted"
         act = letter.task_of("act")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import cases, migration_candidates, processes, versions
-from app.services.errors import Forbidden, NotFound
+from app.services.cases import lifecycle
+from app.services.editor import deployment, migration_candidates, versions
+from app.services.kernel.errors import Forbidden, NotFound
 
 from ..editor_samples import budget_transfer_v2
 from ..stories import start
@@ -14,10 +15,10 @@ from ..stories import start
 def test_the_page_offers_running_cases_older_than_the_target(ctx, people, clock):
     first = start(ctx, people, "budget_transfer", title="คำขอแรก")
     paused = start(ctx, people, "budget_transfer", title="คำขอที่พักไว้")
-    cases.change_status(ctx, people["admin"], paused.id, "suspend", "รอเอกสาร")
+    lifecycle.change_status(ctx, people["admin"], paused.id, "suspend", "รอเอกสาร")
     start(ctx, people, "development_plan", title="เรื่องของกระบวนงานอื่น")
     clock.advance(days=1)
-    processes.deploy_version(ctx, people["owner"], "budget_transfer", budget_transfer_v2())
+    deployment.deploy_version(ctx, people["owner"], "budget_transfer", budget_transfer_v2())
     newer = start(ctx, people, "budget_transfer", title="คำขอบนฉบับใหม่")
 
     offer = migration_candidates.migration_candidates(ctx, people["owner"], "budget_transfer", None)

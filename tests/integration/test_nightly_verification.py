@@ -7,7 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from app.services import audit, cases, ticks
+from app.services.audit import verification
+from app.services.cases import lifecycle
+from app.services.ops import ticks
 from app.store.models import Event, VerificationRun
 from app.thaidate import BANGKOK
 
@@ -18,7 +20,7 @@ def _runs(ctx):
 
 
 def test_two_schedulers_ticking_together_record_one_run_per_night(ctx, people, clock):
-    case = cases.start_case(ctx, people["plan1"], "budget_transfer", "โอนงบ")
+    case = lifecycle.start_case(ctx, people["plan1"], "budget_transfer", "โอนงบ")
     clock.set(datetime(2026, 12, 4, 0, 59, tzinfo=BANGKOK))
     ticks.run_tick(ctx, "scheduler-a")
     assert _runs(ctx) == [], "not before 01:00"
@@ -43,6 +45,6 @@ def test_two_schedulers_ticking_together_record_one_run_per_night(ctx, people, c
     clock.set(datetime(2026, 12, 5, 3, 0, tzinfo=BANGKOK))
     ticks.run_tick(ctx, "scheduler-b")
     ticks.run_tick(ctx, "scheduler-a")
-    runs = audit.latest_runs(ctx, people["director"])
+    runs = verification.latest_runs(ctx, people["director"])
     assert len(runs) == 2 and runs[0]["night"] == "2026-12-05" and runs[0]["failed"] == 1
     assert runs[0]["failures"][0]["number"] == case["number"] and runs[0]["failures"][0]["first_bad_seq"] == 1

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import text
 
 from app import logs
-from app.services import tasks, ticks
+from app.services.cases import step_actions
+from app.services.ops import ticks
 from app.store import schema
 
 from ..conftest import _context
@@ -131,7 +132,7 @@ def test_metrics_count_completed_steps_time_requests_and_cases_by_status(ctx, pe
     transfer = start(ctx, people, "budget_transfer")
     before = client.get("/metrics").get_data(as_text=True)
     step = transfer.task_of("request")
-    form = tasks.get_task(ctx, people["plan1"], step["id"])["form"]
+    form = step_actions.get_task(ctx, people["plan1"], step["id"])["form"]
     data = fill(form, {"category_from": "operating", "category_to": "other", "amount": 1000},
                 attachment_id=transfer.attachment())
     answer = client.post(f"/api/v1/tasks/{step['id']}/complete", json={"data": data},
@@ -155,8 +156,9 @@ def test_metrics_add_up_every_gunicorn_worker(database_url, people, tmp_path):
     """Under gunicorn each worker counts for itself; /metrics, from whichever worker, shows the sum."""
     import httpx
 
-    from app.services import cases, users
-    from app.services.context import ServiceContext
+    from app.services.accounts import users
+    from app.services.cases import lifecycle
+    from app.services.kernel.context import ServiceContext
     from app.store import db
 
     from ..conftest import ROOT
@@ -166,7 +168,7 @@ def test_metrics_add_up_every_gunicorn_worker(database_url, people, tmp_path):
                           forms_dir=ROOT / "forms", processes_dir=ROOT / "processes")
     try:
         deploy_linear(live, "metrics_linear", 12, tmp_path)
-        case = cases.start_case(live, people["plan1"], "metrics_linear", "นับขั้นตอน")
+        case = lifecycle.start_case(live, people["plan1"], "metrics_linear", "นับขั้นตอน")
         headers = {"Authorization": f"Bearer {users.create_token(live, 'plan1')}"}
         with Gunicorn(database_url, tmp_path, workers=2) as server, \
                 httpx.Client(base_url=server.url, headers=headers, timeout=30) as http:

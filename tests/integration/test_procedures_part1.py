@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from app import engine
-from app.services import audit, forms, processes, tasks
+from app.services.audit import verification
+from app.services.cases import step_actions
+from app.services.catalog import forms, processes
+from app.services.editor import deployment
 from app.thaidate import BANGKOK
 
 from ..samples import fill
@@ -24,7 +27,7 @@ KNOWN_LANES = {"plan_staff", "group_director", "office_director", "committee_sec
 def _finished(case, ctx, people) -> dict:
     final = case.refresh()
     assert final["status"] == "completed" and final["open_tasks"] == []
-    verdict = audit.verify_case(ctx, people["auditor2"], case.id)
+    verdict = verification.verify_case(ctx, people["auditor2"], case.id)
     assert verdict.ok, verdict.problems
     return final
 
@@ -40,8 +43,8 @@ def _complete_school_steps(case, ctx, people, spec_id: str, **overrides) -> None
         step = next(t for t in case.refresh()["open_tasks"]
                     if t["spec_id"] == spec_id and t["group"] == f"school-104005000{number}")
         who = people[f"school{number}"]
-        detail = tasks.get_task(ctx, who, step["id"])
-        tasks.complete(ctx, who, step["id"], fill(detail["form"], overrides, attachment_id=case.attachment()))
+        detail = step_actions.get_task(ctx, who, step["id"])
+        step_actions.complete(ctx, who, step["id"], fill(detail["form"], overrides, attachment_id=case.attachment()))
 
 
 # ---------------------------------------------------------------------------------------------- deployment
@@ -49,7 +52,7 @@ def _complete_school_steps(case, ctx, people, spec_id: str, **overrides) -> None
 def test_every_diagram_of_the_processes_folder_deploys(ctx, people):
     files = sorted(path.stem for path in (ROOT / "processes").glob("*.bpmn"))
     assert set(PART1) <= set(files)
-    results = processes.load_directory(ctx, people["admin"])
+    results = deployment.load_directory(ctx, people["admin"])
     assert sorted(r["key"] for r in results) == files  # deployed called processes first, not by name
     assert all(r["version"] >= 1 for r in results)
     deployed = {p["key"]: p for p in processes.list_processes(ctx)}
@@ -246,7 +249,8 @@ def test_output_costs_are_computed_returned_for_a_correction_and_approved(ctx, p
     assert costing.open_steps() == ["analyse_expenses"]
     costing.complete("analyse_expenses", "plan2", project_costs=costs)
     costing.complete("calculate_unit_cost", "plan2", output_quantities=[
-        {"output": "compulsory", "quantity": 1000, "unit": "คน"}, {"output": "preschool", "quantity": 400, "unit": "คน"}])
+        {"output": "compulsory", "quantity": 1000, "unit": "คน"},
+        {"output": "preschool", "quantity": 400, "unit": "คน"}])
     costing.complete("costing_review", "director", costing_review_decision="approve")
     final = _finished(costing, ctx, people)
     assert [row["unit_cost"] for row in final["data"]["output_unit_costs"]] == [1000.0, 250.0]

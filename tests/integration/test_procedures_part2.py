@@ -2,7 +2,7 @@
 §4.1 monitoring and §4.3 reporting, each told as the office lives it, through the service layer."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,8 +10,11 @@ from lxml import etree
 from sqlalchemy import select
 
 from app.engine import sandbox
-from app.services import audit, messages, processes, tasks, timers
-from app.services.errors import Conflict, Forbidden, Invalid, InvalidDiagramError
+from app.services.audit import verification
+from app.services.cases import inbox, messages, step_actions
+from app.services.editor import deployment
+from app.services.kernel.errors import Conflict, Forbidden, Invalid, InvalidDiagramError
+from app.services.scheduling import timers
 from app.store.models import Case, DueTimer, Event, ProcessVersion
 
 from ..samples import fill
@@ -28,17 +31,17 @@ def _each_school(plan, spec_id: str, only: list[int] | None = None, **overrides)
         step = next(t for t in plan.refresh()["open_tasks"]
                     if t["spec_id"] == spec_id and t["group"] == f"school-{SCHOOLS[number - 1]}")
         who = plan.people[f"school{number}"]
-        form = tasks.get_task(plan.ctx, who, step["id"])["form"]
-        tasks.complete(plan.ctx, who, step["id"], fill(form, overrides, attachment_id=plan.attachment()))
+        form = step_actions.get_task(plan.ctx, who, step["id"])["form"]
+        step_actions.complete(plan.ctx, who, step["id"], fill(form, overrides, attachment_id=plan.attachment()))
 
 
 def _verified(plan) -> None:
-    verdict = audit.verify_case(plan.ctx, plan.people["auditor"], plan.id)
+    verdict = verification.verify_case(plan.ctx, plan.people["auditor"], plan.id)
     assert verdict.ok, verdict.problems
 
 
 def _at_bangkok_1631(clock, day: int) -> None:
-    clock.set(datetime(2026, 12, day, BANGKOK_1631, 31, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 12, day, BANGKOK_1631, 31, tzinfo=UTC))
 
 
 # §2.3 and §3.1.2 --------------------------------------------------------------------------------------------
@@ -85,8 +88,8 @@ def test_the_annual_plan_updates_the_mtef_within_its_own_case_and_publishes_plan
     for step in ("study_allocation", "analyse_targets", "review_strategies"):
         plan.complete(step, "plan1")
     assert plan.open_steps() == ["mtef_policy_analysis"], "the MTEF's first step opens in the plan's case"
-    inbox = tasks.list_tasks(ctx, people["plan2"], "mine")
-    assert [(t["case_id"], t["process_key"]) for t in inbox if t["spec_id"] == "mtef_policy_analysis"] == [
+    mine = inbox.list_tasks(ctx, people["plan2"], "mine")
+    assert [(t["case_id"], t["process_key"]) for t in mine if t["spec_id"] == "mtef_policy_analysis"] == [
         (plan.id, "annual_action_plan")]
 
     _mtef_steps(plan, ctx.workflow_cache.clear)  # every other step reloads the case from the database
@@ -134,13 +137,13 @@ def test_a_running_plan_keeps_the_mtef_version_it_started_with(ctx, people):
     mtef_xml = (ROOT / "processes" / "mtef.bpmn").read_bytes()
     renamed = mtef_xml.replace("วิเคราะห์นโยบายหน่วยเหนือและเกณฑ์การจัดสรรงบประมาณ".encode(),
                                "วิเคราะห์นโยบายและเกณฑ์การจัดสรร (ฉบับปรับปรุง)".encode(), 1)
-    assert processes.deploy_version(ctx, people["owner"], "mtef", renamed)[0]["version"] == 2
+    assert deployment.deploy_version(ctx, people["owner"], "mtef", renamed)[0]["version"] == 2
 
     plan_xml = (ROOT / "processes" / "annual_action_plan.bpmn").read_bytes()
-    version, created = processes.deploy_version(ctx, people["owner"], "annual_action_plan", plan_xml)
+    version, created = deployment.deploy_version(ctx, people["owner"], "annual_action_plan", plan_xml)
     assert created and version["version"] == 2, "the same plan calling a new MTEF is a new version"
     assert _deployed_calls(ctx, "annual_action_plan", 2)["mtef"]["version"] == 2
-    assert processes.deploy_version(ctx, people["owner"], "annual_action_plan", plan_xml) == (version, False)
+    assert deployment.deploy_version(ctx, people["owner"], "annual_action_plan", plan_xml) == (version, False)
 
     fresh = start(ctx, people, "annual_action_plan")
     for plan in (running, fresh):
@@ -160,7 +163,7 @@ def test_loading_the_processes_deploys_the_called_mtef_before_the_plan_that_call
     mtef = tmp_path / "mtef.bpmn"
     changed = mtef.read_bytes().replace(b'"dueWorkingDays" value="5"', b'"dueWorkingDays" value="6"', 1)
     mtef.write_bytes(changed)
-    loaded = processes.load_directory(ctx, people["owner"], tmp_path)
+    loaded = deployment.load_directory(ctx, people["owner"], tmp_path)
     assert [(row["key"], row["version"], row["created"]) for row in loaded] == [
         ("mtef", 2, True), ("annual_action_plan", 2, True)]
     assert _deployed_calls(ctx, "annual_action_plan", 2)["mtef"]["version"] == 2
@@ -170,7 +173,7 @@ def test_a_plan_calling_a_process_that_is_not_deployed_is_refused_naming_the_cal
     xml = (ROOT / "processes" / "annual_action_plan.bpmn").read_bytes().replace(
         b'calledElement="mtef"', b'calledElement="mtef_draft"')
     with pytest.raises(InvalidDiagramError) as caught:
-        processes.deploy_version(ctx, people["owner"], "annual_action_plan", xml)
+        deployment.deploy_version(ctx, people["owner"], "annual_action_plan", xml)
     assert caught.value.details == [{"element_id": "update_mtef",
                                      "message": "calls process 'mtef_draft', which is not deployed"}]
 
@@ -216,7 +219,7 @@ def test_late_schools_are_flagged_when_requests_close_and_the_round_waits_for_th
 
 def test_when_every_school_submits_in_time_the_closing_timer_is_withdrawn(ctx, people, clock):
     round_ = _open_round(ctx, people)
-    assert _due_at(ctx, round_.id) == datetime(2026, 12, 10, 9, 30, tzinfo=timezone.utc)
+    assert _due_at(ctx, round_.id) == datetime(2026, 12, 10, 9, 30, tzinfo=UTC)
     _each_school(round_, "school_budget_request")
     assert round_.open_steps() == ["analyse_suitability"]
     assert _due_at(ctx, round_.id) is None
@@ -284,7 +287,7 @@ def test_a_notice_for_a_case_not_yet_waiting_is_a_conflict_and_schools_may_not_r
 
 def test_obecs_notice_posted_to_the_api(ctx, people, tmp_path):
     from app.config import Settings
-    from app.services import users
+    from app.services.accounts import users
     from app.web import create_app
 
     agreement = _agreement_waiting_for_obec(ctx, people)

@@ -8,9 +8,9 @@ import io
 import pytest
 
 from app import engine
-from app.services import attachments, drafts, tasks
-from app.services.attachments import Upload
-from app.services.errors import Conflict, Forbidden, Invalid, TooLarge
+from app.services.cases import attachments, step_actions, step_drafts
+from app.services.cases.attachments import Upload
+from app.services.kernel.errors import Conflict, Forbidden, Invalid, TooLarge
 
 from ..samples import fill
 from ..stories import start
@@ -28,10 +28,10 @@ def request_step(ctx, people, clock):
     """A budget transfer waiting at its request, which two plan officers have each begun in a draft."""
     transfer = start(ctx, people, "budget_transfer", title="ขอโอนงบประมาณโครงการอบรมครู")
     task_id = transfer.task_of("request")["id"]
-    drafts.save_draft(ctx, people["plan1"], task_id, {"reason": "ร่างของนางสาวสุดา"})
-    drafts.save_draft(ctx, people["plan2"], task_id, {"reason": "ร่างของนายสมชาย"})
+    step_drafts.save_draft(ctx, people["plan1"], task_id, {"reason": "ร่างของนางสาวสุดา"})
+    step_drafts.save_draft(ctx, people["plan2"], task_id, {"reason": "ร่างของนายสมชาย"})
     clock.advance(minutes=10)
-    form = tasks.get_task(ctx, people["plan1"], task_id)["form"]
+    form = step_actions.get_task(ctx, people["plan1"], task_id)["form"]
     return transfer, task_id, fill(form, {"amount": 120000})
 
 
@@ -39,7 +39,7 @@ def test_a_step_sent_with_a_file_commits_the_file_its_event_the_step_and_no_draf
         ctx, people, request_step):
     transfer, task_id, data = request_step
     with watching(ctx) as seen:
-        tasks.complete(ctx, people["plan1"], task_id, {**data, "supporting_document": memo()})
+        step_actions.complete(ctx, people["plan1"], task_id, {**data, "supporting_document": memo()})
     (written,) = seen.writing()
     assert STEP_TABLES <= written, "one commit holds the file's row, its event, the step and the drafts"
     after = recorded(ctx, transfer.id, task_id)
@@ -55,7 +55,7 @@ def test_a_step_sent_with_a_file_commits_the_file_its_event_the_step_and_no_draf
 def test_a_step_sent_without_files_also_removes_its_drafts_in_its_own_commit(ctx, people, request_step):
     transfer, task_id, data = request_step
     with watching(ctx) as seen:
-        tasks.complete(ctx, people["plan2"], task_id, data)  # as the API sends it: JSON, no files
+        step_actions.complete(ctx, people["plan2"], task_id, data)  # as the API sends it: JSON, no files
     (written,) = seen.writing()
     assert {"tasks", "events", "task_drafts"} <= written
     assert recorded(ctx, transfer.id, task_id)["drafts"] == {}
@@ -77,7 +77,7 @@ def _over_the_limit(ctx, people, transfer, task_id, data):
 
 
 def _already_sent(ctx, people, transfer, task_id, data):
-    tasks.complete(ctx, people["plan2"], task_id, data)
+    step_actions.complete(ctx, people["plan2"], task_id, data)
     return people["plan1"], {**data, "supporting_document": memo()}, Conflict, set()
 
 
@@ -93,7 +93,7 @@ def test_a_refused_submission_leaves_no_file_no_event_and_the_draft_as_it_was(ct
     sender, submitted, refused_with, fields = refusal(ctx, people, transfer, task_id, data)
     before, on_disk = recorded(ctx, transfer.id, task_id), files_on_disk(ctx)
     with watching(ctx) as seen, pytest.raises(refused_with) as refused:
-        tasks.complete(ctx, sender, task_id, submitted)
+        step_actions.complete(ctx, sender, task_id, submitted)
     assert set(refused.value.fields) == fields, "the refusal names the field it is about"
     assert seen.writing() == [], "nothing committed"
     assert recorded(ctx, transfer.id, task_id) == before
@@ -103,8 +103,8 @@ def test_a_refused_submission_leaves_no_file_no_event_and_the_draft_as_it_was(ct
 def test_a_file_of_a_refused_type_and_an_empty_field_are_named_together(ctx, people, request_step):
     transfer, task_id, data = request_step
     with pytest.raises(Invalid) as refused:
-        tasks.complete(ctx, people["plan1"], task_id,
-                       {**data, "reason": "", "supporting_document": memo("x.svg", b"<svg/>", "image/svg+xml")})
+        step_actions.complete(ctx, people["plan1"], task_id,
+                              {**data, "reason": "", "supporting_document": memo("x.svg", b"<svg/>", "image/svg+xml")})
     assert set(refused.value.fields) == {"reason", "supporting_document"}
     assert files_on_disk(ctx) == []
 
@@ -120,14 +120,14 @@ def test_a_failure_after_the_files_are_written_leaves_nothing_behind(ctx, people
     before = recorded(ctx, transfer.id, task_id)
     _engine_breaks(monkeypatch)
     with watching(ctx) as seen, pytest.raises(RuntimeError):
-        tasks.complete(ctx, people["plan1"], task_id, {**data, "supporting_document": memo()})
+        step_actions.complete(ctx, people["plan1"], task_id, {**data, "supporting_document": memo()})
     assert any("attachments" in tables for tables in seen.rolled_back), "the file's row was written, then undone"
     assert seen.writing() == []
     assert recorded(ctx, transfer.id, task_id) == before
     assert files_on_disk(ctx) == [], "no temporary file and no blob"
 
     monkeypatch.undo()
-    tasks.complete(ctx, people["plan1"], task_id, {**data, "supporting_document": memo()})
+    step_actions.complete(ctx, people["plan1"], task_id, {**data, "supporting_document": memo()})
     assert len(files_on_disk(ctx)) == 1, "sent again, the file is kept"
 
 
@@ -138,13 +138,13 @@ def test_a_failed_submission_never_removes_the_copy_another_case_holds(ctx, peop
     on_disk = files_on_disk(ctx)
     _engine_breaks(monkeypatch)
     with pytest.raises(RuntimeError):
-        tasks.complete(ctx, people["plan1"], task_id, {**data, "supporting_document": memo()})
+        step_actions.complete(ctx, people["plan1"], task_id, {**data, "supporting_document": memo()})
     assert files_on_disk(ctx) == on_disk
     path = attachments.open_attachment(ctx, people["plan1"], other.id, held["id"])[1]
     assert path.read_bytes() == MEMO, "the same content under the same name stays for the case that holds it"
 
     monkeypatch.undo()
-    tasks.complete(ctx, people["plan1"], task_id, {**data, "supporting_document": memo()})
+    step_actions.complete(ctx, people["plan1"], task_id, {**data, "supporting_document": memo()})
     assert files_on_disk(ctx) == on_disk, "sent again, both cases share the one copy and no temporary file stays"
     assert path.read_bytes() == MEMO
 
@@ -154,15 +154,15 @@ def test_a_draft_saved_with_a_file_keeps_both_in_one_commit_and_a_refused_file_c
     transfer, task_id, _ = request_step
     before = recorded(ctx, transfer.id, task_id)
     with pytest.raises(Invalid) as refused:
-        drafts.save_draft(ctx, people["plan1"], task_id,
-                          {"reason": "แก้ร่าง", "supporting_document": memo("run.sh", b"#!/bin/sh", "application/x-sh")})
+        script = memo("run.sh", b"#!/bin/sh", "application/x-sh")
+        step_drafts.save_draft(ctx, people["plan1"], task_id, {"reason": "แก้ร่าง", "supporting_document": script})
     assert set(refused.value.fields) == {"supporting_document"}
     assert recorded(ctx, transfer.id, task_id) == before and files_on_disk(ctx) == []
 
     with watching(ctx) as seen:
-        drafts.save_draft(ctx, people["plan1"], task_id, {"reason": "แก้ร่าง", "supporting_document": memo()})
+        step_drafts.save_draft(ctx, people["plan1"], task_id, {"reason": "แก้ร่าง", "supporting_document": memo()})
     assert seen.writing() == [{"attachments", "events", "cases", "task_drafts"}]
-    saved = drafts.get_draft(ctx, people["plan1"], task_id)["data"]
+    saved = step_drafts.get_draft(ctx, people["plan1"], task_id)["data"]
     (row,) = attachments.list_attachments(ctx, people["plan1"], transfer.id)
     assert saved == {"reason": "แก้ร่าง", "supporting_document": str(row["id"])}
 

@@ -6,7 +6,7 @@ import json
 from sqlalchemy import delete, select, update
 
 from app.cli import main as cli_main
-from app.services import audit
+from app.services.audit import verification
 from app.store.models import Case, Event
 
 from ..stories import start
@@ -21,7 +21,7 @@ def _transfer(ctx, people):
 
 
 def _verify(ctx, people, case_id):
-    return audit.verify_case(ctx, people["auditor"], case_id)
+    return verification.verify_case(ctx, people["auditor"], case_id)
 
 
 def test_an_untouched_case_verifies(ctx, people):
@@ -72,7 +72,7 @@ def test_editing_the_cases_state_behind_the_logs_back_is_detected(ctx, people):
 
 def test_rewriting_an_event_and_its_hash_is_caught_by_the_next_link(ctx, people):
     transfer = _transfer(ctx, people)
-    from app.services.history import event_hash
+    from app.services.cases.history import event_hash
     with ctx.write() as session:
         event = session.scalar(select(Event).where(Event.case_id == transfer.id, Event.seq == 2))
         event.data = {**event.data, "amount": 1}
@@ -95,7 +95,7 @@ def test_audit_verify_all_on_the_command_line_exits_1_and_names_the_case(ctx, pe
 
 def test_an_event_rewritten_with_the_whole_chain_after_it_is_named_by_the_replay(ctx, people):
     transfer = _transfer(ctx, people)
-    from app.services.history import event_hash
+    from app.services.cases.history import event_hash
     with ctx.write() as session:
         events = list(session.scalars(select(Event).where(Event.case_id == transfer.id).order_by(Event.seq)))
         changed = next(e for e in events if e.kind == "task_completed")

@@ -10,8 +10,14 @@ from alembic import command
 from sqlalchemy import select
 
 from app import engine
-from app.services import audit, cases, dashboard, generator, messages, processes, timers, users, waits
-from app.services.demo import DEMO_PASSWORD
+from app.services.accounts import users
+from app.services.audit import verification
+from app.services.cases import lifecycle, messages, waits
+from app.services.catalog import processes
+from app.services.dashboard import overview
+from app.services.ops import generator
+from app.services.ops.demo import DEMO_PASSWORD
+from app.services.scheduling import timers
 from app.store import schema
 from app.store.models import Case, CaseWait, DueTimer
 
@@ -64,38 +70,38 @@ def test_the_wait_for_obecs_notice_is_kept_while_it_lasts_and_gone_when_the_noti
     clock.advance(days=3)
     case = messages.deliver_message(ctx, people["plan1"], agreement.id, "obec_allocation", NOTICE)
     assert case["waiting_for"] == [] and _projected(ctx) == {}
-    assert audit.verify_case(ctx, people["auditor"], agreement.id).ok, "replay never reads the projection"
+    assert verification.verify_case(ctx, people["auditor"], agreement.id).ok, "replay never reads the projection"
 
 
 def test_a_suspended_case_keeps_its_wait_and_a_cancelled_one_drops_it(ctx, people):
     agreement = _agreement_waiting_for_obec(ctx, people)
-    suspended = cases.change_status(ctx, people["admin"], agreement.id, "suspend", "รอผลการประชุม")
+    suspended = lifecycle.change_status(ctx, people["admin"], agreement.id, "suspend", "รอผลการประชุม")
     assert [w["message"] for w in suspended["waiting_for"]] == ["obec_allocation"]
-    cancelled = cases.change_status(ctx, people["admin"], agreement.id, "cancel", "ยกเลิกข้อตกลง")
+    cancelled = lifecycle.change_status(ctx, people["admin"], agreement.id, "cancel", "ยกเลิกข้อตกลง")
     assert cancelled["waiting_for"] == [] and _projected(ctx) == {}
 
 
 def test_a_timer_wait_has_its_due_time_and_ends_when_it_fires(ctx, people, clock):
     plan = _hearing_open(ctx, people)
-    [wait] = cases.get_case(ctx, people["plan1"], plan.id)["waiting_for"]
+    [wait] = lifecycle.get_case(ctx, people["plan1"], plan.id)["waiting_for"]
     assert (wait["kind"], wait["element_id"], wait["due_at"]) == ("timer", "hearing_closed", HEARING_CLOSES.isoformat())
     clock.set(HEARING_CLOSES + timedelta(minutes=1))
     assert timers.fire_due_timers(ctx)["fired"] == 1
-    case = cases.get_case(ctx, people["plan1"], plan.id)
+    case = lifecycle.get_case(ctx, people["plan1"], plan.id)
     assert case["waiting_for"] == [] and [t["spec_id"] for t in case["open_tasks"]] == ["hearing_summary"]
 
 
 def test_a_timer_past_due_and_not_fired_is_overdue_after_a_grace_period(ctx, people, clock):
     plan = _hearing_open(ctx, people)
     clock.set(HEARING_CLOSES + waits.TIMER_GRACE - timedelta(minutes=1))
-    assert dashboard.overdue_steps(ctx, people["director"]) == [], "the scheduler has a tick or two to fire it"
+    assert overview.overdue_steps(ctx, people["director"]) == [], "the scheduler has a tick or two to fire it"
     clock.set(HEARING_CLOSES + timedelta(days=2))
-    [row] = dashboard.overdue_steps(ctx, people["director"])
+    [row] = overview.overdue_steps(ctx, people["director"])
     assert (row["kind"], row["case_id"], row["task_id"], row["days_overdue"]) == ("timer", plan.id, None, 2)
     assert row["wait"]["due_at"] == HEARING_CLOSES.isoformat()
-    assert [c["id"] for c in cases.list_cases(ctx, people["director"], overdue=True)] == [plan.id]
-    cases.change_status(ctx, people["admin"], plan.id, "suspend", "พักไว้ก่อน")
-    assert dashboard.overdue_steps(ctx, people["director"]) == [], "a suspended case's timer waits for its resumption"
+    assert [c["id"] for c in lifecycle.list_cases(ctx, people["director"], overdue=True)] == [plan.id]
+    lifecycle.change_status(ctx, people["admin"], plan.id, "suspend", "พักไว้ก่อน")
+    assert overview.overdue_steps(ctx, people["director"]) == [], "a suspended case's timer waits for its resumption"
 
 
 def test_a_message_awaited_long_makes_a_case_stalled_for_the_director_of_its_lane(ctx, people, clock):
@@ -104,14 +110,14 @@ def test_a_message_awaited_long_makes_a_case_stalled_for_the_director_of_its_lan
     users.create_user(ctx, "finance_head", DEMO_PASSWORD, groups=["finance"], supervises=["finance"])
     plan_head, finance_head = (users.actor_for_username(ctx, n) for n in ("plan_head", "finance_head"))
     clock.advance(days=14)
-    cases.change_status(ctx, people["admin"], agreement.id, "suspend", "ตรวจสอบเอกสาร")
-    cases.change_status(ctx, people["admin"], agreement.id, "resume", "ตรวจสอบแล้ว")  # events, not the notice
-    [row] = dashboard.stalled_cases(ctx, plan_head, working_days=5)
+    lifecycle.change_status(ctx, people["admin"], agreement.id, "suspend", "ตรวจสอบเอกสาร")
+    lifecycle.change_status(ctx, people["admin"], agreement.id, "resume", "ตรวจสอบแล้ว")  # events, not the notice
+    [row] = overview.stalled_cases(ctx, plan_head, working_days=5)
     assert row["case_id"] == agreement.id and row["stalled_since"] == "2026-12-03T02:00:00+00:00"
     assert [w["message"] for w in row["waiting_for"]] == ["obec_allocation"] and row["waiting_on"] == []
-    assert dashboard.stalled_cases(ctx, finance_head, working_days=5) == [], "another group's director"
-    assert [c["id"] for c in cases.list_cases(ctx, people["director"], stalled_days=5)] == [agreement.id]
-    assert dashboard.stalled_cases(ctx, plan_head, working_days=20) == []
+    assert overview.stalled_cases(ctx, finance_head, working_days=5) == [], "another group's director"
+    assert [c["id"] for c in lifecycle.list_cases(ctx, people["director"], stalled_days=5)] == [agreement.id]
+    assert overview.stalled_cases(ctx, plan_head, working_days=20) == []
 
 
 def test_generated_cases_wait_as_their_workflows_say_and_timers_wake_them(ctx, people):
@@ -132,7 +138,7 @@ def test_upgrading_an_older_database_fills_the_waits_of_its_running_cases(ctx, p
     bind = ctx.db.writer.kw["bind"]
     ctx.db.dispose()
     with bind.begin() as connection:
-        command.downgrade(schema._config(connection), "0010_dash_indexes")
+        command.downgrade(schema.alembic_config(connection), "0010_dash_indexes")
     schema.upgrade(bind)
     assert _projected(ctx) == before
 
@@ -145,17 +151,17 @@ def test_at_an_event_based_gateway_the_case_waits_for_the_notice_and_the_reminde
     deploy(ctx, "chase_notice", notice_or_reminder("chase_notice"))
     case = start(ctx, people, "chase_notice")
     case.complete("prepare", "plan1")
-    waiting = cases.get_case(ctx, people["plan1"], case.id)["waiting_for"]
+    waiting = lifecycle.get_case(ctx, people["plan1"], case.id)["waiting_for"]
     assert sorted((w["kind"], w["element_id"]) for w in waiting) == [("message", "notice"), ("timer", "reminder")]
     reminder = next(w for w in waiting if w["kind"] == "timer")
     clock.set(datetime.fromisoformat(reminder["due_at"]) + timedelta(minutes=1))
     assert timers.fire_due_timers(ctx)["fired"] == 1
     assert case.open_steps() == ["chase"]
     case.complete("chase", "plan1")
-    assert {w["element_id"] for w in cases.get_case(ctx, people["plan1"], case.id)["waiting_for"]} == {
+    assert {w["element_id"] for w in lifecycle.get_case(ctx, people["plan1"], case.id)["waiting_for"]} == {
         "notice", "reminder"}, "waiting again after the chase"
     messages.deliver_message(ctx, people["plan1"], case.id, "obec_allocation", {})
-    after = cases.get_case(ctx, people["plan1"], case.id)
+    after = lifecycle.get_case(ctx, people["plan1"], case.id)
     assert after["waiting_for"] == [] and case.open_steps() == ["notify"]
-    verdict = audit.verify_case(ctx, people["auditor"], case.id)
+    verdict = verification.verify_case(ctx, people["auditor"], case.id)
     assert verdict.chain_ok and verdict.replay_ok, verdict.problems

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from app import engine
 from app.engine import budget, diagram
-from app.services import cases, processes
-from app.services.errors import EngineTimeExceeded, Invalid, InvalidDiagramError
+from app.services.cases import lifecycle
+from app.services.editor import deployment, diagram_check
+from app.services.kernel.errors import EngineTimeExceeded, Invalid, InvalidDiagramError
 from app.store.models import Case, Event, ProcessVersion
 
 from ..stories import start
@@ -32,7 +33,7 @@ def _count(ctx, model) -> int:
 def test_a_call_graph_with_a_cycle_is_refused_at_deploy_naming_the_call(ctx, people, name, element):
     before = _count(ctx, ProcessVersion)
     with pytest.raises(InvalidDiagramError) as refused:
-        processes.deploy_version(ctx, people["owner"], "budget_transfer", _xml(name))
+        deployment.deploy_version(ctx, people["owner"], "budget_transfer", _xml(name))
     problems = {d["element_id"]: d["message"] for d in refused.value.details}
     assert element in problems, problems
     assert "may not call itself" in problems[element]
@@ -40,7 +41,7 @@ def test_a_call_graph_with_a_cycle_is_refused_at_deploy_naming_the_call(ctx, peo
 
 
 def test_the_editor_check_names_the_call_that_closes_the_cycle(ctx, people):
-    problems = processes.check_diagram(ctx, people["owner"], "budget_transfer", _xml("call-self.bpmn"))
+    problems = diagram_check.check_diagram(ctx, people["owner"], "budget_transfer", _xml("call-self.bpmn"))
     assert [p["element_id"] for p in problems if "may not call itself" in p["message"]] == ["call"]
 
 
@@ -64,7 +65,7 @@ def cycles_unchecked(monkeypatch):
 
 def _deploy_unchecked(ctx, people, name: str) -> None:
     """Deploy a diagram past the call-cycle check (with `cycles_unchecked` in force)."""
-    processes.deploy_version(ctx, people["owner"], "budget_transfer", _xml(name))
+    deployment.deploy_version(ctx, people["owner"], "budget_transfer", _xml(name))
 
 
 @pytest.mark.parametrize("name, stopped_by", [("loop-automatic.bpmn", "automatic steps"),
@@ -72,13 +73,13 @@ def _deploy_unchecked(ctx, people, name: str) -> None:
 def test_a_diagram_that_never_reaches_a_person_is_stopped_and_no_case_is_stored(ctx, people, request,
                                                                                 name, stopped_by):
     if name == "loop-automatic.bpmn":  # only running it shows the loop: it deploys
-        processes.deploy_version(ctx, people["owner"], "budget_transfer", _xml(name))
+        deployment.deploy_version(ctx, people["owner"], "budget_transfer", _xml(name))
     else:
         request.getfixturevalue("cycles_unchecked")
         _deploy_unchecked(ctx, people, name)
     before = (_count(ctx, Case), _count(ctx, Event))
     with pytest.raises(Invalid) as refused:
-        cases.start_case(ctx, people["plan1"], "budget_transfer", "วนไม่รู้จบ")
+        lifecycle.start_case(ctx, people["plan1"], "budget_transfer", "วนไม่รู้จบ")
     assert stopped_by in refused.value.message
     assert refused.value.extra["element_id"] in ("count", "gw_again", "call")
     assert (_count(ctx, Case), _count(ctx, Event)) == before
@@ -86,25 +87,25 @@ def test_a_diagram_that_never_reaches_a_person_is_stopped_and_no_case_is_stored(
 
 def test_the_task_budget_is_what_stops_a_loop(ctx, people, monkeypatch):
     """Counted, not timed: with room for 200 automatic steps the loop runs exactly that many and stops."""
-    processes.deploy_version(ctx, people["owner"], "budget_transfer", _xml("loop-automatic.bpmn"))
+    deployment.deploy_version(ctx, people["owner"], "budget_transfer", _xml("loop-automatic.bpmn"))
     charged = []
     monkeypatch.setattr(budget, "_limits", budget.Limits(max_tasks=200))
     original = budget._Meter.charge
     monkeypatch.setattr(budget._Meter, "charge", lambda meter, task: (charged.append(1), original(meter, task)))
     with pytest.raises(Invalid, match="more than 200 automatic steps"):
-        cases.start_case(ctx, people["plan1"], "budget_transfer", "วนไม่รู้จบ")
+        lifecycle.start_case(ctx, people["plan1"], "budget_transfer", "วนไม่รู้จบ")
     assert len(charged) == 201
 
 
 def test_an_engine_call_past_its_time_budget_is_a_503_and_changes_nothing(ctx, people, monkeypatch):
     """A clock that moves a second per reading stands in for a slow run: no test waits."""
-    processes.deploy_version(ctx, people["owner"], "budget_transfer", _xml("loop-automatic.bpmn"))
+    deployment.deploy_version(ctx, people["owner"], "budget_transfer", _xml("loop-automatic.bpmn"))
     ticks = iter(range(10**6))
     monkeypatch.setattr(budget, "_monotonic", lambda: float(next(ticks)))
     monkeypatch.setattr(budget, "_limits", budget.Limits(max_seconds=5))
     before = (_count(ctx, Case), _count(ctx, Event))
     with pytest.raises(EngineTimeExceeded) as refused:
-        cases.start_case(ctx, people["plan1"], "budget_transfer", "ช้าเกินไป")
+        lifecycle.start_case(ctx, people["plan1"], "budget_transfer", "ช้าเกินไป")
     assert refused.value.status == 503 and "longer than 5 s" in refused.value.message
     assert (_count(ctx, Case), _count(ctx, Event)) == before
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.services import users
-from app.services.errors import Invalid
+from app.services.accounts import users
+from app.services.kernel.errors import Invalid
 from app.web import SESSION_IDLE
 
 from ..e2e.conftest import assert_error

@@ -13,8 +13,9 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from app.engine import sandbox
-from app.services import cases, processes
-from app.services.errors import Invalid, InvalidDiagramError
+from app.services.cases import lifecycle
+from app.services.editor import deployment
+from app.services.kernel.errors import Invalid, InvalidDiagramError
 from app.store.models import Case, ProcessVersion
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +76,7 @@ def test_a_hostile_diagram_is_refused_at_deploy_or_stopped_when_it_runs(ctx, peo
     watched = (ctx.attachments_dir, ROOT / "processes", ROOT / "forms", HOSTILE)
     before_files, before_versions = _files(*watched), _versions(ctx)
     try:
-        processes.deploy_version(ctx, people["owner"], "budget_transfer", xml)
+        deployment.deploy_version(ctx, people["owner"], "budget_transfer", xml)
     except InvalidDiagramError as refused:
         assert _versions(ctx) == before_versions, "a refused diagram stores nothing"
         messages = [d["message"] for d in refused.details]
@@ -94,7 +95,7 @@ def _starting_a_case_is_refused(ctx, people) -> None:
     with ctx.read() as session:
         before = session.scalar(select(func.count()).select_from(Case))
     with pytest.raises(Invalid, match="automatic steps"):
-        cases.start_case(ctx, people["plan1"], "budget_transfer", "ทดสอบ")
+        lifecycle.start_case(ctx, people["plan1"], "budget_transfer", "ทดสอบ")
     with ctx.read() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == before
 
@@ -113,7 +114,7 @@ def test_an_oversized_diagram_is_refused_before_it_is_parsed(ctx, people):
     padding = b"<!-- " + b"x" * (3 * 1024 * 1024) + b" -->"
     xml = GOOD.replace(b"</bpmn:definitions>", padding + b"</bpmn:definitions>")
     with pytest.raises(InvalidDiagramError) as refused:
-        processes.deploy_version(ctx, people["owner"], "budget_transfer", xml)
+        deployment.deploy_version(ctx, people["owner"], "budget_transfer", xml)
     assert "larger than" in refused.value.details[0]["message"]
 
 

@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text as text_sql
 
-from app.services import attachments, cases, users
-from app.store.models import Base
+from app.services.accounts import users
+from app.services.cases import attachments, lifecycle
+from app.store.tables import metadata
 
 REQUESTS_PER_USER = 2_500  # two users on two databases: 10,000 generated requests in all
 FUZZ = settings(max_examples=REQUESTS_PER_USER, deadline=None, database=None, phases=[Phase.generate],
@@ -55,7 +56,7 @@ class Target:
     """The fixture the generated requests aim at: a case with an open step and an attachment."""
 
     def __init__(self, ctx, people):
-        case = cases.start_case(ctx, people["plan1"], "development_plan", "แผนพัฒนา (ฟัซซิ่ง)")
+        case = lifecycle.start_case(ctx, people["plan1"], "development_plan", "แผนพัฒนา (ฟัซซิ่ง)")
         self.case_id, self.task_id = case["id"], case["open_tasks"][0]["id"]
         self.attachment_id = attachments.attach_file(ctx, people["plan1"], self.case_id, "a.pdf", "application/pdf",
                                                      io.BytesIO(b"%PDF-1.4 fuzz"))["id"]
@@ -116,7 +117,7 @@ def _quote(value: str) -> str:
     return quote(value, safe="")
 
 
-_COUNTS = text_sql("SELECT " + ", ".join(f"(SELECT count(*) FROM {name})" for name in sorted(Base.metadata.tables)))
+_COUNTS = text_sql("SELECT " + ", ".join(f"(SELECT count(*) FROM {name})" for name in sorted(metadata.tables)))
 _LOCKS = text_sql("SELECT id, lock_version FROM cases ORDER BY id")
 
 

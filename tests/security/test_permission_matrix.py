@@ -13,10 +13,13 @@ import os
 import re
 from pathlib import Path
 
-from app.services import attachments, cases, notifications, office_calendar, preferences, saved_filters, users
-from app.services.demo import DEMO_PASSWORD
-from app.services.errors import Conflict
-from app.services.inbox import InboxFilters
+from app.services.accounts import preferences, users
+from app.services.calendar import office_calendar
+from app.services.cases import attachments, lifecycle, saved_filters
+from app.services.cases.inbox import InboxFilters
+from app.services.kernel.errors import Conflict
+from app.services.ops.demo import DEMO_PASSWORD
+from app.services.scheduling import notifications
 from app.store.models import User
 
 from ..samples import fill
@@ -185,7 +188,7 @@ class World:
 
     def __init__(self, ctx, people):
         plan1 = people["plan1"]
-        case = cases.start_case(ctx, plan1, "development_plan", "แผนพัฒนา (ทดสอบสิทธิ์)")
+        case = lifecycle.start_case(ctx, plan1, "development_plan", "แผนพัฒนา (ทดสอบสิทธิ์)")
         self.case_id = case["id"]
         self.task = case["open_tasks"][0]
         self.attachment_id = attachments.attach_file(ctx, plan1, self.case_id, "แผน.pdf", "application/pdf",
@@ -220,8 +223,8 @@ class World:
 
 
 def _form_body(ctx, world, people) -> dict:
-    from app.services import tasks
-    task = tasks.get_task(ctx, people["plan2"], world.task["id"])
+    from app.services.cases import step_actions
+    task = step_actions.get_task(ctx, people["plan2"], world.task["id"])
     return fill(task["form"], {}, attachment_id=str(world.attachment_id))
 
 

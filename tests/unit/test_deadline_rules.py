@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app import engine
-from app.services import calendar_feed, deadlines
-from app.services.working_days import due_after_working_days
+from app.services.calendar import deadlines
+from app.services.calendar.working_days import due_after_working_days
+from app.services.scheduling import ical_feed
 from app.thaidate import BANGKOK
 
 from ..diagrams import one_step
@@ -71,7 +72,7 @@ def test_the_next_quarter_is_found_however_far_ahead(hours):
 
 @given(st.text(alphabet="กขคงจฉชซญฎฏฐฑฒณดตถทธนบปผฝพฟภมยรลวศษสหฬอฮะาำิีึืุู่้๊๋ abc,;", max_size=200))
 def test_calendar_lines_are_folded_at_75_octets_between_characters(summary):
-    document = calendar_feed.render(
+    document = ical_feed.render(
         [{"uid": "u1", "day": date(2027, 4, 19), "summary": summary, "description": summary, "url": None}],
         "ปฏิทิน",
         datetime.now(timezone.utc),

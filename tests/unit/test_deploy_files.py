@@ -59,7 +59,7 @@ def test_the_environment_example_names_every_production_setting():
     example = (DEPLOY / "planflow.env.example").read_text()
     named = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example, re.M))
     read = set()
-    for path in [DEPLOY / "gunicorn.conf.py", ROOT / "app/logs.py", ROOT / "app/services/health.py",
+    for path in [DEPLOY / "gunicorn.conf.py", ROOT / "app/logs.py", ROOT / "app/config.py",
                  ROOT / "app/web/wsgi.py"]:
         read |= set(re.findall(r"[\"']((?:PLANFLOW|PROMETHEUS)_[A-Z_]+)[\"']", path.read_text()))
     documented = {"DATABASE_URL", "PLANFLOW_SECRET_KEY", "PLANFLOW_ATTACHMENTS_DIR", "PLANFLOW_SMTP_URL",

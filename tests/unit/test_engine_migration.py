@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from app import engine
-from app.services import forms
-from app.services.sample_data import fill
+from app.services.catalog import forms
+from app.services.ops.sample_data import fill
 
 from ..editor_samples import ANALYSIS_V2, budget_transfer_v2
 

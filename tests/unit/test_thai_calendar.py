@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from app.services.working_days import add_working_days, is_working_day, subtract_working_days
+from app.services.calendar.working_days import add_working_days, is_working_day, subtract_working_days
 from app.thaidate import BANGKOK, fiscal_year, format_date
 
 

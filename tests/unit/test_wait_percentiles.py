@@ -7,7 +7,7 @@ import statistics
 
 import pytest
 
-from app.services.wait_stats import kth, percentile
+from app.services.dashboard.wait_stats import kth, percentile
 
 
 def test_kth_of_two_sorted_lists_is_the_kth_of_both_sorted():

@@ -8,24 +8,27 @@ from datetime import datetime
 from flask import jsonify, request
 from marshmallow import fields, validate
 
-from app.services import jobs, mail, notifications, office_calendar, preferences, schedules, ticks
-from app.services.errors import Forbidden, Invalid
+from app.services.accounts import preferences
+from app.services.calendar import office_calendar
+from app.services.kernel.errors import Invalid
+from app.services.ops import ticks
+from app.services.scheduling import notifications
 
 from ..auth import current_actor, services
 from ..input_safety import json_body
-from .schemas import _Strict, load_body
+from .schemas import Strict, load_body
 from .table import route
 
 
-class SettingsBody(_Strict):
+class SettingsBody(Strict):
     email_notifications = fields.Boolean(required=True, truthy={True}, falsy={False})
 
 
-class CalendarBody(_Strict):
+class CalendarBody(Strict):
     renew = fields.Boolean(load_default=False, truthy={True}, falsy={False})
 
 
-class ClosureBody(_Strict):
+class ClosureBody(Strict):
     date = fields.String(required=True, validate=validate.Length(min=10, max=10))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
@@ -144,16 +147,4 @@ def remove_closure(day: str):
     errors=(401, 403),
 )
 def scheduler_state():
-    actor = current_actor()
-    if not actor.is_admin:
-        raise Forbidden("only administrators see the scheduler")
-    ctx = services()
-    return jsonify(
-        {
-            "heartbeats": ticks.heartbeats(ctx),
-            "jobs": jobs.counts_by_status(ctx),
-            "failing": jobs.list_jobs(ctx, failing=True, limit=50),
-            "mail": mail.outbox_counts(ctx),
-            "schedules": schedules.list_schedules(ctx),
-        }
-    )
+    return jsonify(ticks.scheduler_state(services(), current_actor()))

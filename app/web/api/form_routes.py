@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import jsonify
 from marshmallow import fields, validate
 
-from app.services import form_editing
+from app.services.editor import form_editing
 
 from ..auth import current_actor, services
 from ..input_safety import json_body
-from .schemas import _Strict, load_body
+from .schemas import Strict, load_body
 from .table import route
 
 
-class FormBody(_Strict):
+class FormBody(Strict):
     schema = fields.Dict(keys=fields.String(), required=True)
     # The digest of the form as it was read (null for a new form): a save over someone else's change is a 409.
     base_sha256 = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))

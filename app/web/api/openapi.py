@@ -27,7 +27,9 @@ def _openapi_path(path: str) -> tuple[str, list[dict]]:
 
 
 def build() -> dict:
-    spec = APISpec(title="PlanFlow API", version="1.0.0", openapi_version="3.0.3", plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)])
+    """The OpenAPI document of every route of the route table."""
+    spec = APISpec(title="PlanFlow API", version="1.0.0", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)])
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for name, schema in _RESPONSE_SCHEMAS.items():
         spec.components.schema(name, schema=schema)
@@ -46,8 +48,9 @@ def build() -> dict:
                 "multipart/form-data": {"schema": {"type": "object", "properties": {
                     "file": {"type": "string", "format": "binary"}}}}}}
         elif info.body_kind == "multipart":
+            file_field = {"file": {"type": "string", "format": "binary"}}
             operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
-                "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}}
+                "type": "object", "required": ["file"], "properties": file_field}}}}
         ok_schema: dict = {"type": "object"}
         if info.response in _RESPONSE_SCHEMAS:
             ref = {"$ref": f"#/components/schemas/{info.response}"}

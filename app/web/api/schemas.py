@@ -3,38 +3,40 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate
 
-from app.services.errors import Invalid
+from app.services.kernel.errors import Invalid
 
 
-class _Strict(Schema):
+class Strict(Schema):
+    """A request body that refuses fields it does not declare."""
+
     class Meta:
         unknown = RAISE
 
 
-class StartCaseBody(_Strict):
+class StartCaseBody(Strict):
     process_key = fields.String(required=True, validate=validate.Length(min=1, max=80))
     title = fields.String(required=True, validate=validate.Length(min=1, max=500))
     data = fields.Dict(keys=fields.String(), load_default=dict)
 
 
-class ReasonBody(_Strict):
+class ReasonBody(Strict):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
-class AssignBody(_Strict):
+class AssignBody(Strict):
     username = fields.String(required=True, validate=validate.Length(min=1, max=80))
 
 
-class CompleteBody(_Strict):
+class CompleteBody(Strict):
     data = fields.Dict(keys=fields.String(), load_default=dict)
 
 
-class MessageBody(_Strict):
+class MessageBody(Strict):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     data = fields.Dict(keys=fields.String(), load_default=dict)
 
 
-class MigrateBody(_Strict):
+class MigrateBody(Strict):
     case_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=2**63 - 1)),
                            required=True, validate=validate.Length(min=1, max=200))
     to_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1_000_000))
@@ -42,7 +44,7 @@ class MigrateBody(_Strict):
 
 
 class _Open(Schema):
-    """Response shapes: the fields API.md promises; answers may carry more (documented as allowed)."""
+    """Response shapes: the fields docs/api.md promises; answers may carry more (documented as allowed)."""
 
     class Meta:
         unknown = INCLUDE

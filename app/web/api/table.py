@@ -1,12 +1,14 @@
-"""The API's route table: each route is registered once here, with what OpenAPI needs to describe it."""
+"""The API's blueprint and its route table: each route is registered once here, with what OpenAPI needs to
+describe it."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask import Blueprint
 from marshmallow import Schema
 
-from . import api
+api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ ROUTES: list[RouteInfo] = []
 
 
 def route(method: str, path: str, summary: str, **info) -> Callable:
+    """Register the decorated view as the API's `method path`, and describe it for OpenAPI."""
     def register(view: Callable) -> Callable:
         ROUTES.append(RouteInfo(method=method, path=path, summary=summary, endpoint=view.__name__, **info))
         api.add_url_rule(path, view.__name__, view, methods=[method])

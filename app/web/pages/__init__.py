@@ -1,8 +1,18 @@
-"""Server-rendered pages (Thai first, English per user)."""
-from flask import Blueprint
-
-pages = Blueprint("pages", __name__, template_folder="../templates")
-
-from . import account, auditpages, casepages, dashboard, documents, editor, home, inbox, session, steps  # noqa: E402,F401
-from . import form_editor, versions  # noqa: E402,F401
-from .setup import init_pages  # noqa: E402,F401
+"""Server-rendered pages (Thai first, English per user). Importing a page module registers its views on the
+blueprint; `init_pages` adds what the pages need to the application (CSRF, catalogs, filters, headers)."""
+from . import (  # noqa: F401 - each registers its views
+    account,
+    auditpages,
+    casepages,
+    dashboard,
+    documents,
+    editor,
+    form_editor,
+    home,
+    inbox,
+    session,
+    steps,
+    versions,
+)
+from .blueprint import pages  # noqa: F401 - the application factory registers it
+from .setup import init_pages  # noqa: F401 - the application factory calls it

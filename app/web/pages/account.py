@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.services import users
-from app.services.errors import Invalid, NotFound, Unauthenticated
+from app.services.accounts import users
+from app.services.kernel.errors import Invalid, NotFound, Unauthenticated
 
 from ..auth import current_actor, services
-from . import pages
+from .blueprint import pages
 from .session import signed_in
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import render_template
 
-from app.services.actors import Actor
+from app.services.kernel.actors import Actor
 
 from .vendor import NODE_MODULES
 

@@ -2,16 +2,19 @@
 verification, its history as CSV and PDF, events across cases, and the nightly verification runs."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, time, timedelta
 
 from flask import Response, render_template, request
 
-from app.services import audit, casefile
-from app.services.errors import Invalid
+from app.services.audit import inspection, verification
+from app.services.cases import page_data
+from app.services.kernel.errors import Invalid
 from app.thaidate import BANGKOK
 
 from ..auth import current_actor, services
-from . import pages, vendor
+from . import audit_pdf, vendor
+from .blueprint import pages
 from .session import signed_in
 
 EVENT_KINDS = ("case_started", "task_completed", "timers_fired", "message_received", "case_cancelled",
@@ -19,7 +22,7 @@ EVENT_KINDS = ("case_started", "task_completed", "timers_fired", "message_receiv
 
 
 def _replay(case_id: int) -> dict:
-    return audit.replay_case(services(), current_actor(), case_id)
+    return inspection.replay_case(services(), current_actor(), case_id)
 
 
 def _step_names(replay: dict) -> dict:
@@ -27,7 +30,7 @@ def _step_names(replay: dict) -> dict:
     if replay["masked"]:
         return {}
     try:
-        view = casefile.case_view(services(), current_actor(), replay["case_id"])
+        view = page_data.case_view(services(), current_actor(), replay["case_id"])
     except Exception:  # noqa: BLE001 - an auditor may see the case only through the audit pages
         return {}
     return {e["spec_id"]: e["step"] for e in view["timeline"] if e.get("spec_id") and e.get("step")}
@@ -39,7 +42,7 @@ def case_history(case_id: int):
     replay = _replay(case_id)
     verdict = None
     if request.args.get("verify"):
-        verdict = audit.verify_case(services(), current_actor(), case_id).as_dict()
+        verdict = verification.verify_case(services(), current_actor(), case_id).as_dict()
     return render_template("audit/history.html", replay=replay, case=replay["case"], verdict=verdict,
                            steps_named=_step_names(replay))
 
@@ -63,7 +66,7 @@ def case_replay(case_id: int):
 @pages.get("/cases/<int:case_id>/history.csv")
 @signed_in
 def case_history_csv(case_id: int):
-    text = audit.history_csv(services(), current_actor(), case_id)
+    text = inspection.history_csv(services(), current_actor(), case_id)
     return Response(text, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="case-{case_id}-history.csv"'})
 
@@ -71,8 +74,6 @@ def case_history_csv(case_id: int):
 @pages.get("/cases/<int:case_id>/history.pdf")
 @signed_in
 def case_history_pdf(case_id: int):
-    from . import audit_pdf
-
     replay = _replay(case_id)
     pdf = audit_pdf.render(replay, current_actor())
     return Response(pdf, mimetype="application/pdf", headers={
@@ -95,23 +96,21 @@ def _day(name: str):
 def audit_events():
     date_from, date_to = _day("from"), _day("to")
     filters = {k: request.args.get(k, "").strip() for k in ("user", "process", "kind", "from", "to")}
-    events = audit.search_events(services(), current_actor(), username=filters["user"] or None,
-                                 date_from=date_from, date_to=date_to + timedelta(days=1) if date_to else None,
-                                 process_key=filters["process"] or None, kind=filters["kind"] or None, limit=500)
+    events = inspection.search_events(services(), current_actor(), username=filters["user"] or None,
+                                      date_from=date_from, date_to=date_to + timedelta(days=1) if date_to else None,
+                                      process_key=filters["process"] or None, kind=filters["kind"] or None, limit=500)
     return render_template("audit/events.html", events=events, filters=filters, kinds=EVENT_KINDS)
 
 
 @pages.get("/audit/runs")
 @signed_in
 def audit_runs():
-    return render_template("audit/runs.html", runs=audit.latest_runs(services(), current_actor(), limit=20))
+    return render_template("audit/runs.html", runs=verification.latest_runs(services(), current_actor(), limit=20))
 
 
 @pages.app_template_filter("plain")
 def plain(value) -> str:
     """A data value as text: strings as they are, the rest as JSON with Thai left readable."""
-    import json
-
     if value is None:
         return "–"
     if isinstance(value, str):
@@ -123,5 +122,5 @@ def plain(value) -> str:
 @signed_in
 def audit_cases():
     process = request.args.get("process", "").strip()
-    return render_template("audit/cases.html", cases=audit.audit_cases(services(), current_actor(), process or None),
-                           process=process)
+    found = inspection.audit_cases(services(), current_actor(), process or None)
+    return render_template("audit/cases.html", cases=found, process=process)

@@ -7,14 +7,16 @@ from typing import Any
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from app.services import attachments, casefile, cases, comments, messages, publication
-from app.services.errors import Conflict, Invalid, StorageFull, TooLarge
+from app.services.cases import attachments, comments, lifecycle, messages, page_data, step_actions
+from app.services.documents import publication
+from app.services.kernel.errors import Conflict, Invalid, StorageFull, TooLarge
 
 from ..auth import current_actor, services
-from . import formdata, pages, vendor
+from . import formdata, vendor
+from .blueprint import pages
 from .inbox import flash_invalid
 from .session import signed_in
-from .steps import next_step_for, received_file, refused_form
+from .steps import received_file, refused_form
 
 
 def _render_case(view: dict[str, Any], values: dict[str, dict] | None = None,
@@ -28,7 +30,7 @@ def _render_case(view: dict[str, Any], values: dict[str, dict] | None = None,
 @pages.get("/cases/<int:case_id>")
 @signed_in
 def case(case_id: int):
-    return _render_case(casefile.case_view(services(), current_actor(), case_id))
+    return _render_case(page_data.case_view(services(), current_actor(), case_id))
 
 
 @pages.post("/cases/<int:case_id>/messages/<name>")
@@ -36,7 +38,7 @@ def case(case_id: int):
 def record_message(case_id: int, name: str):
     """Record a message the case waits for (OBEC's notice) with its form, through the API's own service."""
     actor, ctx = current_actor(), services()
-    view = casefile.case_view(ctx, actor, case_id)
+    view = page_data.case_view(ctx, actor, case_id)
     wait = next((w for w in view["waiting_for"] if w["kind"] == "message" and w["message"] == name), None)
     data: dict[str, Any] = {}
     if wait is not None and wait["may_record"]:  # otherwise the service refuses; nothing is read
@@ -55,7 +57,7 @@ def record_message(case_id: int, name: str):
         return redirect(url_for("pages.case", case_id=case_id))
     flash(_("The message was recorded in case %(number)s and the case has moved on.", number=result["number"]),
           "success")
-    following = next_step_for(actor, result)
+    following = step_actions.next_step_for(actor, result)
     if following is not None:
         flash(_("The next step is yours to do."), "info")
         return redirect(url_for("pages.step", task_id=following))
@@ -65,7 +67,7 @@ def record_message(case_id: int, name: str):
 @pages.get("/cases/new")
 @signed_in
 def new_case():
-    return render_template("start.html", processes=casefile.startable(services(), current_actor()),
+    return render_template("start.html", processes=page_data.startable(services(), current_actor()),
                            chosen=request.args.get("process", ""), title="", errors={})
 
 
@@ -75,14 +77,14 @@ def start_case():
     actor = current_actor()
     key, title = request.form.get("process_key", ""), request.form.get("title", "")
     try:
-        started = cases.start_case(services(), actor, key, title)
+        started = lifecycle.start_case(services(), actor, key, title)
     except Invalid as exc:
-        return render_template("start.html", processes=casefile.startable(services(), actor), chosen=key,
+        return render_template("start.html", processes=page_data.startable(services(), actor), chosen=key,
                                title=title, errors=exc.fields or {"process_key": [exc.message]}), 400
     flash(_("Case %(number)s was started.", number=started["number"]), "success")
-    for task in started["open_tasks"]:
-        if task["assignee"] in (None, actor.username) and actor.in_group(task["group"]):
-            return redirect(url_for("pages.step", task_id=task["id"]))
+    following = step_actions.next_step_for(actor, started)
+    if following is not None:
+        return redirect(url_for("pages.step", task_id=following))
     return redirect(url_for("pages.case", case_id=started["id"]))
 
 

@@ -12,13 +12,15 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from app.services import cases, dashboard, tasks
-from app.services import inbox as inbox_service
-from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.cases import inbox as inbox_service
+from app.services.cases import lifecycle
+from app.services.dashboard import overview, step_times
+from app.services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 
 from ..auth import current_actor, services
-from . import pages, vendor
-from .inbox import _ids, flash_invalid
+from . import vendor
+from .blueprint import pages
+from .inbox import flash_invalid, task_ids
 from .session import signed_in
 
 LISTS = ("open", "overdue", "stalled", "people", "groups", "missing", "waits", "trend")
@@ -101,9 +103,9 @@ def _export(name: str, data: dict[str, Any], fmt: str) -> Response:
 def dashboard_page():
     actor, ctx = current_actor(), services()
     days = _days()
-    data = {"open": dashboard.open_cases(ctx, actor), "overdue": dashboard.overdue_steps(ctx, actor),
-            "stalled": dashboard.stalled_cases(ctx, actor, days), "workload": dashboard.workload(ctx, actor),
-            "missing": dashboard.missing_submissions(ctx, actor)}
+    data = {"open": overview.open_cases(ctx, actor), "overdue": overview.overdue_steps(ctx, actor),
+            "stalled": overview.stalled_cases(ctx, actor, days), "workload": overview.workload(ctx, actor),
+            "missing": overview.missing_submissions(ctx, actor)}
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
         return _export(request.args.get("list", ""), data, fmt)
@@ -123,8 +125,8 @@ def dashboard_waits():
     key = request.args.get("process") or (choices[0]["key"] if choices else "")
     if choices and key not in {p["key"] for p in choices}:
         raise NotFound("no such process")
-    data = {"waits": dashboard.wait_times(ctx, actor, key) if key else [],
-            "trend": dashboard.monthly_trend(ctx, actor, key or None)}
+    data = {"waits": step_times.wait_times(ctx, actor, key) if key else [],
+            "trend": step_times.monthly_trend(ctx, actor, key or None)}
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
         return _export(request.args.get("list", "waits"), data, fmt)
@@ -141,28 +143,25 @@ def dashboard_reassign():
     actor, ctx = current_actor(), services()
     username = request.form.get("username") or ""
     try:
-        ids = _ids(request.form.getlist("task_id"))
+        ids = task_ids(request.form.getlist("task_id"))
         if not ids:
             raise Invalid("choose steps", {"task_id": [_("Choose at least one step.")]})
         if not username:
             raise Invalid("choose a person", {"username": [_("Choose who takes the steps.")]})
+        result = inbox_service.bulk(ctx, actor, "assign", ids, username)
     except Invalid as exc:
         flash_invalid(exc)
         return redirect(url_for("pages.dashboard_page") + "#overdue")
-    done, refused = 0, 0
-    for task_id in ids:
-        try:
-            tasks.assign(ctx, actor, task_id, username)
-            done += 1
-        except Forbidden:
-            refused += 1
-        except (Invalid, Conflict, NotFound) as exc:
-            flash(_("Step %(id)s: %(message)s", id=task_id, message=exc.message), "error")
-    if refused and not done:
-        raise Forbidden("only the group's director, supervisors and administrators assign steps")
+    done = len(result.done)
+    refused = [failure for failure in result.failed if failure["code"] == Forbidden.code]
+    for failure in result.failed:
+        if failure["code"] != Forbidden.code:
+            flash(_("Step %(id)s: %(message)s", id=failure["id"], message=failure["message"]), "error")
+    if refused and not done:  # none of the steps is the actor's to give: the service's refusal, as a 403 page
+        raise Forbidden(refused[0]["message"])
     if refused:
         flash(ngettext("%(num)d step is outside your groups and was not reassigned.",
-                       "%(num)d steps are outside your groups and were not reassigned.", refused), "error")
+                       "%(num)d steps are outside your groups and were not reassigned.", len(refused)), "error")
     if done:
         flash(ngettext("Assigned %(num)d step.", "Assigned %(num)d steps.", done), "success")
     return redirect(url_for("pages.dashboard_page") + "#overdue")
@@ -175,7 +174,7 @@ def dashboard_case_status(case_id: int):
     if action not in ("suspend", "resume", "cancel"):
         raise Invalid("unknown action", {"action": ["suspend, resume or cancel"]})
     try:
-        cases.change_status(services(), current_actor(), case_id, action, request.form.get("reason", ""))
+        lifecycle.change_status(services(), current_actor(), case_id, action, request.form.get("reason", ""))
     except Invalid as exc:
         flash_invalid(exc)
     except Conflict as exc:
@@ -193,7 +192,7 @@ def dashboard_remind():
     if not case_id.isdigit() or len(case_id) > 12:
         raise Invalid("case_id must be a number", {"case_id": ["not a number"]})
     try:
-        sent = dashboard.remind_missing(services(), current_actor(), int(case_id), request.form.get("spec_id", ""))
+        sent = overview.remind_missing(services(), current_actor(), int(case_id), request.form.get("spec_id", ""))
     except Invalid as exc:
         flash_invalid(exc)
     else:

@@ -9,11 +9,10 @@ from flask import Flask
 from app import thaidate
 
 from . import widgets
+from .language import locale
 
 
 def _lang() -> str:
-    from .setup import locale
-
     return locale()
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Response, render_template, url_for
 
-from app.services import publication
+from app.services.documents import publication
 
 from ..auth import current_actor, services
-from . import pages, pdf
+from . import pdf
+from .blueprint import pages
 from .session import signed_in
 
 

@@ -10,10 +10,11 @@ from pathlib import Path
 
 from flask import render_template
 
-from app.services import diagram_check, diagram_drafts, processes, versions
+from app.services.editor import workbench
 
 from ..auth import current_actor, services
-from . import check_messages, pages, vendor
+from . import check_messages, vendor
+from .blueprint import pages
 from .session import signed_in
 
 # The form editor (JSON Schema) fills the panel's #form-editor when its script is installed; without it
@@ -24,20 +25,14 @@ FORM_EDITOR = Path(__file__).resolve().parents[1] / "static" / "js" / "form_edit
 @pages.get("/processes")
 @signed_in
 def process_list():
-    actor = current_actor()
-    diagram_check.require_owner(actor, "edit diagrams")
-    drafts = {d["key"]: d for d in diagram_drafts.list_drafts(services(), actor)}
-    return render_template("editor/processes.html", processes=processes.list_processes(services()), drafts=drafts)
+    found = workbench.process_list(services(), current_actor())
+    return render_template("editor/processes.html", processes=found["processes"], drafts=found["drafts"])
 
 
 @pages.get("/processes/<key>/edit")
 @signed_in
 def edit_process(key: str):
-    actor = current_actor()
-    diagram_check.require_owner(actor, "edit diagrams")
-    deployed = versions.list_versions(services(), actor, diagram_check.require_key(key))  # 404 if unknown
-    drafts = {d["key"]: d for d in diagram_drafts.list_drafts(services(), actor)}
-    return render_template("editor/edit.html", key=key, current=deployed[0], draft=drafts.get(key),
-                           options=diagram_check.editor_options(services(), actor),
-                           modeler=vendor.available("bpmn-modeler.js"), messages=check_messages.catalog(),
-                           form_editor=FORM_EDITOR.is_file())
+    opened = workbench.editing(services(), current_actor(), key)
+    return render_template("editor/edit.html", key=key, current=opened["current"], draft=opened["draft"],
+                           options=opened["options"], modeler=vendor.available("bpmn-modeler.js"),
+                           messages=check_messages.catalog(), form_editor=FORM_EDITOR.is_file())

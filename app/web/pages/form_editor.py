@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from flask import jsonify, render_template
 
-from app.services import form_editing
-from app.services.errors import Invalid, NotFound
+from app.services.editor import form_editing
+from app.services.kernel.errors import Invalid, NotFound
 
 from ..auth import current_actor, services
 from ..input_safety import json_body
-from . import pages
+from .blueprint import pages
 from .session import signed_in
 
 

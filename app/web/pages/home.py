@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import redirect, render_template, url_for
 
-from app.services import processes
+from app.services.catalog import processes
 
 from ..auth import current_actor, services
-from . import pages
+from .blueprint import pages
 
 
 @pages.get("/")

@@ -5,12 +5,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from app.services import inbox as inbox_service
-from app.services import saved_filters
-from app.services.errors import Invalid
+from app.services.cases import inbox as inbox_service
+from app.services.cases import saved_filters
+from app.services.kernel.errors import Invalid
 
 from ..auth import current_actor, services
-from . import pages
+from .blueprint import pages
 from .session import signed_in
 
 
@@ -21,7 +21,8 @@ def flash_invalid(exc: Invalid) -> None:
         flash(message, "error")
 
 
-def _ids(values: list[str]) -> list[int]:
+def task_ids(values: list[str]) -> list[int]:
+    """The steps a form chose, as ids; a value that is not one is a 400 naming the field."""
     ids = [int(v) for v in values if v.isdigit() and len(v) <= 12]
     if len(ids) != len(values):
         raise Invalid("step ids must be numbers", {"task_id": ["not a number"]})
@@ -51,7 +52,7 @@ def inbox_bulk():
     back = request.form.get("back") or ""
     back = back if back.startswith("/inbox") else url_for("pages.inbox")
     try:
-        result = inbox_service.bulk(services(), actor, action, _ids(request.form.getlist("task_id")),
+        result = inbox_service.bulk(services(), actor, action, task_ids(request.form.getlist("task_id")),
                                     request.form.get("username") or None)
     except Invalid as exc:
         flash_invalid(exc)

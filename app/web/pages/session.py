@@ -6,11 +6,11 @@ from functools import wraps
 from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from app.services import signin, users
-from app.services.errors import Unauthenticated
+from app.services.accounts import signin, users
+from app.services.kernel.errors import Unauthenticated
 
 from ..auth import current_actor, services
-from . import pages
+from .blueprint import pages
 from .errors import safe_next
 
 

@@ -8,19 +8,22 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, g, request, session
+from flask import Flask, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from app.services import inbox
-from app.services.errors import Invalid, ServiceError
+from app.services.cases import inbox
+from app.services.kernel import access
+from app.services.kernel.errors import Invalid, ServiceError
 
+from ..api import api
 from ..auth import current_actor, services
 from ..errors import service_error_response, wants_json
 from . import display, pdf, vendor
+from .errors import render_error
+from .language import locale
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
-LANGUAGES = ("th", "en")
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -58,18 +61,8 @@ def _compile(po: Path, mo: Path) -> None:
     tmp.replace(mo)
 
 
-def locale() -> str:
-    """The signed-in user's language; before sign-in, the one chosen on the login page; Thai otherwise."""
-    actor = g.get("actor")
-    if actor is not None and actor.language in LANGUAGES:
-        return actor.language
-    chosen = session.get("lang")
-    return chosen if chosen in LANGUAGES else "th"
-
-
 def init_pages(app: Flask) -> None:
-    from ..api import api
-
+    """Give the application what the pages need: CSRF, the catalogs, the filters, the headers."""
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "th")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compile_catalogs())
@@ -80,7 +73,6 @@ def init_pages(app: Flask) -> None:
 
     def read_only() -> bool:
         """Whether the signed-in person only reads (auditors): the pages then offer no action."""
-        from app.services import access
         try:
             actor = current_actor(required=False)
         except ServiceError:
@@ -106,12 +98,10 @@ def init_pages(app: Flask) -> None:
     def _invalid(exc: Invalid):
         if wants_json():
             return service_error_response(exc)
-        from .errors import render_error
         return render_error(exc.status, exc.message, exc.fields)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):
-        from .errors import render_error
         return render_error(400, "csrf")
 
     @app.after_request

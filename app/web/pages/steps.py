@@ -8,12 +8,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
-from app.services import attachments, casefile, drafts, tasks
-from app.services.actors import Actor
-from app.services.errors import Invalid, ServiceError, StorageFull, TooLarge
+from app.services.cases import attachments, page_data, step_actions, step_drafts
+from app.services.kernel.errors import Invalid, ServiceError, StorageFull, TooLarge
 
 from ..auth import current_actor, services
-from . import formdata, pages
+from . import formdata
+from .blueprint import pages
 from .inbox import flash_invalid
 from .session import signed_in
 from .widgets import ordered_fields
@@ -36,7 +36,7 @@ def _render(view: dict[str, Any], values: dict[str, Any], errors: dict[str, list
 @pages.get("/tasks/<int:task_id>")
 @signed_in
 def step(task_id: int):
-    view = casefile.step_view(services(), current_actor(), task_id)
+    view = page_data.step_view(services(), current_actor(), task_id)
     return _render(view, _initial_values(view) if view["may_work"] else {})
 
 
@@ -62,27 +62,19 @@ def _refused(view: dict[str, Any], data: dict[str, Any], exc: ServiceError):
     return _render(view, values, errors, exc.status)
 
 
-def next_step_for(actor: Actor, case: dict[str, Any]) -> int | None:
-    """The first open step of the case that the actor holds or may claim, if any."""
-    for task in case.get("open_tasks", []):
-        if task["assignee"] == actor.username or (task["assignee"] is None and actor.in_group(task["group"])):
-            return task["id"]
-    return None
-
-
 @pages.post("/tasks/<int:task_id>")
 @signed_in
 def submit_step(task_id: int):
     actor = current_actor()
-    view = casefile.step_view(services(), actor, task_id)
+    view = page_data.step_view(services(), actor, task_id)
     data = formdata.parse(view["task"]["form"], request.form, request.files, received_file)
     data = {k: v for k, v in data.items() if v != ""}
     saving = request.form.get("action") == "draft"
     try:
         if saving:
-            drafts.save_draft(services(), actor, task_id, data)
+            step_drafts.save_draft(services(), actor, task_id, data)
         else:
-            case = tasks.complete(services(), actor, task_id, data)
+            case = step_actions.complete(services(), actor, task_id, data)
     except (Invalid, TooLarge, StorageFull) as exc:
         return _refused(view, data, exc)
     if saving:
@@ -90,7 +82,7 @@ def submit_step(task_id: int):
         return redirect(url_for("pages.step", task_id=task_id))
     flash(_("Step “%(name)s” of case %(number)s was sent.", name=view["task"]["name"],
             number=view["case"]["number"]), "success")
-    following = next_step_for(actor, case)
+    following = step_actions.next_step_for(actor, case)
     if following is not None:
         flash(_("The next step is yours to do."), "info")
         return redirect(url_for("pages.step", task_id=following))
@@ -100,7 +92,7 @@ def submit_step(task_id: int):
 @pages.post("/tasks/<int:task_id>/claim")
 @signed_in
 def claim(task_id: int):
-    tasks.claim(services(), current_actor(), task_id)
+    step_actions.claim(services(), current_actor(), task_id)
     flash(_("You have claimed this step."), "success")
     return redirect(url_for("pages.step", task_id=task_id))
 
@@ -108,7 +100,7 @@ def claim(task_id: int):
 @pages.post("/tasks/<int:task_id>/unclaim")
 @signed_in
 def unclaim(task_id: int):
-    tasks.unclaim(services(), current_actor(), task_id)
+    step_actions.unclaim(services(), current_actor(), task_id)
     flash(_("The step is back in its group's queue."), "info")
     return redirect(url_for("pages.step", task_id=task_id))
 
@@ -117,7 +109,7 @@ def unclaim(task_id: int):
 @signed_in
 def assign(task_id: int):
     try:
-        task = tasks.assign(services(), current_actor(), task_id, request.form.get("username", ""))
+        task = step_actions.assign(services(), current_actor(), task_id, request.form.get("username", ""))
     except Invalid as exc:
         flash_invalid(exc)
     else:
@@ -128,6 +120,6 @@ def assign(task_id: int):
 @pages.post("/tasks/<int:task_id>/draft/delete")
 @signed_in
 def discard_draft(task_id: int):
-    drafts.discard_draft(services(), current_actor(), task_id)
+    step_drafts.discard_draft(services(), current_actor(), task_id)
     flash(_("Draft discarded."), "info")
     return redirect(url_for("pages.step", task_id=task_id))

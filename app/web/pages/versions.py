@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_babel import gettext as _
 
-from app.services import case_migration, migration_candidates, versions
-from app.services.errors import Invalid
+from app.services.editor import migration, migration_candidates, versions
+from app.services.kernel.errors import Invalid
 
 from ..auth import current_actor, services
-from . import pages, vendor
+from . import vendor
+from .blueprint import pages
 from .session import signed_in
 
 
@@ -73,7 +74,7 @@ def migrate_cases(key: str):
     case_ids = [int(v) if v.isdigit() and len(v) <= 18 else v for v in ids]
     target = _version_arg(request.form, "to_version", required=False) or 0
     dry_run = request.form.get("action") != "move"
-    results = case_migration.migrate_cases(services(), actor, key, case_ids, target, dry_run=dry_run)
+    results = migration.migrate_cases(services(), actor, key, case_ids, target, dry_run=dry_run)
     offer = migration_candidates.migration_candidates(services(), actor, key, target)
     # After a move the moved cases leave the list, so their numbers come from the move's own answer.
     numbers = migration_candidates.case_numbers(services(), actor, [r["case_id"] for r in results])

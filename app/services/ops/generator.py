@@ -1,0 +1,205 @@
+"""`planflow demo --cases N`: fill the database with N realistic cases of every process, in every state.
+
+Running each case through the services would take hours for 100k cases. Instead the engine runs a
+few hundred *template* trajectories in memory (each process, several decision variants, several start
+days), recording every intermediate state; each generated case copies one template cut at some step,
+with its own number, holders and status, and its own hash chain (see generator_rows). A generated case
+keeps its template's seed and event times, so `verify` replays it like any other case.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app import engine
+from app.services.accounts.schools import SCHOOL_LANE
+from app.services.catalog import processes
+from app.services.kernel.context import ServiceContext
+from app.store.models import Group, Membership, ProcessVersion, User
+
+from .generator_rows import case_rows, write
+from .sample_data import fill
+
+MAX_STEPS = 40
+VARIANTS = 3
+START_DAYS = 24
+BATCH = 1000
+SETTLED_DAYS = 60  # a case older than this ...
+UNSETTLED_SHARE = 0.1  # ... is still in progress only this often
+
+
+@dataclass
+class Done:
+    """A step the template completed: when it became ready, was claimed and was completed."""
+
+    step: engine.HumanTask
+    created: datetime
+    claimed: datetime
+    completed: datetime
+
+
+@dataclass
+class Snapshot:
+    events: list[dict[str, Any]]
+    state: str
+    data: dict[str, Any]
+    ready: list[tuple[engine.HumanTask, datetime]]  # with when each became ready
+    done: list[Done]
+    at: datetime
+    completed: bool
+    cancelled: tuple[dict[str, Any], str] | None = None  # (event, state) once a clone was cancelled here
+    waits: list[engine.Wait] = field(default_factory=list)  # the messages and timers it waits on here
+
+
+@dataclass
+class Template:
+    version: ProcessVersion
+    seed: str
+    snapshots: list[Snapshot] = field(default_factory=list)
+
+
+def _simulate(version: ProcessVersion, schools: list[dict], start: datetime, variant: int,
+              now: datetime) -> Template:
+    process = processes.compiled(version)
+    rng = random.Random(f"{version.key}:{variant}:{start.isoformat()}")
+    seed = f"tmpl-{version.key}-{variant}-{start:%Y%m%d}"
+    template = Template(version=version, seed=seed)
+    at, seq = start, 1
+    data = {"schools": schools} if SCHOOL_LANE in process.lanes else {}
+    workflow = engine.start(process, data, at, f"{seed}:{seq}")
+    events = [{"seq": 1, "at": at, "kind": "case_started", "data": {"title": version.name, "data": data},
+               "task_spec_id": None, "task_engine_id": None}]
+    done: list[Done] = []
+    ready_since: dict[str, datetime] = {}
+
+    def snap():
+        text = engine.dump(workflow)
+        events[-1]["state_digest"] = engine.digest(text)
+        ready = engine.ready_human_tasks(workflow, process)
+        for step in ready:
+            ready_since.setdefault(step.engine_id, at)
+        template.snapshots.append(Snapshot(
+            events=list(events), state=text, data=engine.case_data(workflow),
+            ready=[(s, ready_since[s.engine_id]) for s in ready], done=list(done), at=at,
+            completed=engine.is_completed(workflow), waits=engine.waiting_for(workflow, process)))
+
+    snap()
+    pick = (lambda options: options[0]) if variant == 0 else (lambda options: rng.choice(options))
+    for _ in range(MAX_STEPS):
+        ready = engine.ready_human_tasks(workflow, process)
+        if ready:
+            # Claimed first (an event of its own, as in the inbox), then worked on and sent.
+            step = ready[0]
+            form = version.forms.get(step.info.form) if step.info and step.info.form else None
+            submitted = _with_empty_files(form, fill(form, pick=pick)) if form else {}
+            claimed = at + timedelta(hours=rng.randint(0, 30), minutes=rng.randint(0, 59))
+            finished = claimed + timedelta(hours=rng.randint(1, 48), minutes=rng.randint(0, 59))
+            if finished > now:
+                break  # no history in the future: the case is cut where it stands today
+            try:
+                engine.complete(workflow, step.engine_id, submitted, finished, f"{seed}:{seq + 2}")
+            except engine.EngineError:
+                break
+            events.append({"seq": seq + 1, "at": claimed, "kind": "task_claimed", "data": {},
+                           "task_spec_id": step.element_id, "task_engine_id": step.engine_id})
+            seq, at = seq + 2, finished
+            done.append(Done(step, ready_since.get(step.engine_id, at), claimed, finished))
+            events.append({"seq": seq, "at": at, "kind": "task_completed", "data": submitted,
+                           "task_spec_id": step.element_id, "task_engine_id": step.engine_id})
+        elif (due := engine.next_timer_at(workflow)) is not None:
+            if max(at, due) + timedelta(minutes=1) > now:
+                break
+            seq, at = seq + 1, max(at, due) + timedelta(minutes=1)
+            engine.fire_timers(workflow, at, f"{seed}:{seq}")
+            events.append({"seq": seq, "at": at, "kind": "timers_fired", "data": {},
+                           "task_spec_id": None, "task_engine_id": None})
+        else:
+            break
+        snap()
+        if template.snapshots[-1].completed:
+            break
+    return template
+
+
+def _with_empty_files(form: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """A generated step attaches no file, but its file fields are there (empty): a step's scripts read
+    them, and without them the template would stop at the first step that asks for a file."""
+    files = [name for name, prop in (form.get("properties") or {}).items()
+             if prop.get("format") == "attachment" or (prop.get("items") or {}).get("format") == "attachment"]
+    return {**{name: None for name in files}, **data}
+
+
+def cancelled_at(template: Template, snap: Snapshot) -> tuple[dict[str, Any], str]:
+    """The case_cancelled event and state of a clone cancelled at `snap`; computed once per snapshot
+    (the engine step is the same for every clone: same seed, same time)."""
+    if snap.cancelled is None:
+        process = processes.compiled(template.version)
+        workflow = engine.attach(engine.load(process, snap.state))
+        seq, at = snap.events[-1]["seq"] + 1, snap.at + timedelta(hours=3)
+        engine.cancel(workflow, at, f"{template.seed}:{seq}")
+        text = engine.dump(workflow)
+        event = {"seq": seq, "at": at, "kind": "case_cancelled", "data": {"reason": "ข้อมูลตัวอย่าง: ยกเลิก"},
+                 "task_spec_id": None, "task_engine_id": None, "state_digest": engine.digest(text)}
+        snap.cancelled = (event, text)
+    return snap.cancelled
+
+
+def _templates(ctx: ServiceContext, now: datetime) -> list[Template]:
+    with ctx.read() as session:
+        newest = select(ProcessVersion.key, func.max(ProcessVersion.version).label("v")).group_by(
+            ProcessVersion.key).subquery()
+        versions = list(session.scalars(select(ProcessVersion).join(
+            newest, (ProcessVersion.key == newest.c.key) & (ProcessVersion.version == newest.c.v))))
+        schools = [{"code": g.code.removeprefix("school-"), "name": g.name}
+                   for g in session.scalars(select(Group).where(Group.kind == "school").order_by(Group.code))]
+        for version in versions:
+            processes.compiled(version)  # parse now, while called processes can still be read
+            version.forms  # noqa: B018 - load the deferred forms while the session is open
+    found = []
+    for version in versions:
+        for day in range(START_DAYS):
+            start = now - timedelta(days=15 * day + 3)
+            found.append(_simulate(version, schools, start, day % VARIANTS, now))
+    return found
+
+
+def _people_by_group(ctx: ServiceContext) -> dict[str, list[str]]:
+    with ctx.read() as session:
+        rows = session.execute(select(Group.code, User.username).join(Membership, Membership.group_id == Group.id)
+                               .join(User, User.id == Membership.user_id))
+        grouped: dict[str, list[str]] = {}
+        for code, username in rows:
+            grouped.setdefault(code, []).append(username)
+        return grouped
+
+
+def _cut(template: Template, rng: random.Random, now: datetime) -> Snapshot:
+    """Where a generated case stands today. The office finishes most cases within weeks, so a case
+    started long ago is usually as far as its template goes (done, or waiting on what never came);
+    some are still somewhere along the way (stalled, forgotten). A recent case may be at any step."""
+    if (now - template.snapshots[0].at).days > SETTLED_DAYS and rng.random() > UNSETTLED_SHARE:
+        return template.snapshots[-1]
+    return rng.choice(template.snapshots)
+
+
+def generate_cases(ctx: ServiceContext, count: int, rng_seed: int = 2570) -> dict[str, int]:
+    """Insert `count` generated cases (with their steps and events); returns what was written."""
+    rng = random.Random(rng_seed)
+    now = ctx.now()
+    templates = [t for t in _templates(ctx, now) if t.snapshots]
+    members = _people_by_group(ctx)
+    written = {"cases": 0, "events": 0, "tasks": 0}
+    pending = []
+    for _ in range(count):
+        template = rng.choice(templates)
+        pending.append(case_rows(template, _cut(template, rng, now), rng, members, now, cancelled_at))
+        if len(pending) >= BATCH:
+            write(ctx, pending, written)
+            pending = []
+    if pending:
+        write(ctx, pending, written)
+    return written

@@ -1,0 +1,11 @@
+"""Every table of the schema in one metadata: the core tables and each feature's.
+
+Import this module where the whole schema matters (Alembic's environment, a check that counts every
+table); a use case imports only the model modules it reads.
+"""
+from __future__ import annotations
+
+from . import dashboard_models, deadline_models, editor_models, models, ui_models  # noqa: F401 - each adds its tables
+from .base import Base
+
+metadata = Base.metadata
