@@ -25,7 +25,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from . import checks, xml
+from . import checks, lint, support, xml
 from .errors import InvalidDiagram, Problem
 
 # The step property naming the case data field that says who does the step (a username).
@@ -117,10 +117,11 @@ def _compile_cached(data: bytes, key: str | None,
     root = xml.parse(data)
     process = _main_process(root, key)
     called_roots = _parse_called(called_items, checks.process_ids(root))
-    problems = checks.check_structure(root) + checks.check_expressions(root)
+    problems = _checked(root, called_roots.values())
     for called_key, called_root in called_roots.items():
-        found = checks.check_structure(called_root) + checks.check_expressions(called_root)
-        problems += [Problem(p.element_id, f"in called process {called_key}: {p.message}") for p in found]
+        others = [root, *(r for k, r in called_roots.items() if k != called_key)]
+        problems += [Problem(p.element_id, f"in called process {called_key}: {p.message}")
+                     for p in _checked(called_root, others)]
     available = checks.process_ids(root).union(*(checks.process_ids(r) for r in called_roots.values()))
     for document in (root, *called_roots.values()):
         problems += checks.check_calls(document, available)
@@ -158,6 +159,12 @@ def _compile_cached(data: bytes, key: str | None,
     )
 
 
+def _checked(root: etree._Element, others) -> list[Problem]:
+    """Our own checks of one document: structure, expressions, literal timers, what PlanFlow cannot run."""
+    return (checks.check_structure(root) + checks.check_expressions(root) + lint.check_timers(root)
+            + support.check_supported(root, others))
+
+
 def _parse_called(called_items, defined: set[str]) -> dict[str, etree._Element]:
     """Parse the called processes' XML, skipping any whose processes the diagram already defines."""
     roots = {}
@@ -187,7 +194,12 @@ def _main_process(root: etree._Element, key: str | None) -> etree._Element:
         return executable[0]
     if not processes:
         raise InvalidDiagram([Problem(None, "the diagram has no process")])
-    raise InvalidDiagram([Problem(None, f"no process with id '{key}' and more than one executable process")])
+    if not executable:
+        raise InvalidDiagram([Problem(p.get("id"), 'the process is marked as not executable (isExecutable="false"): '
+                                                   "mark the process PlanFlow should run as executable")
+                              for p in processes])
+    raise InvalidDiagram([Problem(None, f"no process with id '{key}' and more than one executable process: deploy "
+                                        "the diagram under the id of the process to run")])
 
 
 def _process_metadata(process: etree._Element) -> dict[str, Any]:

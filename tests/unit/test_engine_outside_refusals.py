@@ -1,0 +1,109 @@
+"""An owner uploads a diagram drawn outside PlanFlow: what a PlanFlow case cannot carry out is refused when it
+is deployed, naming the element and saying what to draw instead, instead of deploying and failing (or
+waiting for ever) in the first case that reaches it."""
+from __future__ import annotations
+
+import pytest
+
+from app import engine
+
+from .outside_shapes import MESSAGE_VARIABLE, T0, around, event_subprocess, flow, process, step_then, timer
+
+_MESSAGE = '<bpmn:message id="m" name="obec_notice"/>'
+_SIGNAL = '<bpmn:signal id="sig" name="budget_ready"/>'
+_NOTICE = f'<bpmn:messageEventDefinition messageRef="m">{MESSAGE_VARIABLE}</bpmn:messageEventDefinition>'
+
+REFUSED = {
+    "a message matched by a correlation key": (step_then(
+        f'<bpmn:intermediateCatchEvent id="x">{_NOTICE}</bpmn:intermediateCatchEvent>',
+        _MESSAGE + '<bpmn:correlationProperty id="case_number" name="case_number">'
+                   '<bpmn:correlationPropertyRetrievalExpression messageRef="m">'
+                   "<bpmn:formalExpression>number</bpmn:formalExpression>"
+                   "</bpmn:correlationPropertyRetrievalExpression></bpmn:correlationProperty>"),
+        "case_number", "correlation is not supported"),
+    "a catch event matched by the case's own variables": (step_then(
+        '<bpmn:intermediateCatchEvent id="x"><bpmn:messageEventDefinition messageRef="m"><bpmn:extensionElements>'
+        "<spiffworkflow:messageVariable>notice</spiffworkflow:messageVariable><spiffworkflow:processVariableCorrelation>"
+        "<spiffworkflow:propertyId>number</spiffworkflow:propertyId><spiffworkflow:expression>number"
+        "</spiffworkflow:expression></spiffworkflow:processVariableCorrelation></bpmn:extensionElements>"
+        "</bpmn:messageEventDefinition></bpmn:intermediateCatchEvent>", _MESSAGE),
+        "x", "correlation is not supported"),
+    "an event waiting for a message or a timer at once": (step_then(
+        f'<bpmn:intermediateCatchEvent id="x">{_NOTICE}<bpmn:timerEventDefinition><bpmn:timeDuration>"P3D"'
+        "</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>", _MESSAGE),
+        "x", "several triggers"),
+    "a link to elsewhere in the diagram": (around(
+        '<bpmn:intermediateThrowEvent id="x"><bpmn:linkEventDefinition name="later"/></bpmn:intermediateThrowEvent>'),
+        "x", "link events are not supported"),
+    "undoing a step by compensation": (process(
+        '<bpmn:startEvent id="start"/>' + flow("f1", "start", "pay") + '<bpmn:userTask id="pay"/>'
+        + flow("f2", "pay", "end") + '<bpmn:endEvent id="end"/>'
+        '<bpmn:boundaryEvent id="x" attachedToRef="pay"><bpmn:compensateEventDefinition/></bpmn:boundaryEvent>'
+        '<bpmn:userTask id="refund" isForCompensation="true"/>'
+        '<bpmn:association id="a1" associationDirection="One" sourceRef="x" targetRef="refund"/>'),
+        "refund", "compensation is not supported"),
+    "a data store": (around(
+        '<bpmn:scriptTask id="x"><bpmn:dataOutputAssociation id="o1"><bpmn:targetRef>register</bpmn:targetRef>'
+        '</bpmn:dataOutputAssociation><bpmn:script>total = 1</bpmn:script></bpmn:scriptTask>'
+        '<bpmn:dataStoreReference id="register" dataStoreRef="store"/>', '<bpmn:dataStore id="store" name="store"/>'),
+        "register", "data stores are not supported"),
+    "a DMN decision table": (around('<bpmn:businessRuleTask id="x"/>'), "x", "business rule tasks"),
+    "a call to another system": (around('<bpmn:serviceTask id="x"/>'), "x", "service tasks are not supported"),
+    "a complex gateway": (around('<bpmn:complexGateway id="x"/>'), "x", "complex gateways are not supported"),
+    "an ad hoc subprocess": (around('<bpmn:adHocSubProcess id="x"><bpmn:userTask id="any_order"/>'
+                                    "</bpmn:adHocSubProcess>"), "x", "ad hoc subprocesses are not supported"),
+    "an event subprocess started by a message": (event_subprocess(_NOTICE, _MESSAGE), "trigger",
+                                                  "event subprocess started by a message"),
+    "an event subprocess started by a signal": (event_subprocess('<bpmn:signalEventDefinition signalRef="sig"/>',
+                                                                 _SIGNAL), "trigger", "started by a signal"),
+    "a signal nothing in the diagram sends": (step_then(
+        '<bpmn:intermediateCatchEvent id="x"><bpmn:signalEventDefinition signalRef="sig"/>'
+        "</bpmn:intermediateCatchEvent>", _SIGNAL), "x", "nothing in the diagram sends the signal 'budget_ready'"),
+    "a process marked as not executable": (process('<bpmn:startEvent id="start"/>' + flow("f1", "start", "end")
+                                                   + '<bpmn:endEvent id="end"/>', executable="false"),
+                                           "outside", "marked as not executable"),
+    "a timer of a million years": (around(timer("timeDuration", '"P999999Y"')), "x", "longer than 100 years"),
+    "a timer date without a UTC offset": (around(timer("timeDate", '"2027-01-15T09:00:00"')), "x", "no UTC offset"),
+    "a timer date that is no date": (around(timer("timeDate", '"2027-13-45T09:00:00+07:00"')), "x",
+                                     "is not an ISO 8601 date"),
+}
+
+
+@pytest.mark.parametrize("xml, element, phrase", REFUSED.values(), ids=REFUSED.keys())
+def test_what_a_case_cannot_carry_out_is_refused_at_deploy_naming_the_element(xml, element, phrase):
+    with pytest.raises(engine.InvalidDiagram) as refused:
+        engine.compile_diagram(xml, "uploaded")  # deployed under PlanFlow's key, not the process's id
+    named: dict[str | None, list[str]] = {}
+    for problem in refused.value.problems:
+        named.setdefault(problem.element_id, []).append(problem.message)
+    assert any(phrase in message for message in named.get(element, [])), named
+
+
+def test_an_event_subprocess_started_by_a_timer_is_no_longer_refused_as_unreachable():
+    """Its start event waits for the timer, not for a flow: the check used to call it unreachable."""
+    xml = event_subprocess('<bpmn:timerEventDefinition><bpmn:timeDuration>"P2D"</bpmn:timeDuration>'
+                           "</bpmn:timerEventDefinition>")
+    process_ = engine.compile_diagram(xml, "uploaded")
+    assert {"work", "respond"} <= set(process_.user_tasks)
+
+
+def test_a_signal_the_case_sends_itself_and_an_empty_correlation_key_deploy():
+    """Camunda Modeler and spiff-arena write an empty correlation key into every collaboration; a signal sent
+    and caught inside one case is the case's own business."""
+    xml = process(
+        '<bpmn:startEvent id="start"/>' + flow("f1", "start", "split") + '<bpmn:parallelGateway id="split"/>'
+        + flow("f2", "split", "announce") + flow("f3", "split", "hear")
+        + '<bpmn:userTask id="announce"/>' + flow("f4", "announce", "send")
+        + '<bpmn:intermediateThrowEvent id="send"><bpmn:signalEventDefinition signalRef="sig"/>'
+          "</bpmn:intermediateThrowEvent>" + flow("f5", "send", "join")
+        + '<bpmn:intermediateCatchEvent id="hear"><bpmn:signalEventDefinition signalRef="sig"/>'
+          "</bpmn:intermediateCatchEvent>" + flow("f6", "hear", "join")
+        + '<bpmn:parallelGateway id="join"/>' + flow("f7", "join", "end") + '<bpmn:endEvent id="end"/>',
+        _SIGNAL).replace(b"<bpmn:process ", b'<bpmn:collaboration id="c"><bpmn:participant id="p" '
+                         b'processRef="outside"/><bpmn:correlationKey id="k" name="MainCorrelationKey"/>'
+                         b"</bpmn:collaboration><bpmn:process ", 1)
+    process_ = engine.compile_diagram(xml, "uploaded")
+    workflow = engine.start(process_, {}, T0, "signal:0")
+    [announce] = engine.ready_human_tasks(workflow, process_)
+    engine.complete(workflow, announce.engine_id, {}, T0, "signal:1")
+    assert engine.is_completed(workflow)
