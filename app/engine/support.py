@@ -139,9 +139,14 @@ def _signals_of(root, events: tuple[str, ...]) -> list[tuple[etree._Element, str
 
 
 def _signals_nothing_sends(root, documents: list[etree._Element]) -> list[Problem]:
-    """A signal is thrown inside the case or not at all (PlanFlow has no way to send one in): a catch of a
-    signal no event of the diagram or of the processes deployed with it throws would wait for ever."""
+    """A signal is thrown inside the case or not at all (PlanFlow has no way to send one in): a case that
+    reaches a catch of a signal no event of the diagram, or of the processes deployed with it, throws would
+    wait there for ever. A boundary event that never fires leaves its step to go on, and an event after an
+    event-based gateway is one of several ways on (the engine refuses a step that leaves none it can take)."""
     thrown = {name for each in documents for _, name in _signals_of(each, ("intermediateThrowEvent", "endEvent"))}
+    after_gateway = {flow.get("targetRef") for gateway in _tagged(root, "eventBasedGateway")
+                     for flow in root.xpath(f".//bpmn:sequenceFlow[@sourceRef='{gateway.get('id')}']", namespaces=NS)}
     return [Problem(event.get("id"), f"nothing in the diagram sends the signal '{name}', and PlanFlow cannot send "
                                      "one from outside: a case waiting for it would wait for ever")
-            for event, name in _signals_of(root, _CATCHING) if name not in thrown]
+            for event, name in _signals_of(root, ("startEvent", "intermediateCatchEvent"))
+            if name not in thrown and event.get("id") not in after_gateway]

@@ -107,3 +107,17 @@ def test_a_signal_the_case_sends_itself_and_an_empty_correlation_key_deploy():
     [announce] = engine.ready_human_tasks(workflow, process_)
     engine.complete(workflow, announce.engine_id, {}, T0, "signal:1")
     assert engine.is_completed(workflow)
+
+
+def test_a_boundary_signal_nothing_sends_leaves_its_step_to_go_on_and_deploys():
+    """A boundary event that never fires is only a way out not taken: the step under it still finishes."""
+    recalled = ('<bpmn:boundaryEvent id="recalled" attachedToRef="answer">'
+                '<bpmn:signalEventDefinition signalRef="sig"/></bpmn:boundaryEvent>')
+    xml = process('<bpmn:startEvent id="start"/>' + flow("f1", "start", "answer") + '<bpmn:userTask id="answer"/>'
+                  + flow("f2", "answer", "end") + '<bpmn:endEvent id="end"/>' + recalled
+                  + flow("f3", "recalled", "end_recalled") + '<bpmn:endEvent id="end_recalled"/>', _SIGNAL)
+    process_ = engine.compile_diagram(xml, "uploaded")
+    workflow = engine.start(process_, {}, T0, "boundary:0")
+    [answer] = engine.ready_human_tasks(workflow, process_)
+    engine.complete(workflow, answer.engine_id, {}, T0, "boundary:1")
+    assert engine.is_completed(workflow)
