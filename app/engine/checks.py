@@ -94,10 +94,12 @@ def check_structure(root: etree._Element) -> list[Problem]:
 
 
 def _duplicate_ids(root) -> list[Problem]:
+    """Ids of BPMN elements used twice. Extension elements keep ids of their own kind: Camunda Modeler's form
+    fields are named after the case field they fill, so two steps asking for `firstname` both say so."""
     seen: set[str] = set()
     problems = []
-    for element in root.iter():
-        ident = element.get("id") if isinstance(element.tag, str) else None
+    for element in root.iter(f"{{{NS['bpmn']}}}*"):
+        ident = element.get("id")
         if ident is None:
             continue
         if ident in seen:

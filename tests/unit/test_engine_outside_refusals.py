@@ -121,3 +121,18 @@ def test_a_boundary_signal_nothing_sends_leaves_its_step_to_go_on_and_deploys():
     [answer] = engine.ready_human_tasks(workflow, process_)
     engine.complete(workflow, answer.engine_id, {}, T0, "boundary:1")
     assert engine.is_completed(workflow)
+
+
+def test_two_steps_asking_for_the_same_field_in_camunda_form_data_deploy():
+    """Camunda Modeler names a generated form's fields after the case's fields: the request and its approval both
+    have a field `firstname`. Those are not element ids, and were refused as ids used twice."""
+    def asks(step: str) -> str:
+        return (f'<bpmn:userTask id="{step}"><bpmn:extensionElements><camunda:formData>'
+                '<camunda:formField id="firstname" label="Firstname" type="string"/></camunda:formData>'
+                "</bpmn:extensionElements></bpmn:userTask>")
+
+    xml = process('<bpmn:startEvent id="start"/>' + flow("f1", "start", "request") + asks("request")
+                  + flow("f2", "request", "approve") + asks("approve") + flow("f3", "approve", "end")
+                  + '<bpmn:endEvent id="end"/>').replace(
+        b"<bpmn:definitions ", b'<bpmn:definitions xmlns:camunda="http://camunda.org/schema/1.0/bpmn" ', 1)
+    assert set(engine.compile_diagram(xml, "uploaded").user_tasks) == {"request", "approve"}
