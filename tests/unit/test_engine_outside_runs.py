@@ -182,6 +182,23 @@ def test_an_event_subprocess_started_by_a_timer_is_a_listed_wait_and_leaves_the_
     assert _open(second, process_) == ["work"]
 
 
+def test_a_called_process_that_also_runs_on_a_schedule_runs_once_when_called_and_lets_the_caller_finish():
+    """Its timer start event used to wait inside the calling case and start the process again at every turn
+    of its cycle: one more step each quarter, and a calling case that could never end."""
+    called = process('<bpmn:startEvent id="each_quarter"><bpmn:timerEventDefinition><bpmn:timeCycle>'
+                     '"R/2026-10-01T09:00:00+07:00/P3M"</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>'
+                     + flow("g1", "each_quarter", "follow_up") + '<bpmn:userTask id="follow_up"/>'
+                     + flow("g2", "follow_up", "done") + '<bpmn:endEvent id="done"/>', process_id="quarterly")
+    caller = process('<bpmn:startEvent id="start"/>' + flow("f1", "start", "x")
+                     + '<bpmn:callActivity id="x" calledElement="quarterly"/>' + flow("f2", "x", "end")
+                     + '<bpmn:endEvent id="end"/>', process_id="plan")
+    process_ = engine.compile_diagram(caller, "plan", {"quarterly": called})
+    workflow = engine.start(process_, {}, T0, "quarterly:0")
+    assert _open(workflow, process_) == ["follow_up"] and engine.next_timer_at(workflow) is None
+    _complete(workflow, process_, "follow_up", {}, "quarterly:1")
+    assert engine.is_completed(workflow)
+
+
 def test_checking_the_gateways_of_a_large_upload_looks_at_each_flow_once(monkeypatch):
     """Each gateway used to look through every flow of its process: a 1.2 MB upload held a deploy for 8 s."""
     looked_at = []
