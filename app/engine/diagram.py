@@ -136,6 +136,11 @@ def _compile_cached(data: bytes, key: str | None,
         spec = parser.get_spec(process.get("id"))
         subprocess_specs = parser.get_subprocess_specs(process.get("id"))
     except ValidationException as exc:
+        if isinstance(exc.__context__, RecursionError):
+            # SpiffWorkflow reads a flow one element after another, recursively.
+            raise InvalidDiagram([Problem(getattr(exc, "id", None), "the flow is too long to read as one chain of "
+                                          "elements (several hundred one after another): move part of it into a "
+                                          "subprocess or a called process")]) from None
         raise InvalidDiagram([Problem(getattr(exc, "id", None), _first_line(exc))]) from None
     except (etree.LxmlError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InvalidDiagram([Problem(None, f"the diagram could not be parsed: {exc}")]) from None

@@ -136,3 +136,14 @@ def test_two_steps_asking_for_the_same_field_in_camunda_form_data_deploy():
                   + '<bpmn:endEvent id="end"/>').replace(
         b"<bpmn:definitions ", b'<bpmn:definitions xmlns:camunda="http://camunda.org/schema/1.0/bpmn" ', 1)
     assert set(engine.compile_diagram(xml, "uploaded").user_tasks) == {"request", "approve"}
+
+
+def test_a_flow_too_long_for_the_parser_to_follow_is_refused_with_a_sentence_not_a_recursion_error():
+    steps = 600
+    body = '<bpmn:startEvent id="start"/>' + flow("f0", "start", "t0")
+    for n in range(steps):
+        body += f'<bpmn:task id="t{n}"/>' + flow(f"f{n + 1}", f"t{n}", f"t{n + 1}" if n + 1 < steps else "end")
+    with pytest.raises(engine.InvalidDiagram) as refused:
+        engine.compile_diagram(process(body + '<bpmn:endEvent id="end"/>'), "uploaded")
+    [problem] = refused.value.problems
+    assert problem.element_id and "too long to read as one chain" in problem.message
