@@ -129,6 +129,7 @@ def _compile_cached(data: bytes, key: str | None,
     if problems:
         raise InvalidDiagram(problems)
     parser = SpiffBpmnParser(validator=VALIDATOR)
+    documents = {f"{process.get('id')}.bpmn": root, **{f"{k}.bpmn": r for k, r in called_roots.items()}}
     try:
         parser.add_bpmn_xml(root, filename=f"{process.get('id')}.bpmn")
         for called_key, called_root in called_roots.items():
@@ -138,10 +139,11 @@ def _compile_cached(data: bytes, key: str | None,
     except ValidationException as exc:
         if isinstance(exc.__context__, RecursionError):
             # SpiffWorkflow reads a flow one element after another, recursively.
-            raise InvalidDiagram([Problem(getattr(exc, "id", None), "the flow is too long to read as one chain of "
-                                          "elements (several hundred one after another): move part of it into a "
-                                          "subprocess or a called process")]) from None
-        raise InvalidDiagram([Problem(getattr(exc, "id", None), _first_line(exc))]) from None
+            raise InvalidDiagram([Problem(getattr(exc, "id", None) or None,
+                                          "the flow is too long to read as one chain of elements (several hundred "
+                                          "one after another): move part of it into a subprocess or a called process")
+                                  ]) from None
+        raise InvalidDiagram([_refusal(exc, documents)]) from None
     except (etree.LxmlError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InvalidDiagram([Problem(None, f"the diagram could not be parsed: {exc}")]) from None
     user_tasks = _user_tasks(spec, subprocess_specs)
@@ -182,6 +184,19 @@ def _parse_called(called_items, defined: set[str]) -> dict[str, etree._Element]:
         if not checks.process_ids(called_root) & defined:
             roots[called_key] = called_root
     return roots
+
+
+def _refusal(exc: ValidationException, documents: Mapping[str, etree._Element]) -> Problem:
+    """SpiffWorkflow's refusal, tied to an element: the BPMN schema's names only a line, so the problem takes
+    the id of the element on that line (or of the nearest one around it), for the editor to mark."""
+    element_id = getattr(exc, "id", None) or None
+    line, document = getattr(exc, "line_number", None), documents.get(getattr(exc, "file_name", None) or "")
+    if element_id is None and line and document is not None:
+        on_line = next((e for e in document.iter() if isinstance(e.tag, str) and e.sourceline == line), None)
+        if on_line is not None:
+            element_id = next((e.get("id") for e in (on_line, *on_line.iterancestors()) if e.get("id")), None)
+    message = _first_line(exc).replace(f"{{{xml.BPMN_NS}}}", "bpmn:").replace(f"{{{xml.SPIFF_NS}}}", "spiffworkflow:")
+    return Problem(element_id, message)
 
 
 def _first_line(exc: Exception) -> str:

@@ -147,3 +147,14 @@ def test_a_flow_too_long_for_the_parser_to_follow_is_refused_with_a_sentence_not
         engine.compile_diagram(process(body + '<bpmn:endEvent id="end"/>'), "uploaded")
     [problem] = refused.value.problems
     assert problem.element_id and "too long to read as one chain" in problem.message
+
+
+def test_what_the_bpmn_schema_refuses_is_tied_to_the_element_on_the_line_it_names():
+    """The schema check names only a line; the editor needs an element to mark (an empty ioSpecification, as
+    some modelers write one, is not valid BPMN)."""
+    xml = process('<bpmn:ioSpecification/><bpmn:startEvent id="start"/>' + flow("f1", "start", "end")
+                  + '<bpmn:endEvent id="end"/>').replace(b"><bpmn:ioSpecification/>", b">\n<bpmn:ioSpecification/>")
+    with pytest.raises(engine.InvalidDiagram) as refused:
+        engine.compile_diagram(xml, "uploaded")
+    [problem] = refused.value.problems
+    assert problem.element_id == "outside" and "'bpmn:ioSpecification'" in problem.message
