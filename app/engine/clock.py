@@ -28,6 +28,11 @@ class _EngineDatetime(datetime):
 _timer_module.datetime = _EngineDatetime  # type: ignore[attr-defined]
 
 
+def current() -> datetime | None:
+    """The time of the step being run (None outside one)."""
+    return _current.get()
+
+
 def require_aware(moment: datetime) -> datetime:
     """Refuse naive datetimes: a case's times must mean one instant wherever they are read."""
     if moment.tzinfo is None or moment.utcoffset() is None:

@@ -25,7 +25,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from . import checks, xml
+from . import checks, lint, support, xml
 from .errors import InvalidDiagram, Problem
 
 # The step property naming the case data field that says who does the step (a username).
@@ -117,10 +117,11 @@ def _compile_cached(data: bytes, key: str | None,
     root = xml.parse(data)
     process = _main_process(root, key)
     called_roots = _parse_called(called_items, checks.process_ids(root))
-    problems = checks.check_structure(root) + checks.check_expressions(root)
+    problems = _checked(root, called_roots.values())
     for called_key, called_root in called_roots.items():
-        found = checks.check_structure(called_root) + checks.check_expressions(called_root)
-        problems += [Problem(p.element_id, f"in called process {called_key}: {p.message}") for p in found]
+        others = [root, *(r for k, r in called_roots.items() if k != called_key)]
+        problems += [Problem(p.element_id, f"in called process {called_key}: {p.message}")
+                     for p in _checked(called_root, others)]
     available = checks.process_ids(root).union(*(checks.process_ids(r) for r in called_roots.values()))
     for document in (root, *called_roots.values()):
         problems += checks.check_calls(document, available)
@@ -128,6 +129,7 @@ def _compile_cached(data: bytes, key: str | None,
     if problems:
         raise InvalidDiagram(problems)
     parser = SpiffBpmnParser(validator=VALIDATOR)
+    documents = {f"{process.get('id')}.bpmn": root, **{f"{k}.bpmn": r for k, r in called_roots.items()}}
     try:
         parser.add_bpmn_xml(root, filename=f"{process.get('id')}.bpmn")
         for called_key, called_root in called_roots.items():
@@ -135,7 +137,13 @@ def _compile_cached(data: bytes, key: str | None,
         spec = parser.get_spec(process.get("id"))
         subprocess_specs = parser.get_subprocess_specs(process.get("id"))
     except ValidationException as exc:
-        raise InvalidDiagram([Problem(getattr(exc, "id", None), _first_line(exc))]) from None
+        if isinstance(exc.__context__, RecursionError):
+            # SpiffWorkflow reads a flow one element after another, recursively.
+            raise InvalidDiagram([Problem(getattr(exc, "id", None) or None,
+                                          "the flow is too long to read as one chain of elements (several hundred "
+                                          "one after another): move part of it into a subprocess or a called process")
+                                  ]) from None
+        raise InvalidDiagram([_refusal(exc, documents)]) from None
     except (etree.LxmlError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InvalidDiagram([Problem(None, f"the diagram could not be parsed: {exc}")]) from None
     user_tasks = _user_tasks(spec, subprocess_specs)
@@ -158,6 +166,12 @@ def _compile_cached(data: bytes, key: str | None,
     )
 
 
+def _checked(root: etree._Element, others) -> list[Problem]:
+    """Our own checks of one document: structure, expressions, literal timers, what PlanFlow cannot run."""
+    return (checks.check_structure(root) + checks.check_expressions(root) + lint.check_timers(root)
+            + support.check_supported(root, others))
+
+
 def _parse_called(called_items, defined: set[str]) -> dict[str, etree._Element]:
     """Parse the called processes' XML, skipping any whose processes the diagram already defines."""
     roots = {}
@@ -172,6 +186,19 @@ def _parse_called(called_items, defined: set[str]) -> dict[str, etree._Element]:
     return roots
 
 
+def _refusal(exc: ValidationException, documents: Mapping[str, etree._Element]) -> Problem:
+    """SpiffWorkflow's refusal, tied to an element: the BPMN schema's names only a line, so the problem takes
+    the id of the element on that line (or of the nearest one around it), for the editor to mark."""
+    element_id = getattr(exc, "id", None) or None
+    line, document = getattr(exc, "line_number", None), documents.get(getattr(exc, "file_name", None) or "")
+    if element_id is None and line and document is not None:
+        on_line = next((e for e in document.iter() if isinstance(e.tag, str) and e.sourceline == line), None)
+        if on_line is not None:
+            element_id = next((e.get("id") for e in (on_line, *on_line.iterancestors()) if e.get("id")), None)
+    message = _first_line(exc).replace(f"{{{xml.BPMN_NS}}}", "bpmn:").replace(f"{{{xml.SPIFF_NS}}}", "spiffworkflow:")
+    return Problem(element_id, message)
+
+
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
@@ -182,7 +209,12 @@ def _main_process(root: etree._Element, key: str | None) -> etree._Element:
         return found
     if not root.xpath("bpmn:process", namespaces=xml.NS):
         raise InvalidDiagram([Problem(None, "the diagram has no process")])
-    raise InvalidDiagram([Problem(None, f"no process with id '{key}' and more than one executable process")])
+    if not executable:
+        raise InvalidDiagram([Problem(p.get("id"), 'the process is marked as not executable (isExecutable="false"): '
+                                                   "mark the process PlanFlow should run as executable")
+                              for p in processes])
+    raise InvalidDiagram([Problem(None, f"no process with id '{key}' and more than one executable process: deploy "
+                                        "the diagram under the id of the process to run")])
 
 
 def _process_metadata(process: etree._Element) -> dict[str, Any]:

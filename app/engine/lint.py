@@ -14,6 +14,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .errors import Problem
+from .timer_limits import TimerTooLong, check_duration
 from .xml import NS
 
 # Tasks SpiffWorkflow hands to people (`manual`): user, manual and plain tasks.
@@ -99,8 +100,10 @@ def _timer_problem(what: str, text: str) -> str | None:
         return None  # an expression: compiled by the sandbox check, evaluated when the case gets there
     try:
         if what == "duration":
-            if not TimerEventDefinition.parse_iso_duration(value):
+            parsed = TimerEventDefinition.parse_iso_duration(value)
+            if not parsed:
                 raise ValueError("no amount")
+            check_duration(parsed)
         elif what == "date":
             moment = TimerEventDefinition.parse_time_or_duration(value)
             if not isinstance(moment, datetime):
@@ -111,6 +114,8 @@ def _timer_problem(what: str, text: str) -> str | None:
                         "the same moment on every server")
         else:
             TimerEventDefinition.parse_iso_recurring_interval(value)
+    except TimerTooLong as exc:
+        return f"timer {what} {value!r}: {exc}"
     except Exception:  # noqa: BLE001 - SpiffWorkflow raises bare Exception for a bad expression
         examples = {"duration": "P5D or PT4H", "date": "2026-12-10T16:30:00+07:00",
                     "cycle": "R4/2026-10-01T09:00:00+07:00/P3M"}

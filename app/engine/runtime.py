@@ -22,11 +22,12 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util import task as _task_iteration
 from SpiffWorkflow.util.task import TaskState
 
-from . import budget, determinism, sandbox, start_timers, task_order
+from . import budget, determinism, sandbox, start_timers, task_order, timer_limits  # noqa: F401 - it patches
 from .diagram import CompiledProcess, UserTaskInfo
 from .errors import EngineStall, NotWaiting, StepFailed, TaskNotReady
+from .failures import diagram_failures
 from .serializer import json_safe
-from .waiting import pending_events, timer_due
+from .waiting import dead_end, pending_events, timer_due
 from .workflow import CaseWorkflow
 
 # SpiffWorkflow stops walking the task tree at depth 1000; a revise loop crosses that after ~250
@@ -88,10 +89,11 @@ def engine_call(at: datetime, seed: str) -> Iterator[None]:
 def start(process: CompiledProcess, data: dict[str, Any], at: datetime, seed: str) -> BpmnWorkflow:
     """Start a workflow of `process` with `data` as its start data."""
     with engine_call(at, seed):
-        workflow = CaseWorkflow(process.spec, process.subprocess_specs, script_engine=SCRIPT_ENGINE)
-        start_task = workflow.get_tasks(state=TaskState.READY)[0]
-        start_task.data.update(json_safe(data))
-        start_timers.fire_once(workflow, at)
+        with diagram_failures():
+            workflow = CaseWorkflow(process.spec, process.subprocess_specs, script_engine=SCRIPT_ENGINE)
+            start_task = workflow.get_tasks(state=TaskState.READY)[0]
+            start_task.data.update(json_safe(data))
+            start_timers.fire_once(workflow, at)
         _advance(workflow)
     return workflow
 
@@ -128,10 +130,8 @@ def deliver_message(workflow: BpmnWorkflow, name: str, payload: dict[str, Any], 
     # The parser builds spiff message definitions; an event matches a catch event of the same class and name.
     event = BpmnEvent(MessageEventDefinition(name), payload=json_safe(payload))
     with engine_call(at, seed):
-        try:
+        with diagram_failures():
             workflow.send_event(event)
-        except SpiffWorkflowException as exc:
-            raise StepFailed(_describe(exc), _element_of(exc, None)) from None
         _advance(workflow)
 
 
@@ -141,7 +141,7 @@ def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
 
 
 def cancel(workflow: BpmnWorkflow, at: datetime, seed: str) -> None:
-    with engine_call(at, seed):
+    with engine_call(at, seed), diagram_failures():
         workflow.cancel()
 
 
@@ -158,23 +158,17 @@ def _ready_human_task(workflow: BpmnWorkflow, engine_id: str):
 
 
 def _run(task) -> None:
-    try:
+    budget.running(task)
+    with diagram_failures(task):
         task.run()
-    except SpiffWorkflowException as exc:
-        raise StepFailed(_describe(exc), _element_of(exc, task)) from None
-    except sandbox.SandboxError as exc:
-        raise StepFailed(str(exc), task.task_spec.bpmn_id) from None
 
 
 def _advance(workflow: BpmnWorkflow) -> None:
-    try:
+    with diagram_failures():
         workflow.refresh_timers()
         workflow.do_engine_steps()
-    except SpiffWorkflowException as exc:
-        raise StepFailed(_describe(exc), _element_of(exc, None)) from None
-    except sandbox.SandboxError as exc:
-        raise StepFailed(str(exc)) from None
     _check_no_stall(workflow)
+    _check_not_dead(workflow)
 
 
 def advance(workflow: BpmnWorkflow) -> None:
@@ -183,17 +177,13 @@ def advance(workflow: BpmnWorkflow) -> None:
     _advance(workflow)
 
 
-def _describe(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    inner = getattr(exc, "exception", None)
-    detail = f" ({type(inner).__name__}: {inner})" if inner is not None else ""
-    return (text[0] if text else type(exc).__name__) + detail
-
-
-def _element_of(exc: Exception, task) -> str | None:
-    failed = getattr(exc, "task", None) or task
-    spec = getattr(failed, "task_spec", None)
-    return getattr(spec, "bpmn_id", None)
+def _check_not_dead(workflow: BpmnWorkflow) -> None:
+    """Refuse a step after which the case would wait for nothing PlanFlow can bring it (a signal no one
+    throws, a condition nothing can make true): it would never move again, and no one would be told."""
+    found = dead_end(workflow, open_tasks(workflow),
+                     lambda: bool(waiting_messages(workflow)) or next_timer_at(workflow) is not None)
+    if found is not None:
+        raise StepFailed(*found)
 
 
 def all_tasks(workflow: BpmnWorkflow):

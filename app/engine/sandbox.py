@@ -25,6 +25,8 @@ from typing import Any
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 
+from .storable import NotStorable, storable
+
 MAX_SEQUENCE_LENGTH = 1_000_000
 MAX_INT_BITS = 100_000
 MAX_ITERATIONS = 200_000
@@ -261,16 +263,21 @@ def _environment(data: Mapping[str, Any], budget: _Budget) -> dict[str, Any]:
 
 
 def evaluate(source: str, data: Mapping[str, Any]) -> Any:
-    """Evaluate an expression against a case's data."""
+    """Evaluate an expression against a case's data; the result is a value a case can store (a message's
+    or signal's payload, a loop's count end up in the case)."""
     code = compile_expression(source)
     try:
-        return eval(code, _environment(data, _Budget()))  # noqa: S307 - restricted code only
+        result = eval(code, _environment(data, _Budget()))  # noqa: S307 - restricted code only
     except SandboxError:
         raise
     except RecursionError as exc:
         raise SandboxError("too deeply nested") from exc
     except MemoryError as exc:
         raise SandboxError("ran out of memory") from exc
+    try:
+        return storable(result, "the value of the expression")
+    except NotStorable as exc:
+        raise SandboxError(str(exc)) from None
 
 
 def execute(source: str, data: dict[str, Any]) -> None:
@@ -286,8 +293,14 @@ def execute(source: str, data: dict[str, Any]) -> None:
         raise SandboxError("too deeply nested") from exc
     except MemoryError as exc:
         raise SandboxError("ran out of memory") from exc
-    for name in [n for n in data if n not in env]:
-        del data[name]
+    written = {}
     for name, value in env.items():
         if name not in reserved and not name.startswith("_") and not callable(value):
-            data[name] = value
+            try:
+                written[name] = storable(value, f"the variable '{name}'")
+            except NotStorable as exc:
+                raise SandboxError(str(exc)) from None
+    # Checked before anything is written back: a refused script leaves the case's data as it was.
+    for name in [n for n in data if n not in env]:
+        del data[name]
+    data.update(written)

@@ -14,6 +14,7 @@ from functools import cmp_to_key
 
 from SpiffWorkflow.util.task import TaskState
 
+from . import budget
 from .ledger import OrderedTable
 
 _FINISHED = TaskState.FINISHED_MASK
@@ -29,6 +30,8 @@ class TaskTable(OrderedTable):
         self.added = list(self.values())
 
     def __setitem__(self, key, task):
+        if key not in self:
+            budget.count_new()  # a new task, not one assigned again
         super().__setitem__(key, task)
         self.added.append(task)
 

@@ -7,7 +7,7 @@ same on replay, and known for cases that waited before anyone asked.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +15,7 @@ from uuid import UUID, uuid5
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.util.event import PendingBpmnEvent
+from SpiffWorkflow.util.task import TaskState
 
 from .diagram import CompiledProcess, catch_definitions
 
@@ -80,3 +81,43 @@ def waiting_for(workflow: BpmnWorkflow, process: CompiledProcess) -> list[Wait]:
             name_en=info.name_en, lane=info.lane, message=info.message, form=info.form,
             since=datetime.fromtimestamp(task.last_state_change, UTC), due_at=due))
     return sorted(found, key=lambda w: (w.since, w.element_id, w.engine_id))
+
+
+# What PlanFlow can hand a waiting case: a person's step, a message from outside, a timer coming due.
+# Anything else a case might wait on (a signal, a condition, an error) only ever comes from the case itself,
+# so a case waiting on nothing but those waits for ever.
+_FRIENDLY = {"SignalEventDefinition": "a signal", "ConditionalEventDefinition": "a condition",
+             "ErrorEventDefinition": "an error", "EscalationEventDefinition": "an escalation",
+             "MultipleEventDefinition": "several events at once", "CancelEventDefinition": "a cancellation",
+             "MessageEventDefinition": "a message", "TimerEventDefinition": "a timer"}
+
+
+def dead_end(workflow: BpmnWorkflow, open_tasks, deliverable: Callable[[], bool]) -> tuple[str, str | None] | None:
+    """(why, an element) when the running workflow waits, and only for what no one can bring it; else None.
+
+    `open_tasks` are its unfinished tasks (the top workflow's and its subprocesses'); `deliverable` tells
+    whether a message or timer it waits on is pending (asked only when no person's step is ready)."""
+    if workflow.is_completed():
+        return None
+    waiting = []
+    for task in open_tasks:
+        if task.state == TaskState.READY and task.task_spec.manual:
+            return None
+        if task.state in (TaskState.WAITING, TaskState.STARTED):
+            waiting.append(task)
+    if deliverable():
+        return None
+    found = []
+    for _task, spec, definition, _id in _waiting_catches(workflow):
+        name = getattr(definition, "name", None)
+        kind = _FRIENDLY.get(type(definition).__name__, "an event")
+        found.append((getattr(spec, "bpmn_id", None) or spec.name,
+                      f"{kind} '{name}'" if name and kind in ("a signal", "a message") else kind))
+    if not found:
+        found = [(t.task_spec.bpmn_id, "the rest of the case") for t in waiting
+                 if getattr(t.task_spec, "bpmn_id", None)]
+    if not found:
+        return None  # nothing waits at all: not a wait this check can name (EngineStall's side of things)
+    listed = ", ".join(f"{what} at '{element}'" for element, what in found)
+    return (f"after this step the case would wait only for {listed}: no person's step, message from outside or "
+            "timer could move it on, so it would never reach its end", found[0][0])

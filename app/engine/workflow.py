@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
-from . import budget, task_order
+from . import budget, clock, start_timers, task_order
 from .ledger import OrderedTable, Tracked
 
 _READY, _WAITING = TaskState.READY, TaskState.WAITING
@@ -72,6 +73,12 @@ class CaseWorkflow(BpmnWorkflow):
         subprocess = CaseSubWorkflow(self.subprocess_specs[spec_name], parent_task_id=my_task.id,
                                      top_workflow=self)
         self.subprocesses[my_task.id] = subprocess
+        at = clock.current()
+        if isinstance(my_task.task_spec, CallActivity) and at is not None:
+            # A called process starts when it is called, as a case starts when it is started: a timer start
+            # event of its own (a process that also runs on a schedule) fires once now, instead of starting
+            # the process again inside the calling case at every turn of its cycle, for ever.
+            start_timers.fire_once(subprocess, at)
         return subprocess
 
     def _do_engine_steps(self, will_complete_task=None, did_complete_task=None):
