@@ -207,9 +207,10 @@ def _main_process(root: etree._Element, key: str | None) -> etree._Element:
     found = xml.find_process(root, key)
     if found is not None:
         return found
-    if not root.xpath("bpmn:process", namespaces=xml.NS):
+    processes = root.xpath("bpmn:process", namespaces=xml.NS)
+    if not processes:
         raise InvalidDiagram([Problem(None, "the diagram has no process")])
-    if not executable:
+    if not any(p.get("isExecutable", "true") != "false" for p in processes):
         raise InvalidDiagram([Problem(p.get("id"), 'the process is marked as not executable (isExecutable="false"): '
                                                    "mark the process PlanFlow should run as executable")
                               for p in processes])
