@@ -51,9 +51,9 @@ def _marks_round(props: dict[str, str]) -> bool:
     return str(props.get(ROUND) or "").strip().lower() in ("true", "1", "yes") or bool(props.get(CORRECTS))
 
 
-def _marked(process_specs, reviews: dict[str, str]) -> list[tuple[str, object, dict[str, str]]]:
-    """(element id, multi-instance spec or mis-marked step, its properties) of each step marked as a round;
-    collects the review steps into `reviews` on the way."""
+def _marked(process_specs, reviews: dict[str, str]) -> list[tuple[str, object, dict[str, str], object]]:
+    """(element id, multi-instance spec or mis-marked step, its properties, the spec of its instances) of each
+    step marked as a round; collects the review steps into `reviews` on the way."""
     marked = []
     for process_spec in process_specs:
         for task_spec in process_spec.task_specs.values():
@@ -65,13 +65,13 @@ def _marked(process_specs, reviews: dict[str, str]) -> list[tuple[str, object, d
                 if props.get(REVIEWS):
                     reviews[element] = props[REVIEWS].strip()
                 if _marks_round(props) and not _has_parent(process_spec, task_spec):
-                    marked.append((element, task_spec, props))  # a round that is not a multi-instance step
+                    marked.append((element, task_spec, props, task_spec))  # not a multi-instance step
                 continue
             # A multi-instance step's properties are on its instances' spec, named by `task_spec`.
             child = process_spec.task_specs.get(getattr(task_spec, "task_spec", None) or "")
             props = _properties(child) if child is not None else {}
             if _marks_round(props):
-                marked.append((element, task_spec, props))
+                marked.append((element, task_spec, props, child))
     return marked
 
 
@@ -80,13 +80,13 @@ def rounds_of(process_specs) -> tuple[dict[str, RoundInfo], dict[str, str], list
     rounds: dict[str, RoundInfo] = {}
     reviews: dict[str, str] = {}
     problems: list[Problem] = []
-    for element, task_spec, props in _marked(process_specs, reviews):
+    for element, task_spec, props, instances in _marked(process_specs, reviews):
         problem = _shape_problem(task_spec)
         if problem:
             problems.append(Problem(element, problem))
             continue
         rounds[element] = RoundInfo(
-            element_id=element, name=task_spec.bpmn_name or element, lane=getattr(task_spec, "lane", None),
+            element_id=element, name=instances.bpmn_name or element, lane=getattr(instances, "lane", None),
             items=task_spec.data_input.bpmn_id, item=task_spec.input_item.bpmn_id,
             collection=task_spec.data_output.bpmn_id, corrects=(props.get(CORRECTS) or "").strip() or None,
             closing_field=(props.get(CLOSING_FIELD) or "").strip() or None)

@@ -66,6 +66,9 @@ def _value(path: str, prop: dict[str, Any], form: MultiDict, files: MultiDict, u
     widget = widget_of(prop)
     if widget == "table":
         return _rows(path, prop.get("items") or {}, form, files, upload)
+    if widget == "schoolreturns":  # only the ticked rows are schools sent back; none ticked: none sent back
+        rows = _rows(path, prop.get("items") or {}, form, files, upload)
+        return [row for row in rows if row.get("code")] if rows is not MISSING else []
     if widget == "multichoice":
         chosen = [_typed(prop.get("items") or {}, v) for v in form.getlist(path) if v != ""]
         return chosen or MISSING
