@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from app.services.calendar.working_days import subtract_working_days
 from app.services.cases import history, rounds, waits
-from app.services.catalog import processes
 from app.services.cases.case_json import wait_dict
+from app.services.catalog import processes
 from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
