@@ -22,7 +22,7 @@ def _round(start, schools_sending=(1, 2)) -> HttpCase:
     return case
 
 
-def test_a_script_closes_a_round_and_a_late_school_is_refused_in_thai(api, start):
+def test_a_script_closes_a_round_and_a_late_school_is_refused_in_thai(api, start, as_user):
     case = _round(start)
     answer = api.as_("plan1").get(f"/cases/{case.id}/rounds")
     assert answer.status_code == 200
@@ -58,6 +58,12 @@ def test_a_script_closes_a_round_and_a_late_school_is_refused_in_thai(api, start
     assert api.snapshot(case.id) == before, "nothing changed"
     inbox = api.as_("school4").get("/tasks").get_json()
     assert late["id"] not in [t["id"] for t in inbox], "its step is gone from its inbox"
+    school4 = as_user("school4")
+    assert "ปิดรับแล้ว" in school4.text(school4.get(f"/tasks/{late['id']}")), "its step page says the round closed"
+    page = school4.post(f"/tasks/{late['id']}", {"action": "complete", "request_items.0.category": "operating",
+                                                 "request_items.0.item": "วัสดุ", "request_items.0.amount": "1"})
+    assert page.status_code == 409 and "ปิดรับแล้ว" in school4.text(page), "a form left open is refused too"
+    assert api.snapshot(case.id) == before
     assert_error(api.as_("plan1").post(f"/cases/{case.id}/rounds/school_budget_request/close"), 409, "conflict")
     verdict = api.as_("auditor").get(f"/cases/{case.id}/verify").get_json()
     assert verdict["chain_ok"] and verdict["replay_ok"], verdict["problems"]
