@@ -238,8 +238,19 @@ def test_a_correction_round_closed_without_the_correction_leaves_the_school_sent
     _verified(case)
 
 
-def test_a_suspended_case_keeps_its_round_open(ctx, people):
-    case = _round(ctx, people)
+def test_a_round_whose_closing_passed_while_its_case_was_suspended_closes_when_it_resumes(ctx, people, clock):
+    case = _round(ctx, people, closes_on="2026-12-10")
+    _send(case, 1)
     lifecycle.change_status(ctx, people["director"], case.id, "suspend", "รอนโยบาย")
     with pytest.raises(Conflict):
         rounds.close_round(ctx, people["plan1"], case.id, "school_budget_request")
+    clock.set(datetime(2026, 12, 11, 2, 0, tzinfo=UTC))
+    _tick(ctx)
+    assert _events(ctx, case.id, "round_closed") == [], "a suspended case's round waits"
+    lifecycle.change_status(ctx, people["director"], case.id, "resume", "ได้รับนโยบายแล้ว")
+    clock.advance(minutes=1)
+    _tick(ctx)
+    [event] = _events(ctx, case.id, "round_closed")
+    assert event.data["closed_by"] == "closing_date" and len(event.data["missing"]) == 4
+    assert case.open_steps() == ["review_school_requests"]
+    _verified(case)

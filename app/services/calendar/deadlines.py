@@ -181,14 +181,17 @@ def _job(kind: str, task: Task, due: datetime, at: datetime, stage: str, days: i
     }
 
 
-def round_close_job(task: Task) -> dict[str, Any]:
-    """The job that closes the round of a school's step when it is due. Every step of the round names the same
-    job (the round's steps open together and share their due time), so it is planned once."""
+def round_close_job(task: Task, again_at: datetime | None = None) -> dict[str, Any]:
+    """The job that closes the round of a school's step when it is due (or `again_at`, for a round whose closing
+    passed while its case was suspended). Every step of the round names the same job (the round's steps open
+    together and share their due time), so it is planned once."""
     due, opened = task.due_at, task.created_at
+    again = f":{int(again_at.timestamp())}" if again_at else ""
     return {
-        "key": f"{ROUND_CLOSE}:{task.case_id}:{int(opened.timestamp())}:{int(due.timestamp())}:{task.spec_id}"[:200],
+        "key": f"{ROUND_CLOSE}:{task.case_id}:{int(opened.timestamp())}:{int(due.timestamp())}{again}:"
+               f"{task.spec_id}"[:200],
         "kind": ROUND_CLOSE,
-        "due_at": due,
+        "due_at": again_at or due,
         "case_id": task.case_id,
         "task_id": None,
         "payload": {"spec_id": task.spec_id, "opened_at": opened.isoformat(), "closes_at": due.isoformat()},

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import engine
+from app.services.calendar import deadlines, jobs
 from app.services.catalog import processes
 from app.services.kernel import access
 from app.services.kernel.actors import Actor
@@ -145,6 +146,15 @@ def close_round(ctx: ServiceContext, actor: Actor, case_id: int, spec_id: str, r
         result = {**case_dict(case, closed.step.open_tasks, waits=closed.step.waits), "round_closed": closed.data}
     step_runner.remember(ctx, case, closed.step.workflow)
     return result
+
+
+def close_overdue_on_resume(session: Session, case: Case, now: datetime) -> None:
+    """A round whose closing time passed while its case was suspended closes as soon as the case resumes (its
+    job found the case suspended and let it be)."""
+    process = processes.compiled(case.version)
+    late = session.scalars(select(Task).where(Task.case_id == case.id, Task.status.in_(OPEN_STATUSES),
+                                              Task.spec_id.in_(list(process.rounds)), Task.due_at <= now))
+    jobs.enqueue(session, [deadlines.round_close_job(task, now) for task in late], now)
 
 
 def refuse_if_closed(session: Session, case: Case, task: Task) -> None:
