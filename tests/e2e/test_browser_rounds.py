@@ -22,6 +22,7 @@ def test_a_plan_officer_closes_a_round_and_sends_one_school_back(server, browser
     plan1.page.goto(f"{server}/cases/{case.id}")
     rounds = plan1.page.inner_text("#rounds")
     assert "ส่งแล้ว 3 จาก 5 แห่ง" in rounds and "โรงเรียนบ้านหนองเรือ" in rounds
+    plan1.shot("round-open")
     plan1.page.fill("#close-reason-school_budget_request", "ครบกำหนดตามหนังสือแจ้ง")
     plan1.page.click("#rounds button[type=submit]")
     plan1.page.wait_for_selector(".flash, [role=alert], .messages")
@@ -47,6 +48,7 @@ def test_a_plan_officer_closes_a_round_and_sends_one_school_back(server, browser
     school2.page.goto(f"{server}/tasks/{correction['id']}")
     assert "ยอดรวมงบดำเนินงานไม่ตรงกับรายการ" in school2.page.inner_text(".returned")
     assert school2.page.input_value("#f-request_items\\.0\\.item") == "ค่าวัสดุการเรียนการสอน"
+    school2.shot("round-correction")
     school2.page.fill("#f-request_items\\.0\\.amount", "90,000")
     school2.page.click("button[value=complete]")
     school2.page.wait_for_url(f"{server}/inbox**")

@@ -244,7 +244,8 @@ def on_steps_opened(
     timed = []
     for step in steps:
         info = process.user_task(step.spec_id)
-        if info is None or (info.due_working_days is None and "dueDateField" not in info.properties):
+        if info is None or (info.due_working_days is None and "dueDateField" not in info.properties
+                            and ROUND_CLOSING_FIELD not in info.properties):
             continue
         if closures is None:
             closures = closure_days(session)
