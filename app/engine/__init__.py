@@ -12,6 +12,8 @@ from .diagram import (
     sha256_of,
 )
 from .errors import EngineError, EngineStall, InvalidDiagram, NotWaiting, Problem, RunTooLong, StepFailed, TaskNotReady
+from .round_specs import RoundInfo
+from .rounds import OpenRound, close_round, open_rounds
 from .runtime import (
     HumanTask,
     attach,
@@ -49,7 +51,7 @@ __all__ = [
     "digest", "dump", "json_safe", "load", "upgrade_state", "StartSchedule", "schedule_of",
     "FLAT_STATE_FORMAT", "Chunk", "Saved", "StateMismatch", "flat_digest", "flat_full_text", "load_flat", "save_flat",
     "upgrade_to_flat",
-    "Wait", "waiting_for",
+    "Wait", "waiting_for", "RoundInfo", "OpenRound", "close_round", "open_rounds",
 ]
 
 # The diagram editor: the check's extra rules, element diffs, case migration and imports.

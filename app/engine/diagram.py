@@ -27,6 +27,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from . import checks, lint, support, xml
 from .errors import InvalidDiagram, Problem
+from .round_specs import RoundInfo, rounds_of
 
 # The step property naming the case data field that says who does the step (a username).
 ASSIGNEE_FIELD = "assigneeField"
@@ -89,6 +90,8 @@ class CompiledProcess:
     # Case data fields that name who does a later step (a step's `assigneeField`) -> the steps they assign.
     assignee_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
     catch_events: dict[str, CatchEventInfo] = field(default_factory=dict)  # by element id
+    rounds: dict[str, RoundInfo] = field(default_factory=dict)  # per-school rounds, by element id
+    reviews: dict[str, str] = field(default_factory=dict)  # a review step -> the round it reviews
 
     def user_task(self, element_id: str) -> UserTaskInfo | None:
         return self.user_tasks.get(element_id)
@@ -148,6 +151,9 @@ def _compile_cached(data: bytes, key: str | None,
         raise InvalidDiagram([Problem(None, f"the diagram could not be parsed: {exc}")]) from None
     user_tasks = _user_tasks(spec, subprocess_specs)
     messages = _messages(spec, subprocess_specs)
+    rounds, reviews, round_problems = rounds_of([spec, *subprocess_specs.values()])
+    if round_problems:
+        raise InvalidDiagram(round_problems)
     return CompiledProcess(
         key=key or process.get("id"),
         sha256=sha256_of(data),
@@ -161,6 +167,8 @@ def _compile_cached(data: bytes, key: str | None,
         messages=messages,
         assignee_fields=_assignee_fields(user_tasks),
         catch_events=_catch_events(spec, subprocess_specs, messages),
+        rounds=rounds,
+        reviews=reviews,
         has_timers=any(bool(r.xpath("//bpmn:timerEventDefinition", namespaces=xml.NS))
                        for r in (root, *called_roots.values())),
     )

@@ -19,6 +19,8 @@ def test_the_plan_is_approved_first_time_and_published_and_every_school_makes_it
         detail = step_actions.get_task(ctx, people[f"school{i}"], step["id"])
         step_actions.complete(ctx, people[f"school{i}"], step["id"],
                               fill(detail["form"], attachment_id=plan.attachment()))
+    assert plan.open_steps() == ["review_school_plans"], "the office reviews every school's plan in one step"
+    plan.complete("review_school_plans", "plan1")
     final = plan.refresh()
     assert final["status"] == "completed"
     assert len(final["data"]["school_plans"]) == 5

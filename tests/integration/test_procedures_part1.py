@@ -273,7 +273,9 @@ def test_an_evaluation_collects_every_schools_indicators_and_computes_the_achiev
     _every_open_step_has_a_due_date(evaluation)
     evaluation.complete("office_indicators", "plan2")
     _complete_school_steps(evaluation, ctx, people, "school_indicators")
-    assert evaluation.open_steps() == ["evaluate_outputs"], "the join waits for the office and every school"
+    assert evaluation.open_steps() == ["review_school_indicators"], "the join waits for the office and every school"
+    evaluation.complete("review_school_indicators", "plan1")
+    assert evaluation.open_steps() == ["evaluate_outputs"], "the office reviewed the schools' indicators"
     results = [{"indicator": f"ตัวชี้วัดที่ {i}", "target": 80, "actual": actual, "unit": "ร้อยละ", "met": met}
                for i, (actual, met) in enumerate([(85, "met"), (90, "met"), (70, "not_met")], start=1)]
     evaluation.complete("evaluate_outputs", "plan1", indicator_results=results)

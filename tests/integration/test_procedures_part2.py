@@ -11,10 +11,12 @@ from sqlalchemy import select
 
 from app.engine import sandbox
 from app.services.audit import verification
+from app.services.calendar import jobs
 from app.services.cases import inbox, messages, step_actions
 from app.services.editor import deployment
 from app.services.kernel.errors import Conflict, Forbidden, Invalid, InvalidDiagramError
 from app.services.scheduling import timers
+from app.store.deadline_models import DueJob
 from app.store.models import Case, DueTimer, Event, ProcessVersion
 
 from ..samples import fill
@@ -69,6 +71,7 @@ def _mtef_steps(plan, clear_cache) -> None:
     plan.complete("mtef_office_revenue", "plan1")
     clear_cache()
     _each_school(plan, "mtef_school_revenue")
+    plan.complete("mtef_review_school_revenues", "plan1")
     assert plan.open_steps() == ["mtef_framework"]
     plan.complete("mtef_framework", "plan1", mtef_framework_rows=FRAMEWORK)
     plan.complete("mtef_adjust_projects", "plan1")
@@ -81,6 +84,7 @@ def _mtef_steps(plan, clear_cache) -> None:
     plan.complete("mtef_director_review", "director", mtef_review_decision="approve")
     clear_cache()
     _each_school(plan, "mtef_school_framework")
+    plan.complete("mtef_review_school_frameworks", "plan1")
 
 
 def test_the_annual_plan_updates_the_mtef_within_its_own_case_and_publishes_plan_and_calendar(ctx, people):
@@ -115,6 +119,7 @@ def test_the_annual_plan_updates_the_mtef_within_its_own_case_and_publishes_plan
     plan.complete("committee_decision", "secretary", decision="approve", meeting_number="3/2570")
     plan.complete("publish_plan", "plan1")
     _each_school(plan, "school_action_plan")
+    plan.complete("review_school_action_plans", "plan1")
 
     final = plan.refresh()
     assert final["status"] == "completed"
@@ -194,38 +199,42 @@ def _due_at(ctx, case_id):
         return row.due_at if row else None
 
 
-def test_late_schools_are_flagged_when_requests_close_and_the_round_waits_for_them(ctx, people, clock):
+def _closing_jobs(ctx, case_id) -> list[str]:
+    with ctx.read() as session:
+        return list(session.scalars(select(DueJob.status).where(DueJob.kind == "round_close",
+                                                                DueJob.case_id == case_id)))
+
+
+def test_requests_close_at_the_closing_time_and_the_analysis_works_from_those_received(ctx, people, clock):
     round_ = _open_round(ctx, people)
     _each_school(round_, "school_budget_request", only=[1, 2, 3], request_items=[
         {"category": "operating", "item": "ค่าวัสดุการเรียนการสอน", "amount": 120_000}])
-    assert timers.fire_due_timers(ctx)["fired"] == 0, "nothing fires before the closing time"
+    assert jobs.run_due(ctx, "test")["done"] == 0, "nothing closes before the closing time"
     _at_bangkok_1631(clock, 10)
-    assert timers.fire_due_timers(ctx)["fired"] == 1
-    open_steps = round_.refresh()["open_tasks"]
-    assert sorted((t["spec_id"], t["group"]) for t in open_steps) == [
-        ("follow_up_late_schools", "plan_staff"),
-        ("school_budget_request", f"school-{SCHOOLS[3]}"),
-        ("school_budget_request", f"school-{SCHOOLS[4]}")], "late schools keep their steps; staff follow up"
-    round_.complete("follow_up_late_schools", "plan2")
-    _each_school(round_, "school_budget_request", only=[4, 5], request_items=[
-        {"category": "investment", "item": "ปรับปรุงอาคารเรียน", "amount": 400_000}])
+    jobs.run_due(ctx, "test")
+    assert round_.open_steps() == ["review_school_requests"], "the late schools' steps are closed"
+    with ctx.read() as session:
+        event = session.scalar(select(Event).where(Event.case_id == round_.id, Event.kind == "round_closed"))
+    assert [m["code"] for m in event.data["missing"]] == SCHOOLS[3:], "the schools missing, named in its history"
+    round_.complete("review_school_requests", "plan1")
     assert round_.open_steps() == ["analyse_suitability"]
-    assert (round_.case["data"]["requests_received"], round_.case["data"]["requests_total"]) == (5, 1_160_000)
+    assert (round_.case["data"]["requests_received"], round_.case["data"]["requests_total"]) == (3, 360_000)
     round_.complete("analyse_suitability", "plan1")
     round_.complete("set_output_targets", "plan1")
     assert round_.refresh()["status"] == "completed"
     _verified(round_)
 
 
-def test_when_every_school_submits_in_time_the_closing_timer_is_withdrawn(ctx, people, clock):
+def test_when_every_school_submits_in_time_the_round_has_nothing_to_close(ctx, people, clock):
     round_ = _open_round(ctx, people)
-    assert _due_at(ctx, round_.id) == datetime(2026, 12, 10, 9, 30, tzinfo=UTC)
+    assert _closing_jobs(ctx, round_.id) == ["pending"]
     _each_school(round_, "school_budget_request")
-    assert round_.open_steps() == ["analyse_suitability"]
-    assert _due_at(ctx, round_.id) is None
+    assert round_.open_steps() == ["review_school_requests"]
     _at_bangkok_1631(clock, 11)
-    assert timers.fire_due_timers(ctx)["fired"] == 0
-    assert round_.open_steps() == ["analyse_suitability"]
+    jobs.run_due(ctx, "test")
+    assert _closing_jobs(ctx, round_.id) == ["skipped"]
+    assert round_.open_steps() == ["review_school_requests"]
+    _verified(round_)
 
 
 # §3.2.2 ---------------------------------------------------------------------------------------------------
@@ -374,6 +383,7 @@ def _rest_of_reporting(report) -> None:
     report.complete("sign_annual_report", "office", annual_report_decision="approve")
     report.complete("publish_annual_report", "plan1", publication_url="https://www.khonkaen1.go.th/plan")
     _each_school(report, "school_annual_report")
+    report.complete("review_school_reports", "plan1")
     report.complete("analyse_school_reports", "plan1")
     report.complete("committee_decision", "secretary", decision="approve", meeting_number="6/2570")
 

@@ -172,6 +172,11 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "api.save_form":                (401, 403, 403, 403, 403, 400, 403, 400),
     "pages.form_editor":            (302, 403, 403, 403, 403, 200, 403, 200),
     "pages.form_preview":           (302, 403, 403, 403, 403, 400, 403, 400),
+    # --- per-school rounds: who sees a case sees its rounds; the plan staff and their director close one (the
+    # fixture's round has not opened yet: 409 for them; a director of another group and auditors: 403) ---
+    "api.case_rounds":              (401, 200, 404, 404, 200, 404, 200, 200),
+    "api.close_round":              (401, 409, 404, 404, 403, 404, 403, 409),
+    "pages.close_round":            (302, 302, 404, 404, 403, 404, 403, 302),
 }
 PRINT = os.environ.get("PLANFLOW_MATRIX_PRINT") == "1"  # print what was observed (to write new rows)
 
@@ -213,7 +218,7 @@ class World:
                   "key": "development_plan", "version": 1, "notification_id": self.notification_id,
                   "filter_id": self.filter_id, "token_id": self.token_id, "username": "plan2",
                   "day": "2030-01-07", "name": "diagram-js.css", "filename": "planflow.css",
-                  "slug": "2570-0001", "path": "Sarabun_400Regular.ttf"}
+                  "slug": "2570-0001", "path": "Sarabun_400Regular.ttf", "spec_id": "school_strategic_plan"}
         if rule.endpoint == "calendar.feed":
             return self.calendar
         path = rule.rule

@@ -1,5 +1,6 @@
 """Cases driven the way the office would drive them, with a `variant` that picks other decisions, other
-parallel steps and early reminders, so that a few variants of a diagram take every branch of it."""
+parallel steps and early reminders, so that a few variants of a diagram take every branch of it: variant 0
+sends a school back from the first review of each round, variant 2 closes each round once a school has sent."""
 from __future__ import annotations
 
 import json
@@ -24,6 +25,7 @@ class Walk:
         self.now = T0
         self.visits: dict[str, int] = {}
         self.early_timers = 0
+        self.closed: set[str] = set()  # the rounds variant 2 closed early
         self.workflow = engine.start(process, start_data, T0, f"{seed}:0")
 
     def steps(self, limit: int = 300) -> Iterator[int]:
@@ -43,9 +45,14 @@ class Walk:
         self.now += timedelta(hours=1)
         ready = engine.ready_human_tasks(workflow, self.process)
         due = engine.next_timer_at(workflow)
+        closable = [r for r in engine.open_rounds(workflow)
+                    if r.received and r.waiting and r.element_id not in self.closed]
         if due is not None and self.early_timers < self.variant:
             self.early_timers += 1
             self._fire(due, seed)
+        elif closable and self.variant == 2:
+            self.closed.add(closable[0].element_id)
+            engine.close_round(workflow, closable[0].round_id, self.now, seed)
         elif ready:
             task = ready[self.variant % len(ready)]
             visits = self.visits[task.element_id] = self.visits.get(task.element_id, -1) + 1
@@ -71,6 +78,8 @@ def office_data(process: engine.CompiledProcess, element_id: str, choice: int) -
     for name, prop in (schema.get("properties") or {}).items():
         if prop.get("type") == "boolean":
             data[name] = choice % 2 == 0
+        if (prop.get("x-ui") or {}).get("widget") == "school-returns" and choice == 0:
+            data[name] = [{"code": SCHOOLS[0]["code"], "reason": "แก้ไขตัวเลขให้ตรงกับเอกสาร"}]
     return data
 
 

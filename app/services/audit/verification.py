@@ -82,6 +82,8 @@ def _apply(process, workflow, case: Case, event: Event):
         engine.deliver_message(workflow, event.data["name"], event.data.get("data") or {}, event.at, seed)
     elif event.kind == "case_cancelled":
         engine.cancel(workflow, event.at, seed)
+    elif event.kind == "round_closed":
+        engine.close_round(workflow, event.task_engine_id, event.at, seed)
     elif event.kind == migration.KIND:
         engine.migrate(workflow, process, event.at, seed)  # `process` is already the version moved to
     return workflow

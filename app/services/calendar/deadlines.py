@@ -16,6 +16,11 @@ Due date of a step (user task):
   A step may name its own period per mark (`dueWorkingDaysUrgent`, `dueWorkingDaysVeryUrgent`,
   `dueWorkingDaysMostUrgent`; 0 = the same working day), as the correspondence diagram does; those win.
   A date from `dueDateField` is an outside deadline and is never moved by urgency.
+* A per-school round's steps (engine/round_specs.py) are due when the round closes: at 16:30 on the date in
+  the case-data field its `roundClosingField` names (set by staff when the round opens), or, when that is
+  empty or not after the round opened, `dueWorkingDays` after it opened. Their reminders go before and on
+  the closing day only (the round closes then; nothing is ever overdue), and a `round_close` job closes
+  the round at that time (scheduling/round_closing.py).
 
 Reminders, at 08:30 Bangkok (start of office hours) on working days, by default:
 two working days before the due day, on the due day, then every working day overdue. Escalation to
@@ -54,6 +59,8 @@ from .working_days import (
 )
 
 URGENCY_LEVELS = ("most_urgent", "very_urgent", "urgent", "normal")
+ROUND_CLOSING_FIELD = "roundClosingField"
+ROUND_CLOSE = "round_close"  # the due job that closes a round on its closing date
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,7 @@ class ReminderPolicy:
     on_due_day: bool = True
     overdue_every: int = 1
     escalate_after: int = 3
+    closes_round: bool = False  # a school's step of a round: it closes at its due time instead of falling late
 
 
 DEFAULT_POLICY = ReminderPolicy()
@@ -112,6 +120,11 @@ def due_at(
     """When a step that opened at `opened` is due, or None when its diagram sets no deadline."""
     if info is None:
         return None
+    closing = info.properties.get(ROUND_CLOSING_FIELD)
+    if closing:
+        chosen = _date_from_data((case_data or {}).get(closing))
+        if chosen is not None and chosen > opened:
+            return chosen.astimezone(UTC)
     candidates = []
     if info.due_working_days is not None:
         days = period_for_urgency(info.due_working_days, (case_data or {}).get("urgency"), info.properties)
@@ -141,6 +154,9 @@ def policy_for(process: engine.CompiledProcess, info: engine.UserTaskInfo | None
         days_before = DEFAULT_POLICY.days_before
     else:
         days_before = tuple(sorted({_int(p, 0) for p in before.split(",") if p.strip()} - {0}, reverse=True))
+    if info is not None and info.element_id in process.rounds:
+        return ReminderPolicy(days_before=days_before, on_due_day=True, overdue_every=0, escalate_after=0,
+                              closes_round=True)
     return ReminderPolicy(
         days_before=days_before,
         on_due_day=str(merged.get("reminderOnDueDay", "true")).strip().lower() not in ("false", "0", "no"),
@@ -149,15 +165,36 @@ def policy_for(process: engine.CompiledProcess, info: engine.UserTaskInfo | None
     )
 
 
-def _job(kind: str, task: Task, due: datetime, at: datetime, stage: str, days: int) -> dict[str, Any]:
+def _job(kind: str, task: Task, due: datetime, at: datetime, stage: str, days: int,
+         closes_round: bool = False) -> dict[str, Any]:
     suffix = f"{stage}{days}" if stage != "due" else "due"
+    payload = {"stage": stage, "working_days": days, "task_due_at": due.isoformat()}
+    if closes_round:
+        payload["round"] = True  # worded as the round's closing, not as a deadline
     return {
         "key": f"{kind}:{task.id}:{int(due.timestamp())}:{suffix}",
         "kind": kind,
         "due_at": at,
         "case_id": task.case_id,
         "task_id": task.id,
-        "payload": {"stage": stage, "working_days": days, "task_due_at": due.isoformat()},
+        "payload": payload,
+    }
+
+
+def round_close_job(task: Task, again_at: datetime | None = None) -> dict[str, Any]:
+    """The job that closes the round of a school's step when it is due (or `again_at`, for a round whose closing
+    passed while its case was suspended). Every step of the round names the same job (the round's steps open
+    together and share their due time), so it is planned once."""
+    due, opened = task.due_at, task.created_at
+    again = f":{int(again_at.timestamp())}" if again_at else ""
+    return {
+        "key": f"{ROUND_CLOSE}:{task.case_id}:{int(opened.timestamp())}:{int(due.timestamp())}{again}:"
+               f"{task.spec_id}"[:200],
+        "kind": ROUND_CLOSE,
+        "due_at": again_at or due,
+        "case_id": task.case_id,
+        "task_id": None,
+        "payload": {"spec_id": task.spec_id, "opened_at": opened.isoformat(), "closes_at": due.isoformat()},
     }
 
 
@@ -178,9 +215,11 @@ def reminder_jobs(
     for days in policy.days_before:
         at = start_of_day(working_day_before(due_day, days, closures))
         if at > not_before:
-            planned.append(_job("reminder", task, due, at, "before", days))
+            planned.append(_job("reminder", task, due, at, "before", days, policy.closes_round))
     if policy.on_due_day and not_before < start_of_day(due_day) < due:
-        planned.append(_job("reminder", task, due, start_of_day(due_day), "due", 0))
+        planned.append(_job("reminder", task, due, start_of_day(due_day), "due", 0, policy.closes_round))
+    if policy.closes_round:
+        planned.append(round_close_job(task))
     if policy.overdue_every:
         planned.append(next_overdue_job(task, due, 0, policy.overdue_every, closures))
     if policy.escalate_after:
@@ -205,7 +244,8 @@ def on_steps_opened(
     timed = []
     for step in steps:
         info = process.user_task(step.spec_id)
-        if info is None or (info.due_working_days is None and "dueDateField" not in info.properties):
+        if info is None or (info.due_working_days is None and "dueDateField" not in info.properties
+                            and ROUND_CLOSING_FIELD not in info.properties):
             continue
         if closures is None:
             closures = closure_days(session)

@@ -15,8 +15,9 @@ GENESIS = "0" * 64
 
 # Kinds that change the workflow; replay re-runs exactly these.
 # "case_migrated": the case moved to a newer version of its process (editor.migration).
+# "round_closed": a per-school round closed, its schools' open steps cancelled (cases.rounds).
 ENGINE_KINDS = ("case_started", "task_completed", "timers_fired", "message_received", "case_cancelled",
-                "case_migrated")
+                "case_migrated", "round_closed")
 
 
 def canonical_time(at: datetime) -> str:

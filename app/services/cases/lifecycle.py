@@ -19,7 +19,7 @@ from app.services.kernel.errors import Conflict, Forbidden, Invalid
 from app.store.models import OPEN_STATUSES, Case, CaseCounter, Event, Task
 from app.thaidate import fiscal_year
 
-from . import history, step_runner, waits
+from . import history, rounds, step_runner, waits
 from .case_json import case_dict
 
 MAX_TITLE = 500
@@ -159,6 +159,8 @@ def change_status(ctx: ServiceContext, actor: Actor, case_id: int, action: str, 
         else:
             previous = history.last_event(session, case.id)
             history.append(session, case, previous, now, actor.username, kind, data={"reason": reason})
+            if action == "resume":
+                rounds.close_overdue_on_resume(session, case, now)
         session.flush()
         result = case_dict(case, _open_tasks(session, case), waits=waits.of_case(session, case.id))
     if workflow is not None:

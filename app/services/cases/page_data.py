@@ -17,7 +17,7 @@ from app.services.kernel.errors import NotFound
 from app.store.models import OPEN_STATUSES, Attachment, Case, Event, Group, ProcessVersion, Task, User
 from app.store.ui_models import TaskDraft
 
-from . import assignees, lifecycle, waits
+from . import assignees, lifecycle, round_review, rounds, waits
 from .attachments import attachment_dict
 from .case_json import case_dict, message_form, task_dict, wait_dict
 from .comments import comments_of
@@ -35,6 +35,7 @@ EVENT_KINDS = {
     "case_cancelled": ("ยกเลิกเรื่อง", "Case cancelled"),
     "case_suspended": ("พักเรื่อง", "Case suspended"),
     "case_resumed": ("ดำเนินเรื่องต่อ", "Case resumed"),
+    "round_closed": ("ปิดรอบการส่งของสถานศึกษา", "Schools' round closed"),
 }
 
 DONE_KINDS = ("task_completed", "message_received")  # events that mark their element done on the diagram
@@ -152,6 +153,7 @@ def case_view(ctx: ServiceContext, actor: Actor, case_id: int) -> dict[str, Any]
             "waiting_for": _waiting_dicts(ctx, actor, case, waiting),
             "done_spec_ids": done,
             "current_spec_ids": sorted({t.spec_id for t in open_tasks} | {w.element_id for w in waiting}),
+            "rounds": rounds.open_rounds(session, case, actor),
             "timeline": timeline, "attachments": _attachments(session, case.id), "comments": comments,
             "people": people, "groups": _group_names(session, [t.group_code for t in open_tasks]),
         }
@@ -176,7 +178,14 @@ def step_view(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]
         earlier = _latest_submissions(session, case, exclude=task.spec_id)
         process = processes.compiled(case.version)
         form = assignees.offer(step["form"], assignees.choices_for(session, process, task, step["form"]))
+        rounds_part = {
+            "round_review": round_review.review_table(session, case, process, task.spec_id, form),
+            "previous_submission": round_review.previous_submission(session, case, process, task)
+            if is_open else None,
+            "round_closed": rounds.closed_notice(session, case, task),
+        }
         return {
+            **rounds_part,
             "task": {**task_dict(task, case), "due": task.due_at, **step,
                      "form": form or {"type": "object", "properties": {}}},
             "case": {**case_dict(case, []), "data": case.data},

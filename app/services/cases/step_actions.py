@@ -19,7 +19,7 @@ from app.services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from app.store.models import OPEN_STATUSES, Case, Group, Membership, Task, User
 from app.store.ui_models import TaskDraft
 
-from . import assignees, attachments, blob_store, history, step_runner
+from . import assignees, attachments, blob_store, history, round_review, rounds, step_runner
 from .case_json import case_dict, task_dict
 
 
@@ -47,6 +47,12 @@ def get_task(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]:
         form = assignees.offer(form, assignees.choices_for(session, process, task, form))
         result["form"] = form or {"type": "object", "properties": {}}
         result["instructions"] = info.instructions if info else None
+        round_table = round_review.review_table(session, case, process, task.spec_id, form)
+        if round_table is not None:
+            result["round_review"] = round_table
+        previous = round_review.previous_submission(session, case, process, task)
+        if previous is not None:
+            result["previous_submission"] = previous
         result["name_en"] = info.name_en if info else None
         result["case_data"] = case.data
         result["case_status"] = case.status
@@ -155,6 +161,7 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
     with blob_store.pending(ctx.attachments_dir) as blobs, ctx.write() as session:
         task, case = _get_task(session, actor, task_id)
         access.require_work_on(actor, task)
+        rounds.refuse_if_closed(session, case, task)
         _require_open(task)
         _require_running(case)
         if task.assignee not in (None, actor.username):
@@ -169,6 +176,7 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
             loaded = step_runner.load_workflow(ctx, case)
             data = attachments.record_uploads(session, ctx, blobs, actor, case, data, now)
         data = assignees.validate(form, choices, data)
+        round_review.check_returns(session, case, processes.compiled(case.version), task, form, data)
         attachments.require_files_of(session, case, form, data)
         task.status, task.assignee = "completed", actor.username
         task.claimed_at = task.claimed_at or now

@@ -22,15 +22,16 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from app.services.calendar.working_days import subtract_working_days
-from app.services.cases import history, waits
+from app.services.cases import history, rounds, waits
 from app.services.cases.case_json import wait_dict
+from app.services.catalog import processes
 from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Forbidden, Invalid
 from app.services.scheduling import notifications
 from app.services.scheduling.reminders import Recipients
-from app.store.models import OPEN_STATUSES, Case, CaseWait, Group, Task
+from app.store.models import OPEN_STATUSES, Case, CaseWait, Group, ProcessVersion, Task
 from app.thaidate import BANGKOK
 
 from .scope import case_scope, group_scope, reading, require_viewer, task_scope
@@ -188,7 +189,8 @@ def _distinct_walk(column, where):
 
 def missing_submissions(ctx: ServiceContext, actor: Actor, limit: int = 500) -> list[dict[str, Any]]:
     """For each per-school step still open, the schools that have not submitted: the first `limit`
-    steps, oldest case first (as the other lists, a page's worth: at 100k cases there are thousands)."""
+    steps, oldest case first (as the other lists, a page's worth: at 100k cases there are thousands).
+    `closes_round`: the step is a round the actor may close now (cases.rounds)."""
     require_viewer(actor)
     waiting = (Task.instance.is_not(None), Task.status.in_(OPEN_STATUSES), Case.status == "running",
                access.visible_cases_clause(actor))
@@ -196,7 +198,7 @@ def missing_submissions(ctx: ServiceContext, actor: Actor, limit: int = 500) -> 
     steps = (select(Task.case_id, Task.spec_id).join(Case, Case.id == Task.case_id).where(*waiting)
              .group_by(Task.case_id, Task.spec_id).order_by(Task.case_id, Task.spec_id).limit(limit).subquery())
     query = (select(Task.id, Task.spec_id, Task.name, Task.group_code, Task.due_at, Case.id.label("case_id"),
-                    Case.number, Case.title, Group.name.label("school_name"))
+                    Case.number, Case.title, Case.process_version_id, Group.name.label("school_name"))
              .join(steps, and_(steps.c.case_id == Task.case_id, steps.c.spec_id == Task.spec_id))
              .join(Case, Case.id == Task.case_id)
              .outerjoin(Group, Group.code == Task.group_code)
@@ -207,10 +209,22 @@ def missing_submissions(ctx: ServiceContext, actor: Actor, limit: int = 500) -> 
         for r in session.execute(query):
             entry = grouped.setdefault((r.case_id, r.spec_id), {
                 "case_id": r.case_id, "case_number": r.number, "title": r.title, "step": r.name,
-                "spec_id": r.spec_id, "due_at": r.due_at.isoformat() if r.due_at else None, "schools": []})
+                "spec_id": r.spec_id, "due_at": r.due_at.isoformat() if r.due_at else None, "schools": [],
+                "version_id": r.process_version_id})
             entry["schools"].append({"group": r.group_code, "name": r.school_name or r.group_code,
                                      "task_id": r.id})
+        _mark_rounds(session, actor, list(grouped.values()))
     return list(grouped.values())
+
+
+def _mark_rounds(session: Session, actor: Actor, entries: list[dict[str, Any]]) -> None:
+    """Which of the steps are rounds the actor may close (each diagram version parsed once)."""
+    ids = {entry["version_id"] for entry in entries}
+    versions = {v.id: v for v in session.scalars(select(ProcessVersion).where(ProcessVersion.id.in_(ids)))} \
+        if ids else {}
+    for entry in entries:
+        process = processes.compiled(versions[entry.pop("version_id")])
+        entry["closes_round"] = rounds.may_close(actor, process, entry["spec_id"])
 
 
 def remind_missing(ctx: ServiceContext, actor: Actor, case_id: int, spec_id: str) -> dict[str, Any]:

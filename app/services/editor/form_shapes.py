@@ -27,8 +27,10 @@ FIELD_KEYS = {"title", "x-title-en", "description", "type", "format", "enum", "x
               "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
               "multipleOf", "items", "minItems", "maxItems", "uniqueItems", "x-ui", "examples", "default"}
 ROW_KEYS = {"type", "properties", "required", "additionalProperties", "x-ui", "title", "x-title-en"}
-UI_KEYS = {"widget", "order", "help", "help-en"}
-WIDGET_HINTS = {"textarea", "money"}
+UI_KEYS = {"widget", "order", "help", "help-en", "columns"}
+WIDGET_HINTS = {"textarea", "money", "school-returns"}
+# A round's review table (widget "school-returns"): which figures of each school's submission it shows, and how.
+COLUMN_KINDS = {"text", "money", "number", "count", "file", "date"}
 FORMATS = {"date", "attachment"}
 
 
@@ -107,6 +109,22 @@ def _ui(ui: Any, path: str, say, props: dict | None = None) -> None:
     for key in ("help", "help-en"):
         if key in ui and (not isinstance(ui[key], str) or len(ui[key]) > 2000):
             say(path, f"{key} must be text of at most 2000 characters")
+    if "columns" in ui or ui.get("widget") == "school-returns":
+        _round_columns(ui, path, say)
+
+
+def _round_columns(ui: dict, path: str, say) -> None:
+    """A round's review table: on a table of rows naming a school (code) with a reason; columns with a key of
+    each school's submission, a title and how to show it."""
+    columns = ui.get("columns", [])
+    if ui.get("widget") != "school-returns":
+        say(path, "columns belong to the school-returns widget")
+    if not isinstance(columns, list) or len(columns) > MAX_COLUMNS or not all(
+            isinstance(c, dict) and set(c) <= {"key", "title", "title-en", "as"} and isinstance(c.get("key"), str)
+            and FIELD_NAME.match(c["key"]) and isinstance(c.get("title"), str) and len(c["title"]) <= MAX_TITLE
+            and c.get("as", "text") in COLUMN_KINDS for c in columns):
+        say(path, f"columns are at most {MAX_COLUMNS} of {{key, title, title-en?, as?}}, "
+                  f"as one of {', '.join(sorted(COLUMN_KINDS))}")
 
 
 def _field(prop: Any, path: str, say, allow_tables: bool) -> None:

@@ -51,6 +51,12 @@ class Conflict(ServiceError):
     status = 409
 
 
+class RoundClosed(Conflict):
+    """A school sent its step after the office closed the round it belonged to; nothing was kept."""
+
+    code = "round_closed"
+
+
 class TooLarge(ServiceError):
     code = "too_large"
     status = 413

@@ -89,9 +89,21 @@ def _simulate(version: ProcessVersion, schools: list[dict], start: datetime, var
 
     snap()
     pick = (lambda options: options[0]) if variant == 0 else (lambda options: rng.choice(options))
+    closed: set[str] = set()
     for _ in range(MAX_STEPS):
         ready = engine.ready_human_tasks(workflow, process)
-        if ready:
+        # The third variant's office closes each schools' round once two schools have sent.
+        closing = [r for r in engine.open_rounds(workflow) if variant == 2 and r.received >= 2 and r.waiting
+                   and r.element_id in process.rounds and r.element_id not in closed]
+        if closing:
+            moment = at + timedelta(hours=rng.randint(2, 30))
+            if moment > now:
+                break
+            seq, at = seq + 1, moment
+            events.append(_round_closed(closing[0], seq, at))
+            engine.close_round(workflow, closing[0].round_id, at, f"{seed}:{seq}")
+            closed.add(closing[0].element_id)
+        elif ready:
             # Claimed first (an event of its own, as in the inbox), then worked on and sent.
             step = ready[0]
             form = version.forms.get(step.info.form) if step.info and step.info.form else None
@@ -123,6 +135,16 @@ def _simulate(version: ProcessVersion, schools: list[dict], start: datetime, var
         if template.snapshots[-1].completed:
             break
     return template
+
+
+def _round_closed(round_: engine.OpenRound, seq: int, at: datetime) -> dict[str, Any]:
+    """The event of the office closing a round with the schools still silent named (as cases.rounds records it)."""
+    missing = [{"code": (item or {}).get("code"), "name": (item or {}).get("name"), "task_id": None}
+               for _, item in round_.waiting]
+    data = {"round": round_.element_id, "closed_by": "staff", "expected": round_.received + len(missing),
+            "received": round_.received, "missing": missing, "closes_at": None}
+    return {"seq": seq, "at": at, "kind": "round_closed", "actor": "plan1", "data": data,
+            "task_spec_id": round_.element_id, "task_engine_id": round_.round_id}
 
 
 def _with_empty_files(form: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:

@@ -114,10 +114,17 @@ class Recipients:
         return self.members.get(step.group_code, [])
 
 
-def _wording(stage: str, days: int, task: Task, number: str, title: str, escalation: bool) -> tuple[str, str]:
+def _wording(stage: str, days: int, task: Task, number: str, title: str, escalation: bool,
+             closes_round: bool = False) -> tuple[str, str]:
     """The Thai title and text of a notification (also the e-mail's subject and body)."""
     due = format_date(task.due_at, short=False)
     step = f"ขั้นตอน «{task.name}» ของเรื่องเลขที่ {number} ({title})"
+    if closes_round:  # a school's step of a round: it closes at that time, and nothing is taken after it
+        after = "หลังปิดรับแล้วระบบจะไม่รับข้อมูล และเรื่องจะดำเนินต่อโดยไม่มีข้อมูลของท่าน"
+        if stage == "due":
+            return (f"ปิดรับวันนี้: {task.name} ({number})", f"{step} ปิดรับวันนี้ ({due}) เวลา 16:30 น. {after}")
+        return (f"ใกล้ปิดรับ: {task.name} ({number})",
+                f"{step} จะปิดรับในวันที่ {due} เวลา 16:30 น. (อีก {days} วันทำการ) {after}")
     if escalation:
         holder = f"ผู้รับผิดชอบ: {task.assignee}" if task.assignee else f"ยังไม่มีผู้รับงาน (กลุ่ม {task.group_code})"
         return (
@@ -182,7 +189,8 @@ class _Batch:
     def notify(self, job: DueJob, step: Task, people: list[Recipient], escalation: bool) -> dict[str, Any]:
         case = self.cases[step.case_id]
         stage, days = job.payload["stage"], int(job.payload["working_days"])
-        subject, body = _wording(stage, days, step, case.number, case.title, escalation)
+        subject, body = _wording(stage, days, step, case.number, case.title, escalation,
+                                 bool(job.payload.get("round")))
         link = f"/tasks/{step.id}"
         emailed, message_ids = [], []
         for person in people:

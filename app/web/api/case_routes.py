@@ -1,14 +1,15 @@
 """Cases: starting, listing and reading them, cancelling, suspending and resuming, the messages they wait
-for, and their history."""
+for, their per-school rounds, and their history."""
 from __future__ import annotations
 
 from flask import jsonify, request
 
-from app.services.cases import lifecycle, messages
+from app.services.cases import lifecycle, messages, rounds
 
 from ..auth import current_actor, services
+from ..input_safety import json_body
 from .arguments import caller_json_body, int_arg
-from .schemas import MessageBody, ReasonBody, StartCaseBody, load_body
+from .schemas import CloseRoundBody, MessageBody, ReasonBody, StartCaseBody, load_body
 from .table import route
 
 
@@ -64,6 +65,22 @@ def resume_case(case_id: int):
 def deliver_message(case_id: int):
     body = load_body(MessageBody(), caller_json_body())
     return jsonify(messages.deliver_message(services(), current_actor(), case_id, body["name"], body["data"]))
+
+
+@route("GET", "/cases/<int:case_id>/rounds",
+       "The case's per-school rounds still open: closing time, schools asked, received and still missing",
+       many=True)
+def case_rounds(case_id: int):
+    return jsonify(rounds.list_rounds(services(), current_actor(), case_id))
+
+
+@route("POST", "/cases/<int:case_id>/rounds/<spec_id>/close",
+       "Close a per-school round now: the case moves on with what was received (plan staff, group director)",
+       body=CloseRoundBody, response="Case", errors=(400, 401, 403, 404, 409))
+def close_round(case_id: int, spec_id: str):
+    actor = current_actor()  # 401 before any complaint about the body
+    body = load_body(CloseRoundBody(), json_body(optional=True))
+    return jsonify(rounds.close_round(services(), actor, case_id, spec_id, body["reason"]))
 
 
 @route("GET", "/cases/<int:case_id>/history", "The case's events in order", response="Event", many=True)

@@ -31,6 +31,10 @@ class CompleteBody(Strict):
     data = fields.Dict(keys=fields.String(), load_default=dict)
 
 
+class CloseRoundBody(Strict):
+    reason = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
 class MessageBody(Strict):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     data = fields.Dict(keys=fields.String(), load_default=dict)

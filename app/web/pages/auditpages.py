@@ -18,7 +18,8 @@ from .blueprint import pages
 from .session import signed_in
 
 EVENT_KINDS = ("case_started", "task_completed", "timers_fired", "message_received", "case_cancelled",
-               "task_claimed", "task_unclaimed", "task_assigned", "attachment_added", "comment_added")
+               "task_claimed", "task_unclaimed", "task_assigned", "attachment_added", "comment_added",
+               "round_closed")
 
 
 def _replay(case_id: int) -> dict:

@@ -1,13 +1,14 @@
-"""The case page (status, diagram, timeline, open steps, what else it waits for), recording a message the case
-waits for, starting a case, attachments and comments."""
+"""The case page (status, diagram, timeline, open steps, its per-school rounds, what else it waits for),
+recording a message the case waits for, closing a round, starting a case, attachments and comments."""
 from __future__ import annotations
 
 from typing import Any
 
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
-from app.services.cases import attachments, comments, lifecycle, messages, page_data, step_actions
+from app.services.cases import attachments, comments, lifecycle, messages, page_data, rounds, step_actions
 from app.services.documents import publication
 from app.services.kernel.errors import Conflict, Invalid, StorageFull, TooLarge
 
@@ -62,6 +63,26 @@ def record_message(case_id: int, name: str):
         flash(_("The next step is yours to do."), "info")
         return redirect(url_for("pages.step", task_id=following))
     return redirect(url_for("pages.case", case_id=case_id))
+
+
+@pages.post("/cases/<int:case_id>/rounds/<spec_id>/close")
+@signed_in
+def close_round(case_id: int, spec_id: str):
+    """Close a per-school round now, from the case page or the dashboard's missing submissions (the API's rule)."""
+    back = url_for("pages.dashboard_page") + "#missing" if request.form.get("back") == "dashboard" else \
+        url_for("pages.case", case_id=case_id) + "#rounds"
+    try:
+        result = rounds.close_round(services(), current_actor(), case_id, spec_id, request.form.get("reason", ""))
+    except Invalid as exc:
+        flash_invalid(exc)
+    except Conflict:
+        flash(_("This round is no longer open: every school has sent, or someone closed it already."), "error")
+    else:
+        missing = result["round_closed"]["missing"]
+        flash(ngettext("The round was closed; %(num)d school had not sent and is named in the case's history.",
+                       "The round was closed; %(num)d schools had not sent and are named in the case's history.",
+                       len(missing)) if missing else _("The round was closed."), "success")
+    return redirect(back)
 
 
 @pages.get("/cases/new")

@@ -64,8 +64,8 @@ def _typed(prop: dict[str, Any], raw: str) -> Any:
 
 def _value(path: str, prop: dict[str, Any], form: MultiDict, files: MultiDict, upload: Upload) -> Any:
     widget = widget_of(prop)
-    if widget == "table":
-        return _rows(path, prop.get("items") or {}, form, files, upload)
+    if widget in ("table", "schoolreturns"):
+        return _table(path, widget, prop.get("items") or {}, form, files, upload)
     if widget == "multichoice":
         chosen = [_typed(prop.get("items") or {}, v) for v in form.getlist(path) if v != ""]
         return chosen or MISSING
@@ -92,6 +92,13 @@ def _value(path: str, prop: dict[str, Any], form: MultiDict, files: MultiDict, u
     if widget == "choice":
         return _typed(prop, text)
     return text
+
+
+def _table(path: str, widget: str, items: dict[str, Any], form: MultiDict, files: MultiDict, upload: Upload) -> Any:
+    rows = _rows(path, items, form, files, upload)
+    if widget == "schoolreturns":  # only the ticked rows are schools sent back; none ticked: none sent back
+        return [row for row in rows if row.get("code")] if rows is not MISSING else []
+    return rows
 
 
 def _rows(path: str, items: dict[str, Any], form: MultiDict, files: MultiDict, upload: Upload) -> Any:

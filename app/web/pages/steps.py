@@ -16,15 +16,19 @@ from . import formdata
 from .blueprint import pages
 from .inbox import flash_invalid
 from .session import signed_in
-from .widgets import ordered_fields
+from .widgets import ordered_fields, widget_of
 
 
 def _initial_values(view: dict[str, Any]) -> dict[str, Any]:
-    """The user's draft; else, for a step done before (a revision), what the case holds for its fields."""
+    """The user's draft; else, for a school's correction, what it sent before; else, for a step done before (a
+    revision), what the case holds for its fields (a review's schools sent back start empty each time)."""
     if view["draft"]:
         return view["draft"]["data"]
+    if view.get("previous_submission"):
+        return view["previous_submission"]
     data = view["case"]["data"] or {}
-    return {name: data[name] for name, _prop in ordered_fields(view["task"]["form"]) if name in data}
+    return {name: data[name] for name, prop in ordered_fields(view["task"]["form"])
+            if name in data and widget_of(prop) != "schoolreturns"}
 
 
 def _render(view: dict[str, Any], values: dict[str, Any], errors: dict[str, list[str]] | None = None,

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+# "schoolreturns": a round's review table, one row per school, each with "send back" and a reason
+# (services/cases/round_review.py); its rows are read back as table rows that name a school.
 WIDGETS = ("text", "textarea", "number", "integer", "money", "date", "choice", "multichoice", "boolean", "table",
-           "attachment")
+           "attachment", "schoolreturns")
+RETURNS_HINT = "school-returns"
 
 
 def widget_of(prop: dict[str, Any]) -> str:
@@ -14,7 +17,7 @@ def widget_of(prop: dict[str, Any]) -> str:
     if kind == "array":
         items = prop.get("items") or {}
         if items.get("type") == "object":
-            return "table"
+            return "schoolreturns" if hint == RETURNS_HINT else "table"
         return "multichoice" if "enum" in items else "textarea"
     if "enum" in prop:
         return "choice"
