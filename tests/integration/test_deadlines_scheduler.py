@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -38,7 +38,7 @@ def _cli_env(url: str, tmp_path: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("backend", ["postgresql"])
 def test_two_scheduler_processes_send_ten_thousand_due_reminders_exactly_once(database_url, tmp_path):
-    seed_due_reminders(database_url, 10_000, datetime.now(timezone.utc) - timedelta(minutes=1))
+    seed_due_reminders(database_url, 10_000, datetime.now(UTC) - timedelta(minutes=1))
     command = [sys.executable, "-m", "app.cli", "scheduler", "--until-idle"]
     workers = [
         subprocess.Popen(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 from hypothesis import given
@@ -65,7 +65,7 @@ def test_the_next_quarter_is_found_however_far_ahead(hours):
     schedule = engine.StartSchedule(
         "start", "R/2026-10-01T08:00:00+07:00/P3M", datetime(2026, 10, 1, 8, 0, tzinfo=BANGKOK), "P3M", -1
     )
-    moment = datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(hours=hours)
+    moment = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=hours)
     index, at = schedule.next_at_or_after(moment)
     assert at >= moment and (index == 0 or schedule.occurrence(index - 1) < moment)
 
@@ -75,7 +75,7 @@ def test_calendar_lines_are_folded_at_75_octets_between_characters(summary):
     document = ical_feed.render(
         [{"uid": "u1", "day": date(2027, 4, 19), "summary": summary, "description": summary, "url": None}],
         "ปฏิทิน",
-        datetime.now(timezone.utc),
+        datetime.now(UTC),
     )
     for line in document.split("\r\n"):
         assert len(line.encode("utf-8")) <= 75

@@ -1,13 +1,13 @@
 """A plan calls another process (the annual plan calls the MTEF), and a case waits for OBEC's notice."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from app import engine
 
-T0 = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 HEAD = (b'<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions '
         b'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
         b'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d_%s" targetNamespace="x">')

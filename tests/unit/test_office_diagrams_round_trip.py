@@ -3,7 +3,7 @@ steps run in memory end: a case whose cached workflow was lost must still replay
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from app import engine
 from ..samples import fill
 
 ROOT = Path(__file__).resolve().parents[2]
-T0 = datetime(2026, 12, 3, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 SCHOOLS = [{"code": "1040050001", "name": "โรงเรียนบ้านโนนทัน"}, {"code": "1040050002", "name": "โรงเรียนบ้านศิลา"}]
 DIAGRAMS = sorted(p.stem for p in (ROOT / "processes").glob("*.bpmn"))
 
