@@ -172,6 +172,12 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "api.save_form":                (401, 403, 403, 403, 403, 400, 403, 400),
     "pages.form_editor":            (302, 403, 403, 403, 403, 200, 403, 200),
     "pages.form_preview":           (302, 403, 403, 403, 403, 400, 403, 400),
+    # --- the registers of official letters: plan staff, the directors, supervisors, auditors and
+    # administrators read them; staff of other groups, schools and process owners who are none of these do not ---
+    "api.outgoing_register":        (401, 200, 403, 403, 200, 403, 200, 200),
+    "api.incoming_register":        (401, 200, 403, 403, 200, 403, 200, 200),
+    "pages.outgoing_register":      (302, 200, 403, 403, 200, 403, 200, 200),
+    "pages.incoming_register":      (302, 200, 403, 403, 200, 403, 200, 200),
 }
 PRINT = os.environ.get("PLANFLOW_MATRIX_PRINT") == "1"  # print what was observed (to write new rows)
 

@@ -15,6 +15,7 @@ Due date of a step (user task):
     - `normal` or none: the diagram's period.
   A step may name its own period per mark (`dueWorkingDaysUrgent`, `dueWorkingDaysVeryUrgent`,
   `dueWorkingDaysMostUrgent`; 0 = the same working day), as the correspondence diagram does; those win.
+  A step reads the urgency from another field with `urgencyField` (an outgoing letter's `letter_urgency`).
   A date from `dueDateField` is an outside deadline and is never moved by urgency.
 
 Reminders, at 08:30 Bangkok (start of office hours) on working days, by default:
@@ -114,7 +115,8 @@ def due_at(
         return None
     candidates = []
     if info.due_working_days is not None:
-        days = period_for_urgency(info.due_working_days, (case_data or {}).get("urgency"), info.properties)
+        urgency_field = info.properties.get("urgencyField") or "urgency"
+        days = period_for_urgency(info.due_working_days, (case_data or {}).get(urgency_field), info.properties)
         candidates.append(due_after_working_days(opened, days, closures))
     field = info.properties.get("dueDateField")
     if field:
