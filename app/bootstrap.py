@@ -24,4 +24,5 @@ def build_context(settings: Settings, migrate: bool = True) -> ServiceContext:
                           settings={"smtp_url": settings.smtp_url, "mail_from": settings.mail_from,
                                     "base_url": settings.base_url,
                                     "scheduler_batch": settings.scheduler_batch,
-                                    "heartbeat_max_age": settings.heartbeat_max_age_seconds})
+                                    "heartbeat_max_age": settings.heartbeat_max_age_seconds,
+                                    "letter_prefix": settings.letter_prefix})

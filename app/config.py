@@ -36,6 +36,9 @@ class Settings:
     # A scheduler silent for longer is reported down by /readyz (PLANFLOW_HEARTBEAT_MAX_AGE, seconds).
     heartbeat_max_age_seconds: int = field(
         default_factory=lambda: int(os.environ.get("PLANFLOW_HEARTBEAT_MAX_AGE", "180")))
+    # The office's code before the number of every outgoing letter: ที่ ศธ 04036/15 (PLANFLOW_LETTER_PREFIX).
+    letter_prefix: str = field(
+        default_factory=lambda: os.environ.get("PLANFLOW_LETTER_PREFIX", "").strip() or "ศธ 04036")
     testing: bool = False
     extra: dict = field(default_factory=dict)
 

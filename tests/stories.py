@@ -50,6 +50,20 @@ class CaseDriver:
         self.case = step_actions.complete(self.ctx, self.people[who], task["id"], data)
         return self.case
 
+    def send_letter(self, signer: str = "office", **draft) -> dict[str, Any]:
+        """An official letter through its four steps: plan staff draft it (keeping what the calling diagram set
+        unless `draft` says otherwise), the group director initials it, `signer` signs it, plan staff send it."""
+        task = self.task_of("letter_draft")
+        detail = step_actions.get_task(self.ctx, self.people["plan1"], task["id"])
+        given = {name: detail["case_data"][name] for name in detail["form"]["properties"]
+                 if detail["case_data"].get(name) not in (None, "")}
+        self.complete("letter_draft", "plan1", **{**given, **draft})
+        self.complete("letter_check", "director", letter_check_decision="initial")
+        signed_as = {"letter_signed_as": "on_behalf", "letter_signed_for": "ผู้อำนวยการ สพป.ขอนแก่น เขต 1"} \
+            if signer != "office" else {"letter_signed_as": "director"}
+        self.complete("letter_sign", signer, letter_sign_decision="sign", **signed_as)
+        return self.complete("letter_dispatch", "plan1", letter_dispatched_on="2026-12-04")
+
 
 def start(ctx, people, process_key: str, who: str = "plan1", title: str = "เรื่องทดสอบ", data=None) -> CaseDriver:
     return CaseDriver(ctx, people, lifecycle.start_case(ctx, people[who], process_key, title, data))
@@ -80,8 +94,9 @@ def plan_at_school_step(ctx, people, clock) -> CaseDriver:
     plan = start(ctx, people, "development_plan", title="แผนพัฒนาการศึกษา พ.ศ. 2571-2575")
     draft_from(plan, "review_mission")
     through_hearing(plan, clock)
-    plan.complete("submit_to_committee", "office")
+    plan.send_letter()  # the submission to the committee
     plan.complete("committee_decision", "secretary", decision="approve", meeting_number="3/2570")
+    plan.send_letter()  # the announcement
     plan.complete("publication", "plan1")
     return plan
 

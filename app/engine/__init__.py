@@ -27,6 +27,7 @@ from .runtime import (
     path_of,
     ready_human_tasks,
     start,
+    task_data,
     waiting_messages,
 )
 from .serializer import STATE_FORMAT, digest, dump, json_safe, load, upgrade_state
@@ -47,7 +48,8 @@ __all__ = [
     "EngineLimits", "configure_limits", "EngineError", "EngineStall", "InvalidDiagram", "NotWaiting", "Problem",
     "RunTooLong", "StepFailed", "TaskNotReady",
     "HumanTask", "attach", "cancel", "case_data", "complete", "deliver_message", "fire_timers",
-    "is_completed", "next_timer_at", "path_of", "ready_human_tasks", "start", "waiting_messages", "STATE_FORMAT",
+    "is_completed", "next_timer_at", "path_of", "ready_human_tasks", "start", "task_data", "waiting_messages",
+    "STATE_FORMAT",
     "digest", "dump", "json_safe", "load", "upgrade_state", "StartSchedule", "schedule_of",
     "FLAT_STATE_FORMAT", "Chunk", "Saved", "StateMismatch", "flat_digest", "flat_full_text", "load_flat", "save_flat",
     "upgrade_to_flat",

@@ -227,7 +227,7 @@ def _main_process(root: etree._Element, key: str | None) -> etree._Element:
 
 
 def _process_metadata(process: etree._Element) -> dict[str, Any]:
-    meta: dict[str, Any] = {"legal_references": []}
+    meta: dict[str, Any] = {"legal_references": [], "legal_references_in_force": []}
     names = {"nameEn": "name_en", "manualSection": "manual_section", "expectedOutcome": "expected_outcome",
              "expectedOutcomeEn": "expected_outcome_en"}
     for prop in process.xpath("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property",
@@ -235,6 +235,8 @@ def _process_metadata(process: etree._Element) -> dict[str, Any]:
         name, value = prop.get("name"), prop.get("value")
         if name == "legalReference" and value:
             meta["legal_references"].append(value)
+        elif name == "legalReferenceInForce" and value:  # an instrument in force beside the manual's own
+            meta["legal_references_in_force"].append(value)
         elif name in names:
             meta[names[name]] = value
         elif name:

@@ -113,6 +113,11 @@ def complete(workflow: BpmnWorkflow, engine_id: str, data: dict[str, Any], at: d
         _advance(workflow)
 
 
+def task_data(workflow: BpmnWorkflow, engine_id: str) -> dict[str, Any]:
+    """A copy of the data a READY human task holds (what its step sees); any other state is refused."""
+    return json_safe(dict(_ready_human_task(workflow, engine_id).data))
+
+
 def fire_timers(workflow: BpmnWorkflow, at: datetime, seed: str) -> None:
     """Let every timer due at `at` fire, and run what follows them."""
     with engine_call(at, seed):

@@ -1,8 +1,8 @@
 """The core tables (people, processes, cases, steps, events), as SQLAlchemy 2 typed models.
 
 Changes go through Alembic migrations. The tables of later features live beside this module
-(deadline_models, ui_models, dashboard_models, editor_models), import it and are never imported by it;
-`tables` gathers them all for Alembic.
+(deadline_models, ui_models, dashboard_models, editor_models, letter_models), import it and are never
+imported by it; `tables` gathers them all for Alembic.
 """
 from __future__ import annotations
 

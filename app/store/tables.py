@@ -5,7 +5,14 @@ table); a use case imports only the model modules it reads.
 """
 from __future__ import annotations
 
-from . import dashboard_models, deadline_models, editor_models, models, ui_models  # noqa: F401 - each adds its tables
+from . import (  # noqa: F401 - each adds its tables
+    dashboard_models,
+    deadline_models,
+    editor_models,
+    letter_models,
+    models,
+    ui_models,
+)
 from .base import Base
 
 metadata = Base.metadata

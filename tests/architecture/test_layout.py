@@ -17,8 +17,8 @@ APP = Path(__file__).resolve().parents[2] / "app"
 MAX_LINES = 400
 SERVICES = "app.services"
 # The capability packages of app/services, lowest first: each may import only those before it.
-LAYERS = ("kernel", "accounts", "catalog", "calendar", "cases", "scheduling", "editor", "audit", "dashboard",
-          "documents", "ops")
+LAYERS = ("kernel", "accounts", "catalog", "calendar", "letters", "cases", "scheduling", "editor", "audit",
+          "dashboard", "documents", "ops")
 
 
 @pytest.fixture(scope="module")

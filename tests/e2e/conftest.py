@@ -159,6 +159,19 @@ class HttpCase:
     def complete(self, spec_id: str, who: str, **overrides) -> dict[str, Any]:
         return self.complete_task(self.task_of(spec_id)["id"], who, **overrides)
 
+    def send_letter(self, signer: str = "office", **draft) -> dict[str, Any]:
+        """An official letter through its four steps over HTTP, as stories.CaseDriver.send_letter does."""
+        task = self.task_of("letter_draft")
+        detail = self.api.as_("plan1").get(f"/tasks/{task['id']}").get_json()
+        given = {name: detail["case_data"][name] for name in detail["form"]["properties"]
+                 if detail["case_data"].get(name) not in (None, "")}
+        self.complete_task(task["id"], "plan1", **{**given, **draft})
+        self.complete("letter_check", "director", letter_check_decision="initial")
+        signed_as = {"letter_signed_as": "on_behalf", "letter_signed_for": "ผู้อำนวยการ สพป.ขอนแก่น เขต 1"} \
+            if signer != "office" else {"letter_signed_as": "director"}
+        self.complete("letter_sign", signer, letter_sign_decision="sign", **signed_as)
+        return self.complete("letter_dispatch", "plan1", letter_dispatched_on="2026-12-04")
+
 
 @pytest.fixture
 def start(api):

@@ -20,7 +20,7 @@ INSTRUCTION = {"instruction_type": "act", "director_instructions": "รวบร
 @pytest.fixture
 def letter(ctx, people):
     case = start(ctx, people, "correspondence", title="หนังสือ สพฐ. ขอข้อมูลนักเรียน")
-    case.complete("register", "plan1", register_number=152, register_year=2569, urgency="normal", secrecy="normal")
+    case.complete("register", "plan1", urgency="normal", secrecy="normal")
     return case
 
 

@@ -35,7 +35,7 @@ def transfer(ctx, people):
 
 def _secret_letter(ctx, people):
     letter = start(ctx, people, "correspondence", title="หนังสือลับ เรื่องการสอบสวนวินัย")
-    letter.complete("register", "plan1", register_number=99, register_year=2569, urgency="normal", secrecy="secret")
+    letter.complete("register", "plan1", urgency="normal", secrecy="secret")
     return letter
 
 

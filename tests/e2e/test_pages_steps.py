@@ -211,7 +211,7 @@ def test_a_step_done_again_after_the_committee_sends_it_back_starts_from_what_th
     plan, _ = _step(ctx, people, "development_plan", "review_mission")
     _draft_from(plan, "review_mission")
     _through_hearing(plan, clock)
-    plan.complete("submit_to_committee", "office")
+    plan.send_letter()
     plan.complete("committee_decision", "secretary", decision="revise", meeting_number="1/2570")
     task_id = plan.task_of("vision_mission")["id"]
     vision = lifecycle.get_case(ctx, people["admin"], plan.id)["data"]["vision"]

@@ -31,8 +31,9 @@ def _agreement_waiting_for_obec(start, clock):
     agreement = start("performance_agreement", title="ข้อตกลงผลการปฏิบัติงาน ปีงบประมาณ 2570")
     agreement.complete("study_allocation", "plan1")
     agreement.complete("action_plan", "plan2")
-    agreement.complete("sign_submission", "office")
+    agreement.send_letter()  # the submission to the committee
     agreement.complete("committee_decision", "secretary", decision="approve", meeting_number="5/2570")
+    agreement.send_letter()  # the approved agreement, to the schools
     for task in [t for t in agreement.refresh()["open_tasks"] if t["spec_id"] == "school_board_approval"]:
         agreement.complete_task(task["id"], SCHOOL_USERS[task["group"]])
     assert agreement.refresh()["open_tasks"] == [] and agreement.case["status"] == "running"

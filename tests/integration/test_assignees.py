@@ -83,7 +83,7 @@ def review(ctx, people, own_forms):
 def test_any_diagram_offers_the_members_of_the_lane_its_field_assigns(ctx, people, review):
     case, step_id = review
     field = step_actions.get_task(ctx, people["director"], step_id)["form"]["properties"]["reviewer"]
-    assert (field["enum"], field["x-assignee"]["groups"]) == (["office"], ["office_director"])
+    assert (sorted(field["enum"]), field["x-assignee"]["groups"]) == (["deputy", "office"], ["office_director"])
     with pytest.raises(Invalid) as caught:
         step_actions.complete(ctx, people["director"], step_id, {"reviewer": "plan1"})
     assert list(caught.value.fields) == ["reviewer"]
@@ -101,11 +101,12 @@ def test_an_optional_field_left_empty_sends_the_next_step_to_the_group_queue(ctx
     assert (decide["assignee"], decide["status"], decide["group"]) == (None, "open", "office_director")
 
 
-def test_when_the_groups_only_member_is_deactivated_nobody_is_offered_or_accepted(ctx, people, review):
+def test_when_the_groups_members_are_deactivated_nobody_is_offered_or_accepted(ctx, people, review):
     _, step_id = review
     with ctx.write() as session:
-        member = session.scalar(select(User).join(Membership).join(Group).where(Group.code == "office_director"))
-        member.active = False
+        for member in session.scalars(select(User).join(Membership).join(Group)
+                                      .where(Group.code == "office_director")):
+            member.active = False
     field = step_actions.get_task(ctx, people["director"], step_id)["form"]["properties"]["reviewer"]
     assert field["enum"] == [], "nobody active is left to offer"
     with pytest.raises(Invalid) as caught:

@@ -25,6 +25,10 @@ def office(ctx, people, clock):
     dropped = start(ctx, people, "budget_transfer")
     dropped.complete("request", "plan1")
     lifecycle.change_status(ctx, people["admin"], dropped.id, "cancel", "ซ้ำ")
+    for fiscal_year in (2571, 2572, 2573):  # budget request rounds whose schools have all yet to send theirs
+        round_ = start(ctx, people, "budget_request", title=f"จัดตั้งงบประมาณ พ.ศ. {fiscal_year}")
+        round_.complete("notify_schools", "plan1", fiscal_year=fiscal_year, requests_close_on="2027-01-15")
+        round_.send_letter()
     generator.generate_cases(ctx, 80)
     lead = users.create_user(ctx, "lead", None, groups=["plan_staff"], supervises=["plan_staff"])
     return {"lead": lead, "director": people["director"]}

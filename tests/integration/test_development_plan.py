@@ -38,14 +38,16 @@ def test_the_committee_sends_the_plan_back_twice_and_the_drafting_steps_open_aga
     draft_from(plan, "review_mission")
     through_hearing(plan, clock)
     for meeting in ("1/2570", "2/2570"):
-        plan.complete("submit_to_committee", "office")
+        plan.send_letter()
         plan.complete("committee_decision", "secretary", decision="revise", meeting_number=meeting)
         assert plan.open_steps() == ["vision_mission"], "the drafting steps open again"
         draft_from(plan, "vision_mission")
         plan.complete("draft_review", "director", draft_review_decision="approve")
         # The hearing was held once; a revised draft goes straight back to the office director.
-    plan.complete("submit_to_committee", "office")
+    plan.send_letter()
     plan.complete("committee_decision", "secretary", decision="approve", meeting_number="3/2570")
+    assert plan.open_steps() == ["letter_draft"], "the plan is announced first"
+    plan.send_letter()
     assert plan.open_steps() == ["publication"]
     verdict = verification.verify_case(ctx, people["auditor"], plan.id)
     assert verdict.ok, verdict.problems
@@ -55,7 +57,7 @@ def test_the_committee_rejects_the_plan_and_the_case_ends(ctx, people, clock):
     plan = start(ctx, people, "development_plan")
     draft_from(plan, "review_mission")
     through_hearing(plan, clock)
-    plan.complete("submit_to_committee", "office")
+    plan.send_letter()
     plan.complete("committee_decision", "secretary", decision="reject", meeting_number="4/2570")
     final = plan.refresh()
     assert final["status"] == "completed" and final["open_tasks"] == []

@@ -22,8 +22,10 @@ def published_plan(ctx, people, clock):
     plan.complete("strategies", "plan1", strategies=STRATEGIES)
     draft_from(plan, "outputs_kpis")
     through_hearing(plan, clock)
-    plan.complete("submit_to_committee", "office")
+    plan.send_letter()  # the submission to the committee: ศธ 04036/1
     plan.complete("committee_decision", "secretary", decision="approve", meeting_number="3/2570")
+    clock.advance(days=1)
+    plan.send_letter(signer="deputy")  # the announcement: ศธ 04036/2, signed on the director's behalf
     plan.complete("publication", "plan1", published_on="2026-12-20")
     return plan
 
@@ -41,6 +43,8 @@ def test_a_published_plan_is_a_public_document_with_its_vision_strategies_and_he
     assert any("พ.ศ. 2542" in ref for ref in doc["legal_references"])
     assert doc["expected_outcome"]
     assert all(p["budget"].endswith(" บาท") for p in doc["body"]["projects"])
+    assert (doc["submission_letter_number"], doc["announcement_number"]) == ("ศธ 04036/1", "ศธ 04036/2")
+    assert doc["announcement_date"] == "11 ธันวาคม 2569", "the day the announcement was signed"
 
 
 def test_the_story_helper_plan_is_public_too(ctx, people, clock):
@@ -95,4 +99,7 @@ def test_the_annual_report_is_public_once_published_and_not_before(ctx, people, 
     _rest_of_reporting(report)
     doc = publication.public_document(ctx, slug)
     assert doc["kind_name"] == "รายงานผลการดำเนินงานประจำปี" and doc["body"]["highlights"]
+    assert (doc["body"]["letter_number"], doc["announcement_number"]) == ("ศธ 04036/1", "ศธ 04036/2"), \
+        "the covering letter to OBEC, then the announcement"
+    assert doc["body"]["sent_to_obec_on"] == "4 ธันวาคม 2569", "the day the covering letter was sent"
     assert [d["kind"] for d in publication.published_documents(ctx)] == ["reporting"]

@@ -72,7 +72,7 @@ def letters(ctx, people):
     """Registered letters waiting for the director's instruction, a new one whenever the last was sent on."""
     def waiting():
         letter = start(ctx, people, "correspondence", title="หนังสือ สพฐ. ขอข้อมูลนักเรียน")
-        letter.complete("register", "plan1", register_number=152, register_year=2569, urgency="normal",
+        letter.complete("register", "plan1", urgency="normal",
                         secrecy="normal")
         return letter
     held = [waiting()]

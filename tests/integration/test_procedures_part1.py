@@ -19,9 +19,16 @@ from ..samples import fill
 from ..stories import start
 
 ROOT = Path(__file__).resolve().parents[2]
-PART1 = ("correspondence", "group_meeting", "knowledge_report", "policy_analysis", "school_restructuring",
-         "output_costing", "evaluation")
+PART1 = ("correspondence", "official_letter", "group_meeting", "knowledge_report", "policy_analysis",
+         "school_restructuring", "output_costing", "evaluation")
 KNOWN_LANES = {"plan_staff", "group_director", "office_director", "committee_secretary", "school"}
+
+
+def _compiled(key: str) -> engine.CompiledProcess:
+    """A diagram of processes/ compiled with the processes it calls (official letters)."""
+    xml = (ROOT / "processes" / f"{key}.bpmn").read_bytes()
+    called = {k: (ROOT / "processes" / f"{k}.bpmn").read_bytes() for k in engine.called_processes(xml)}
+    return engine.compile_diagram(xml, key, called)
 
 
 def _finished(case, ctx, people) -> dict:
@@ -61,7 +68,7 @@ def test_every_diagram_of_the_processes_folder_deploys(ctx, people):
 
 @pytest.mark.parametrize("key", PART1)
 def test_each_procedure_carries_the_manuals_metadata_and_every_step_is_complete(key):
-    process = engine.compile_diagram((ROOT / "processes" / f"{key}.bpmn").read_bytes(), key)
+    process = _compiled(key)
     meta = process.metadata
     assert meta["name_en"] and meta["manual_section"] and meta["expected_outcome"] and meta["expected_outcome_en"]
     assert meta["legal_references"] and all(" — " in ref for ref in meta["legal_references"])
@@ -77,14 +84,17 @@ def test_each_procedure_carries_the_manuals_metadata_and_every_step_is_complete(
 def _register(ctx, people, **fields):
     letter = start(ctx, people, "correspondence", title="หนังสือ สพฐ. ขอข้อมูลนักเรียน")
     assert letter.open_steps() == ["register"]
-    letter.complete("register", "plan1", register_number=152, register_year=2569, **fields)
+    letter.complete("register", "plan1", **fields)
     return letter
 
 
 def test_a_very_urgent_letter_is_registered_answered_signed_after_a_correction_and_filed(ctx, people):
-    letter = _register(ctx, people, urgency="very_urgent", secrecy="normal")
+    letter = _register(ctx, people, urgency="very_urgent", secrecy="normal", sender="สพฐ.",
+                       subject="ขอข้อมูลนักเรียน")
     data = letter.refresh()["data"]
     assert (data["urgency"], data["secrecy"]) == ("very_urgent", "normal"), "the app reads these two fields"
+    assert (data["register_number"], data["register_year"]) == (1, 2569), "the first letter received in 2569"
+    assert data["received_at"] == "2026-12-03T09:00+07:00", "with the date and time of receipt"
     assert letter.open_steps() == ["assign"]
     _every_open_step_has_a_due_date(letter)
     letter.complete("assign", "director", instruction_type="act_and_reply", assigned_to="plan2")
@@ -92,15 +102,24 @@ def test_a_very_urgent_letter_is_registered_answered_signed_after_a_correction_a
     assert (act["assignee"], act["status"]) == ("plan2", "claimed"), "the director's instruction names who acts"
     assert act["due_at"] is not None
     letter.complete("act", "plan2")
-    letter.complete("draft_reply", "plan2")
-    letter.complete("sign_reply", "office", signature_decision="return", signature_comments="แก้ไขข้อมูลตารางที่ 2")
-    assert letter.open_steps() == ["draft_reply"], "a returned draft goes back to its writer"
-    letter.complete("draft_reply", "plan2")
-    letter.complete("sign_reply", "office", signature_decision="sign")
-    letter.complete("dispatch", "plan1")
+    assert letter.open_steps() == ["letter_draft"], "the reply is an official letter"
+    draft = step_actions.get_task(ctx, people["plan2"], letter.task_of("letter_draft")["id"])["case_data"]
+    assert (draft["letter_recipients"], draft["letter_subject"], draft["letter_urgency"]) == (
+        "สพฐ.", "ขอข้อมูลนักเรียน", "very_urgent"), "the reply starts from the letter received"
+    letter.complete("letter_draft", "plan2", letter_recipients="สพฐ.", letter_urgency="very_urgent")
+    letter.complete("letter_check", "director", letter_check_decision="initial")
+    letter.complete("letter_sign", "office", letter_sign_decision="return", letter_signed_as="director",
+                    letter_sign_comments="แก้ไขข้อมูลตารางที่ 2")
+    assert letter.open_steps() == ["letter_draft"], "a returned draft goes back to its writer"
+    assert "reply_number" not in letter.refresh()["data"], "a returned letter has no number"
+    letter.complete("letter_draft", "plan2", letter_recipients="สพฐ.", letter_urgency="very_urgent")
+    letter.complete("letter_check", "director", letter_check_decision="initial")
+    letter.complete("letter_sign", "office", letter_sign_decision="sign", letter_signed_as="director")
+    letter.complete("letter_dispatch", "plan1")
     letter.complete("file", "plan1")
     final = _finished(letter, ctx, people)
-    assert final["data"]["outgoing_number"] and final["data"]["retention_years"] >= 1
+    assert (final["data"]["reply_number"], final["data"]["reply_date"]) == ("ศธ 04036/1", "2026-12-03")
+    assert final["data"]["retention_years"] >= 1
 
 
 def test_a_classified_letter_for_information_is_circulated_and_filed_without_a_reply(ctx, people):
@@ -114,10 +133,12 @@ def test_a_classified_letter_for_information_is_circulated_and_filed_without_a_r
 
 
 def test_the_correspondence_steps_name_shorter_due_periods_for_urgent_letters():
-    process = engine.compile_diagram((ROOT / "processes" / "correspondence.bpmn").read_bytes(), "correspondence")
+    process = _compiled("correspondence")
     assert process.metadata["properties"] == {"caseUrgencyField": "urgency", "caseSecrecyField": "secrecy"}
-    for step in ("assign", "act", "draft_reply", "sign_reply", "dispatch"):
+    for step in ("assign", "act", "letter_draft", "letter_check", "letter_sign", "letter_dispatch"):
         props = process.user_tasks[step].properties
+        if step.startswith("letter_"):
+            assert props["urgencyField"] == "letter_urgency", "a reply is as urgent as the reply says"
         normal = int(props["dueWorkingDays"])
         periods = [int(props[f"dueWorkingDays{name}"]) for name in ("Urgent", "VeryUrgent", "MostUrgent")]
         assert normal >= periods[0] >= periods[1] >= periods[2] >= 0, step
@@ -181,7 +202,7 @@ def test_policy_analysis_runs_the_six_steps_and_ends_by_publishing_the_informati
 
 def _to_committee(case) -> None:
     case.complete("prepare_proposal", "plan1")
-    case.complete("submit_to_committee", "office")
+    case.send_letter()
 
 
 def test_dissolving_a_school_needs_a_hearing_and_goes_back_once_from_the_committee(ctx, people):

@@ -111,12 +111,13 @@ def test_the_annual_plan_updates_the_mtef_within_its_own_case_and_publishes_plan
         3_000_000, 500_000, True)
     assert "fiscal_months" not in data and "project_rows" not in data, "a script's helpers are not case data"
 
-    plan.complete("sign_submission", "office")
+    plan.send_letter()  # the submission to the committee
     plan.complete("committee_decision", "secretary", decision="revise", meeting_number="2/2570")
     assert plan.open_steps() == ["detail_plan"], "the committee sends the plan back to the detailed plan"
     plan.complete("detail_plan", "plan1", projects=PROJECTS, calendar_activities=[])
-    plan.complete("sign_submission", "office")
+    plan.send_letter()
     plan.complete("committee_decision", "secretary", decision="approve", meeting_number="3/2570")
+    plan.send_letter()  # the announcement
     plan.complete("publish_plan", "plan1")
     _each_school(plan, "school_action_plan")
     plan.complete("review_school_action_plans", "plan1")
@@ -188,6 +189,8 @@ def test_a_plan_calling_a_process_that_is_not_deployed_is_refused_naming_the_cal
 def _open_round(ctx, people):
     round_ = start(ctx, people, "budget_request", title="จัดตั้งงบประมาณ พ.ศ. 2571")
     round_.complete("notify_schools", "plan1", requests_close_on="2026-12-10")
+    assert round_.open_steps() == ["letter_draft"], "the schools hear of it by a circular"
+    round_.send_letter()
     assert round_.refresh()["data"]["closing_at"] == "2026-12-10T16:30:00+07:00"
     return round_
 
@@ -246,12 +249,13 @@ def _agreement_waiting_for_obec(ctx, people):
     agreement = start(ctx, people, "performance_agreement", title="ข้อตกลงผลการปฏิบัติงาน ปีงบประมาณ 2570")
     agreement.complete("study_allocation", "plan1")
     agreement.complete("action_plan", "plan2")
-    agreement.complete("sign_submission", "office")
+    agreement.send_letter()  # the submission to the committee
     agreement.complete("committee_decision", "secretary", decision="revise", meeting_number="4/2570")
     assert agreement.open_steps() == ["action_plan"]
     agreement.complete("action_plan", "plan2")
-    agreement.complete("sign_submission", "office")
+    agreement.send_letter()
     agreement.complete("committee_decision", "secretary", decision="approve", meeting_number="5/2570")
+    agreement.send_letter()  # the approved agreement, to the schools for their boards
     _each_school(agreement, "school_board_approval")
     assert agreement.refresh()["status"] == "running" and agreement.open_steps() == [], "waiting for OBEC"
     return agreement
@@ -272,6 +276,7 @@ def test_obecs_allocation_notice_arrives_and_the_schools_are_notified(ctx, peopl
     with pytest.raises(Conflict):
         messages.deliver_message(ctx, people["plan1"], agreement.id, "obec_allocation", NOTICE)
     agreement.complete("notify_schools", "plan1")
+    agreement.send_letter()  # the allocation results, to the schools
     assert agreement.refresh()["status"] == "completed"
     with ctx.read() as session:
         event = session.scalar(select(Event).where(Event.case_id == agreement.id,
@@ -381,10 +386,13 @@ def _rest_of_reporting(report) -> None:
     assert report.open_steps() == ["annual_report"]
     report.complete("annual_report", "plan2")
     report.complete("sign_annual_report", "office", annual_report_decision="approve")
+    report.send_letter()  # to OBEC
+    report.send_letter()  # the announcement
     report.complete("publish_annual_report", "plan1", publication_url="https://www.khonkaen1.go.th/plan")
     _each_school(report, "school_annual_report")
     report.complete("review_school_reports", "plan1")
     report.complete("analyse_school_reports", "plan1")
+    report.send_letter()  # the summary, to the committee
     report.complete("committee_decision", "secretary", decision="approve", meeting_number="6/2570")
 
 
@@ -395,7 +403,11 @@ def test_an_obec_report_past_its_deadline_is_escalated_and_the_annual_report_is_
     assert sorted((t["spec_id"], t["group"]) for t in report.refresh()["open_tasks"]) == [
         ("obec_report_overdue", "group_director"), ("obec_reports", "plan_staff")]
     report.complete("obec_report_overdue", "director")
-    report.complete("obec_reports", "plan1")
+    sent = [{"report_title": r["report_title"], "submitted_on": "2026-12-09", "channel": "letter"} for r in REQUIRED]
+    report.complete("obec_reports", "plan1", submitted_reports=sent)
+    assert report.open_steps() == ["letter_draft"], "reports sent by letter get a covering letter"
+    report.send_letter()
+    assert report.refresh()["data"]["obec_reports_letter_number"] == "ศธ 04036/1"
     _rest_of_reporting(report)
     final = report.refresh()
     assert final["status"] == "completed"
@@ -406,7 +418,8 @@ def test_an_obec_report_past_its_deadline_is_escalated_and_the_annual_report_is_
 
 def test_obec_reports_sent_in_time_raise_no_escalation(ctx, people, clock):
     report = _reporting(ctx, people)
-    report.complete("obec_reports", "plan1")
+    report.complete("obec_reports", "plan1")  # through OBEC's own system: no covering letter
+    assert report.open_steps() == ["output_report"]
     assert _due_at(ctx, report.id) is None
     _at_bangkok_1631(clock, 9)
     assert timers.fire_due_timers(ctx)["fired"] == 0

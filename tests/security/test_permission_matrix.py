@@ -177,6 +177,12 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "api.case_rounds":              (401, 200, 404, 404, 200, 404, 200, 200),
     "api.close_round":              (401, 409, 404, 404, 403, 404, 403, 409),
     "pages.close_round":            (302, 302, 404, 404, 403, 404, 403, 302),
+    # --- the registers of official letters: plan staff, the directors, supervisors, auditors and
+    # administrators read them; staff of other groups, schools and process owners who are none of these do not ---
+    "api.outgoing_register":        (401, 200, 403, 403, 200, 403, 200, 200),
+    "api.incoming_register":        (401, 200, 403, 403, 200, 403, 200, 200),
+    "pages.outgoing_register":      (302, 200, 403, 403, 200, 403, 200, 200),
+    "pages.incoming_register":      (302, 200, 403, 403, 200, 403, 200, 200),
 }
 PRINT = os.environ.get("PLANFLOW_MATRIX_PRINT") == "1"  # print what was observed (to write new rows)
 

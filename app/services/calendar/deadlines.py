@@ -15,6 +15,7 @@ Due date of a step (user task):
     - `normal` or none: the diagram's period.
   A step may name its own period per mark (`dueWorkingDaysUrgent`, `dueWorkingDaysVeryUrgent`,
   `dueWorkingDaysMostUrgent`; 0 = the same working day), as the correspondence diagram does; those win.
+  A step reads the urgency from another field with `urgencyField` (an outgoing letter's `letter_urgency`).
   A date from `dueDateField` is an outside deadline and is never moved by urgency.
 * A per-school round's steps (engine/round_specs.py) are due when the round closes: at 16:30 on the date in
   the case-data field its `roundClosingField` names (set by staff when the round opens), or, when that is
@@ -127,7 +128,8 @@ def due_at(
             return chosen.astimezone(UTC)
     candidates = []
     if info.due_working_days is not None:
-        days = period_for_urgency(info.due_working_days, (case_data or {}).get("urgency"), info.properties)
+        urgency_field = info.properties.get("urgencyField") or "urgency"
+        days = period_for_urgency(info.due_working_days, (case_data or {}).get(urgency_field), info.properties)
         candidates.append(due_after_working_days(opened, days, closures))
     field = info.properties.get("dueDateField")
     if field:

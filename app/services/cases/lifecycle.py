@@ -16,6 +16,7 @@ from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict, Forbidden, Invalid
+from app.services.letters import on_steps
 from app.store.models import OPEN_STATUSES, Case, CaseCounter, Event, Task
 from app.thaidate import fiscal_year
 
@@ -156,6 +157,7 @@ def change_status(ctx: ServiceContext, actor: Actor, case_id: int, action: str, 
             workflow = step_runner.run_step(ctx, session, case, actor.username, kind, now,
                                             lambda wf, seed: engine.cancel(wf, now, seed),
                                             data={"reason": reason}).workflow
+            on_steps.case_cancelled(session, case.id)
         else:
             previous = history.last_event(session, case.id)
             history.append(session, case, previous, now, actor.username, kind, data={"reason": reason})

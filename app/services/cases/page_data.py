@@ -55,7 +55,9 @@ def _process_info(version: ProcessVersion) -> dict[str, Any]:
     return {"key": version.key, "version": version.version, "name": version.name, "name_en": meta.get("name_en"),
             "manual_section": version.manual_section, "expected_outcome": meta.get("expected_outcome"),
             "expected_outcome_en": meta.get("expected_outcome_en"),
-            "legal_references": meta.get("legal_references", []), "documentation": meta.get("documentation")}
+            "legal_references": meta.get("legal_references", []),
+            "legal_references_in_force": meta.get("legal_references_in_force", []),
+            "documentation": meta.get("documentation")}
 
 
 def _step_info(version: ProcessVersion, spec_id: str | None) -> dict[str, Any]:

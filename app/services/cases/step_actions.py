@@ -16,6 +16,7 @@ from app.services.kernel import access, hooks
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.letters import on_steps
 from app.store.models import OPEN_STATUSES, Case, Group, Membership, Task, User
 from app.store.ui_models import TaskDraft
 
@@ -148,6 +149,13 @@ def assign(ctx: ServiceContext, actor: Actor, task_id: int, username: str) -> di
         return task_dict(task, case)
 
 
+def _step_data(workflow, task: Task) -> dict[str, Any]:
+    try:
+        return engine.task_data(workflow, task.engine_id)
+    except engine.TaskNotReady as exc:
+        raise Conflict(str(exc)) from None
+
+
 def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict[str, Any]:
     """Submit a step's form: checked against its JSON Schema (and a field naming who does a later step
     against the members of that step's group), then the workflow moves on.
@@ -178,6 +186,11 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
         data = assignees.validate(form, choices, data)
         round_review.check_returns(session, case, processes.compiled(case.version), task, form, data)
         attachments.require_files_of(session, case, form, data)
+        info = processes.compiled(case.version).user_task(task.spec_id)
+        if on_steps.concerns(info):  # a letter signed, sent or received: its number, in this transaction
+            loaded = loaded or step_runner.load_workflow(ctx, case)
+            data = on_steps.before_completion(session, ctx, actor, case, info, _step_data(loaded[1], task),
+                                              data, now)
         task.status, task.assignee = "completed", actor.username
         task.claimed_at = task.claimed_at or now
         task.completed_at, task.completed_by = now, actor.username

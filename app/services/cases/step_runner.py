@@ -106,7 +106,7 @@ def set_state(case: Case, workflow, now: datetime) -> str:
     if engine.is_completed(workflow) and case.status == "running":
         case.status, case.completed_at = "completed", now
     case.state, case.state_format, case.data = text, engine.STATE_FORMAT, engine.case_data(workflow)
-    case.secrecy = access.secrecy_of(case.data)
+    case.secrecy = access.secrecy_of(case.data, case.secrecy)
     return engine.digest(text)
 
 

@@ -121,6 +121,7 @@ def list_processes(ctx: ServiceContext) -> list[dict[str, Any]]:
             "name_en": r.metadata_json.get("name_en"), "expected_outcome": r.metadata_json.get("expected_outcome"),
             "expected_outcome_en": r.metadata_json.get("expected_outcome_en"),
             "legal_references": r.metadata_json.get("legal_references", []),
+            "legal_references_in_force": r.metadata_json.get("legal_references_in_force", []),
             "deployed_at": r.deployed_at.isoformat(), "deployed_by": r.deployed_by, "sha256": r.sha256,
         } for r in rows]
 

@@ -148,9 +148,16 @@ def build_document(session: Session, case: Case) -> dict[str, Any]:
     document = {
         **_summary(case), "id": case.id, "office": OFFICE_NAME, "office_en": OFFICE_NAME_EN,
         "process_name": case.version.name, "manual_section": case.version.manual_section,
-        "legal_references": meta.get("legal_references", []), "expected_outcome": meta.get("expected_outcome"),
+        "legal_references": meta.get("legal_references", []),
+        "legal_references_in_force": meta.get("legal_references_in_force", []),
+        "expected_outcome": meta.get("expected_outcome"),
         "status": case.status, "published": is_published(case), "started_on": thai_date(case.started_at.date()),
-        "announcement_number": data.get("announcement_number"), "publication_place": data.get("publication_place"),
+        # The office's announcement (ประกาศ) and its submission to the committee, as PlanFlow numbered them.
+        "announcement_number": data.get("announcement_number"),
+        "announcement_date": thai_date(data.get("announcement_date")),
+        "submission_letter_number": data.get("submission_letter_number"),
+        "submission_date": thai_date(data.get("submission_signed_on")),
+        "publication_place": data.get("publication_place"),
         "decision": data.get("decision"), "meeting_number": data.get("meeting_number"),
         "meeting_date": thai_date(data.get("meeting_date")) if data.get("meeting_date") else "",
     }
@@ -224,6 +231,7 @@ def _annual_report(data: dict[str, Any], case: Case) -> dict[str, Any]:
     return {
         "fiscal_year": year, "highlights": data.get("annual_report_highlights"),
         "letter_number": data.get("annual_report_letter_number"),
+        "letter_date": thai_date(data.get("annual_report_letter_date")),
         "sent_to_obec_on": thai_date(data.get("sent_to_obec_on")) if data.get("sent_to_obec_on") else "",
         "output_results": [{"output": r.get("output", ""), "target": r.get("target", ""),
                             "result": r.get("result", ""), "achieved": "บรรลุ" if r.get("achieved") else "ไม่บรรลุ"}

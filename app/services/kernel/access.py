@@ -20,10 +20,18 @@ def sees_every_case(actor: Actor) -> bool:
     return any(role in actor.roles for role in CASE_WIDE_ROLES) or bool(actor.supervised_groups)
 
 
-def secrecy_of(data: dict) -> str | None:
-    """The secrecy level case data declares, or None for an ordinary case."""
-    value = data.get("secrecy") if isinstance(data, dict) else None
-    return value if value in SECRET_LEVELS else None
+# Where case data declares secrecy: the letter a case is about (correspondence) and a letter it sends
+# (the official_letter process's `letter_secrecy`).
+SECRECY_FIELDS = ("secrecy", "letter_secrecy")
+
+
+def secrecy_of(data: dict, current: str | None = None) -> str | None:
+    """The highest secrecy level case data declares, never below `current` (a case that held a secret letter
+    stays secret: its history holds what was secret), or None for an ordinary case."""
+    found = [current] if current in SECRET_LEVELS else []
+    if isinstance(data, dict):
+        found += [data.get(name) for name in SECRECY_FIELDS if data.get(name) in SECRET_LEVELS]
+    return max(found, key=SECRET_LEVELS.index) if found else None
 
 
 # Its own alias of the tasks table, so the clause also works inside queries that select tasks. Made

@@ -27,7 +27,10 @@ DEMO_USERS: list[tuple[str, str, list[str], list[str], list[str]]] = [
     ("plan2", "นายสมชาย ศรีสุข (นักวิเคราะห์นโยบายและแผน)", ["plan_staff"], [], []),
     ("director", "นางวิไล ทองดี (ผู้อำนวยการกลุ่มนโยบายและแผน)", ["group_director"],
      ["plan_staff", "group_director"], ["supervisor"]),
-    ("office", "นายประเสริฐ มั่นคง (ผู้อำนวยการ สพป.ขอนแก่น เขต 1)", ["office_director"], [], []),
+    # The office director directs the group of those who sign for the office (a deputy signs on their
+    # behalf, and is given a secret letter to sign by them).
+    ("office", "นายประเสริฐ มั่นคง (ผู้อำนวยการ สพป.ขอนแก่น เขต 1)", ["office_director"], ["office_director"], []),
+    ("deputy", "นายวิชัย รักษ์ราชการ (รองผู้อำนวยการ สพป.ขอนแก่น เขต 1)", ["office_director"], [], []),
     ("secretary", "นางสาวพิมพ์ใจ ใจดี (ฝ่ายเลขานุการ กศจ.)", ["committee_secretary"], [], []),
     ("owner", "นายธนา แผนงาม (ผู้ดูแลกระบวนงาน)", ["plan_staff"], [], ["process_owner"]),
     ("auditor", "นางสาวกมลา ตรวจดี (ผู้ตรวจสอบ)", [], [], ["auditor"]),

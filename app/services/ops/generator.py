@@ -174,8 +174,10 @@ def _templates(ctx: ServiceContext, now: datetime) -> list[Template]:
     with ctx.read() as session:
         newest = select(ProcessVersion.key, func.max(ProcessVersion.version).label("v")).group_by(
             ProcessVersion.key).subquery()
+        # In the order of their keys: the same templates, and so the same cases, on every database.
         versions = list(session.scalars(select(ProcessVersion).join(
-            newest, (ProcessVersion.key == newest.c.key) & (ProcessVersion.version == newest.c.v))))
+            newest, (ProcessVersion.key == newest.c.key) & (ProcessVersion.version == newest.c.v))
+            .order_by(ProcessVersion.key)))
         schools = [{"code": g.code.removeprefix("school-"), "name": g.name}
                    for g in session.scalars(select(Group).where(Group.kind == "school").order_by(Group.code))]
         for version in versions:

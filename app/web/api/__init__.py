@@ -8,6 +8,7 @@ from . import (  # noqa: F401 - each registers its routes
     dashboard_routes,
     deadline_routes,
     form_routes,
+    letter_routes,
     process_routes,
     step_routes,
 )

@@ -10,6 +10,7 @@ from . import (  # noqa: F401 - each registers its views
     form_editor,
     home,
     inbox,
+    registers,
     session,
     steps,
     versions,

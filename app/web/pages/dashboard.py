@@ -4,8 +4,6 @@ and where cases wait (per-step times with a heatmap over the diagram). Every lis
 Excel with ?format=csv|xlsx."""
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -18,7 +16,7 @@ from app.services.dashboard import overview, step_times
 from app.services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 
 from ..auth import current_actor, services
-from . import vendor
+from . import exports, vendor
 from .blueprint import pages
 from .inbox import flash_invalid, task_ids
 from .session import signed_in
@@ -74,28 +72,7 @@ def _export(name: str, data: dict[str, Any], fmt: str) -> Response:
     if name not in LISTS:
         raise Invalid("unknown list", {"list": [f"choose from {', '.join(LISTS)}"]})
     columns, rows = _table(name, data)
-    filename = f"dashboard-{name}"
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(columns)
-        writer.writerows(rows)
-        body = "\ufeff" + out.getvalue()  # Excel opens Thai text correctly with the byte-order mark
-        return Response(body.encode("utf-8"), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = name
-    sheet.append(columns)
-    for row in rows:
-        sheet.append([v if v is None or isinstance(v, (int, float)) else str(v) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return Response(out.getvalue(),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'})
+    return exports.table_response(f"dashboard-{name}", name, columns, rows, fmt)
 
 
 @pages.get("/dashboard")

@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from app.services.cases import inbox
 from app.services.kernel import access
 from app.services.kernel.errors import Invalid, ServiceError
+from app.services.letters import registers
 
 from ..api import api
 from ..auth import current_actor, services
@@ -92,7 +93,8 @@ def init_pages(app: Flask) -> None:
             except ServiceError:  # a bad token on a page: show it as signed out
                 actor = None
         counts = inbox.counts(services(), actor) if actor is not None else None
-        return {"actor": actor, "nav_counts": counts, "lang": locale()}
+        return {"actor": actor, "nav_counts": counts, "lang": locale(),
+                "may_read_registers": registers.may_read(actor)}
 
     @app.errorhandler(Invalid)
     def _invalid(exc: Invalid):
