@@ -17,6 +17,7 @@ def _school_task(case: HttpCase, number: int, spec_id: str = "school_budget_requ
 def _round(start, schools_sending=(1, 2)) -> HttpCase:
     case = start("budget_request", title="จัดตั้งงบประมาณ พ.ศ. 2571")
     case.complete("notify_schools", "plan1", requests_close_on="2026-12-17")
+    case.send_letter()  # the schools hear of the round by the office's circular
     for number in schools_sending:
         case.complete_task(_school_task(case, number)["id"], f"school{number}", request_items=ITEMS)
     return case
