@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from app.services.documents import publication
 
 from ..integration.test_procedures_part2 import PROJECTS, _mtef_steps
-from ..stories import draft_from, plan_at_school_step, start
+from ..stories import draft_from, plan_at_school_step, start, through_hearing
 
 
 def _pdf_text(body: bytes) -> str:
@@ -111,3 +111,20 @@ def test_the_case_page_links_its_document_and_the_page_uses_the_thai_typeface(ct
     font = staff.get("/vendor/sarabun/Sarabun_400Regular.ttf")
     assert font.status_code == 200 and len(font.data) > 10_000
     assert staff.get("/vendor/sarabun/..%2Fpackage.json").status_code == 404
+
+
+def test_the_committees_remarks_are_on_the_published_plan(ctx, people, clock, visitor):
+    remarks = "ให้เพิ่มตัวชี้วัดด้านความปลอดภัยของผู้เรียน"
+    plan = start(ctx, people, "development_plan", title="แผนพัฒนาการศึกษา พ.ศ. 2571-2575")
+    draft_from(plan, "review_mission")
+    through_hearing(plan, clock)
+    plan.send_letter()
+    plan.complete("committee_decision", "secretary", decision="approve_with_remarks", committee_remarks=remarks,
+                  resolution_letter_number="ศธ 0293/4512")
+    plan.send_letter()
+    plan.complete("publication", "plan1")
+    anonymous = visitor()
+    assert anonymous.get(f"/public/{publication.slug_of(plan.case['number'])}").status_code == 200
+    html = anonymous.text()
+    assert "เห็นชอบโดยมีข้อสังเกต ในการประชุมครั้งที่ 3/2570" in html
+    assert remarks in html and "หนังสือที่ ศธ 0293/4512" in html

@@ -1,6 +1,8 @@
 """A process owner checks a diagram before deploying it, and keeps drafts while editing."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
@@ -12,6 +14,8 @@ from app.store.models import ProcessVersion
 from ..diagrams import name_then_act
 from ..editor_samples import BUDGET_TRANSFER, budget_transfer_v2, without_lane
 from ..transactions import watching
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _versions(ctx, key="budget_transfer") -> int:
@@ -167,3 +171,19 @@ def test_a_draft_refused_by_the_check_stays_and_adds_no_version(ctx, people):
         diagram_drafts.deploy_draft(ctx, owner, "budget_transfer")
     assert seen.writing() == [] and _versions(ctx) == before
     assert diagram_drafts.load_draft(ctx, owner, "budget_transfer")["xml"].encode() == broken
+
+
+def test_the_committee_may_send_work_back_only_to_steps_of_the_diagram_through_a_form_that_chooses_one(
+        ctx, people):
+    plan = (ROOT / "processes" / "development_plan.bpmn").read_bytes()
+    owner = people["owner"]
+    assert diagram_check.check_diagram(ctx, owner, "development_plan", plan) == []
+    unknown = plan.replace(b'value="vision_mission swot strategies projects"',
+                           b'value="vision_mission no_such_step"', 1)
+    assert [(p["element_id"], "no_such_step" in p["message"])
+            for p in diagram_check.check_diagram(ctx, owner, "development_plan", unknown)] == [
+        ("committee_decision", True)]
+    no_choice = plan.replace(b'value="committee_gate.json"', b'value="committee_decision.json"', 1)
+    problems = diagram_check.check_diagram(ctx, owner, "development_plan", no_choice)
+    assert [p["element_id"] for p in problems] == ["committee_decision"]
+    assert "x-revisable-steps" in problems[0]["message"]

@@ -393,7 +393,7 @@ def _rest_of_reporting(report) -> None:
     report.complete("review_school_reports", "plan1")
     report.complete("analyse_school_reports", "plan1")
     report.send_letter()  # the summary, to the committee
-    report.complete("committee_decision", "secretary", decision="approve", meeting_number="6/2570")
+    report.complete("committee_decision", "secretary", decision="acknowledge", meeting_number="6/2570")
 
 
 def test_an_obec_report_past_its_deadline_is_escalated_and_the_annual_report_is_published(ctx, people, clock):

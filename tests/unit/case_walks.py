@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 from app import engine
+from app.services.cases import revisable
 
 from ..samples import fill
 from . import engine_shapes
@@ -80,6 +81,9 @@ def office_data(process: engine.CompiledProcess, element_id: str, choice: int) -
             data[name] = choice % 2 == 0
         if (prop.get("x-ui") or {}).get("widget") == "school-returns" and choice == 0:
             data[name] = [{"code": SCHOOLS[0]["code"], "reason": "แก้ไขตัวเลขให้ตรงกับเอกสาร"}]
+        if prop.get(revisable.MARK) is True:  # the committee sends the work back to one of the steps it may
+            steps = revisable.listed(info)
+            data[name] = steps[choice % len(steps)]
     return data
 
 

@@ -17,7 +17,7 @@ from app.services.kernel.errors import NotFound
 from app.store.models import OPEN_STATUSES, Attachment, Case, Event, Group, ProcessVersion, Task, User
 from app.store.ui_models import TaskDraft
 
-from . import assignees, lifecycle, round_review, rounds, waits
+from . import assignees, lifecycle, revisable, round_review, rounds, waits
 from .attachments import attachment_dict
 from .case_json import case_dict, message_form, task_dict, wait_dict
 from .comments import comments_of
@@ -180,6 +180,7 @@ def step_view(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]
         earlier = _latest_submissions(session, case, exclude=task.spec_id)
         process = processes.compiled(case.version)
         form = assignees.offer(step["form"], assignees.choices_for(session, process, task, step["form"]))
+        form = revisable.offer(form, process, process.user_task(task.spec_id))
         rounds_part = {
             "round_review": round_review.review_table(session, case, process, task.spec_id, form),
             "previous_submission": round_review.previous_submission(session, case, process, task)

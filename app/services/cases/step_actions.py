@@ -20,7 +20,7 @@ from app.services.letters import on_steps
 from app.store.models import OPEN_STATUSES, Case, Group, Membership, Task, User
 from app.store.ui_models import TaskDraft
 
-from . import assignees, attachments, blob_store, history, round_review, rounds, step_runner
+from . import assignees, attachments, blob_store, history, revisable, round_review, rounds, step_runner
 from .case_json import case_dict, task_dict
 
 
@@ -46,6 +46,7 @@ def get_task(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]:
         # Read from the row, not the shared cache: the caller may change the dict it is given.
         form = case.version.forms.get(task.form) if task.form else None
         form = assignees.offer(form, assignees.choices_for(session, process, task, form))
+        form = revisable.offer(form, process, info)
         result["form"] = form or {"type": "object", "properties": {}}
         result["instructions"] = info.instructions if info else None
         round_table = round_review.review_table(session, case, process, task.spec_id, form)
@@ -184,9 +185,11 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
             loaded = step_runner.load_workflow(ctx, case)
             data = attachments.record_uploads(session, ctx, blobs, actor, case, data, now)
         data = assignees.validate(form, choices, data)
-        round_review.check_returns(session, case, processes.compiled(case.version), task, form, data)
+        process = processes.compiled(case.version)
+        info = process.user_task(task.spec_id)
+        revisable.check(form, process, info, data)
+        round_review.check_returns(session, case, process, task, form, data)
         attachments.require_files_of(session, case, form, data)
-        info = processes.compiled(case.version).user_task(task.spec_id)
         if on_steps.concerns(info):  # a letter signed, sent or received: its number, in this transaction
             loaded = loaded or step_runner.load_workflow(ctx, case)
             data = on_steps.before_completion(session, ctx, actor, case, info, _step_data(loaded[1], task),

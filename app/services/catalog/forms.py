@@ -98,9 +98,34 @@ def validate(schema: dict[str, Any] | None, data: Any) -> dict[str, Any]:
         th, en = _MESSAGES.get(error.validator, ("ข้อมูลไม่ถูกต้อง", error.message))
         for name in _field_names(error):
             fields.setdefault(name, []).append(f"{th} ({en})")
+    for name, message in date_order_problems(schema, data).items():
+        fields.setdefault(name, []).append(message)
     if fields:
         raise Invalid("some fields are missing or wrong: " + ", ".join(sorted(fields)), fields)
     return data
+
+
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+DATE_ORDER = {"x-not-after": ("ต้องไม่หลัง", "must be on or before"),
+              "x-not-before": ("ต้องไม่ก่อน", "must be on or after")}
+
+
+def date_order_problems(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
+    """Date fields whose form says they come on or before (`x-not-after`) or on or after (`x-not-before`)
+    another date field of the form, and are not so: the field, with a message naming the other one."""
+    properties = schema.get("properties") or {}
+    found: dict[str, str] = {}
+    for name, prop in properties.items() if isinstance(properties, dict) else ():
+        for keyword, (th, en) in DATE_ORDER.items():
+            other = prop.get(keyword) if isinstance(prop, dict) else None
+            value, bound = data.get(name), data.get(other) if isinstance(other, str) else None
+            if not (isinstance(value, str) and isinstance(bound, str) and _DATE.match(value) and _DATE.match(bound)):
+                continue
+            if (value > bound) if keyword == "x-not-after" else (value < bound):
+                titles = properties.get(other) or {}
+                found[name] = (f"{th}{titles.get('title', other)} ({en} the "
+                               f"{str(titles.get('x-title-en', other)).lower()})")
+    return found
 
 
 def attachment_ids_as_text(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:

@@ -160,11 +160,30 @@ def build_document(session: Session, case: Case) -> dict[str, Any]:
         "publication_place": data.get("publication_place"),
         "decision": data.get("decision"), "meeting_number": data.get("meeting_number"),
         "meeting_date": thai_date(data.get("meeting_date")) if data.get("meeting_date") else "",
+        **_committee(data),
     }
     builder = {"development_plan": _development_plan, "annual_action_plan": _annual_action_plan,
                "reporting": _annual_report}[case.process_key]
     document["body"] = builder(data, case)
     return document
+
+
+# What the committee resolved, in its own words, as the document states it.
+COMMITTEE_DECISIONS = {"approve": "เห็นชอบ", "approve_with_remarks": "เห็นชอบโดยมีข้อสังเกต", "acknowledge": "รับทราบ"}
+
+
+def _committee(data: dict[str, Any]) -> dict[str, Any]:
+    """The committee's resolution the document rests on: its words, the remarks it was given with (an approval
+    with remarks), and the letter that notified it; nothing while the committee has not approved it."""
+    decision = COMMITTEE_DECISIONS.get(data.get("decision"))
+    if decision is None:
+        return {"committee_decision": None}
+    return {"committee_decision": decision,
+            "committee_remarks": data.get("committee_remarks") if data.get("decision") == "approve_with_remarks"
+            else None,
+            "resolution_letter_number": data.get("resolution_letter_number"),
+            "resolution_letter_date": thai_date(data.get("resolution_letter_date"))
+            if data.get("resolution_letter_date") else ""}
 
 
 def _texts(rows: Any, key: str) -> list[str]:

@@ -11,7 +11,9 @@ and imports hold diagrams to it before they deploy:
 * timer durations, dates and cycles written as constants parse as SpiffWorkflow will parse them, and a
   date carries its UTC offset;
 * a field that names who does a school's step (`assigneeField`) is filled in at a step done per school,
-  so that the school whose members are offered is known (see assignees.target_groups).
+  so that the school whose members are offered is known (see assignees.target_groups);
+* a step listing the steps its decision may send the work back to (`revisableSteps`) names human steps of
+  the diagram, and its form has the field that chooses one (see cases/revisable.py).
 
 `deploy_version` stays lenient about lanes and forms (a diagram imported as is, or a test's small
 diagram, may still deploy without them); the editor's deploy of a draft and the imports are not.
@@ -26,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from app import engine
 from app.services.accounts import schools
+from app.services.cases import revisable
 from app.services.catalog import forms, processes
 from app.services.kernel import access
 from app.services.kernel.actors import Actor
@@ -105,6 +108,9 @@ def _problems(ctx: ServiceContext, session: Session, key: str, xml: bytes,
         for message in compiled.messages.values():
             problems += _form_problems(ctx, message.element_ids[0], message.form, extra_forms, required=False)
         problems += _assignee_problems(ctx, compiled, extra_forms)
+        problems += revisable.problems(compiled, {
+            step.element_id: revisable.field_of(_form_schema(ctx, step.form, extra_forms))
+            for step in compiled.user_tasks.values() if revisable.listed(step)})
     problems += engine.check_timers(root)
     return list(dict.fromkeys(problems))
 
@@ -153,16 +159,21 @@ def _assignee_problems(ctx: ServiceContext, process: engine.CompiledProcess,
     return problems
 
 
-def _form_fields(ctx: ServiceContext, form: str | None, extra_forms: Mapping[str, Any] | None) -> set[str]:
-    """The top-level fields of a step's form; none when it has no readable form (reported on its own)."""
+def _form_schema(ctx: ServiceContext, form: str | None, extra_forms: Mapping[str, Any] | None) -> dict | None:
+    """A step's form; None when it has no readable form (reported on its own)."""
     if not form:
-        return set()
+        return None
     try:
         schema = extra_forms[form] if extra_forms is not None and form in extra_forms \
             else forms.load_form(ctx.forms_dir, form)
     except Invalid:
-        return set()
-    properties = schema.get("properties") if isinstance(schema, dict) else None
+        return None
+    return schema if isinstance(schema, dict) else None
+
+
+def _form_fields(ctx: ServiceContext, form: str | None, extra_forms: Mapping[str, Any] | None) -> set[str]:
+    """The top-level fields of a step's form; none when it has no readable form (reported on its own)."""
+    properties = (_form_schema(ctx, form, extra_forms) or {}).get("properties")
     return set(properties) if isinstance(properties, dict) else set()
 
 
