@@ -16,6 +16,7 @@ from app.services.kernel import access, hooks
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.budget import on_steps as budget_steps
 from app.services.letters import on_steps
 from app.store.models import OPEN_STATUSES, Case, Group, Membership, Task, User
 from app.store.ui_models import TaskDraft
@@ -191,6 +192,9 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
             loaded = loaded or step_runner.load_workflow(ctx, case)
             data = on_steps.before_completion(session, ctx, actor, case, info, _step_data(loaded[1], task),
                                               data, now)
+        if budget_steps.concerns(info):  # who approves a budget transfer: the authority table, now
+            loaded = loaded or step_runner.load_workflow(ctx, case)
+            data = budget_steps.before_completion(session, _step_data(loaded[1], task), data)
         task.status, task.assignee = "completed", actor.username
         task.claimed_at = task.claimed_at or now
         task.completed_at, task.completed_by = now, actor.username
