@@ -20,7 +20,7 @@ OBEC_YES = {"obec_decision": "approve", "obec_letter_number": "ศธ 04002/2345
 
 def _request(ctx, people, **fields):
     transfer = start(ctx, people, "budget_transfer", title="โอนเปลี่ยนแปลงงบประมาณ โครงการพัฒนาครู")
-    transfer.complete("matter", "plan1", matter_kind="transfer_request", fiscal_year=2570)
+    transfer.complete("matter", "plan1", matter_kind="office_request", fiscal_year=2570)
     fields.setdefault("destination_plan", "")
     transfer.complete("request", "plan1", plan="แผนงานพื้นฐานด้านการพัฒนาและเสริมสร้างศักยภาพทรัพยากรมนุษย์",
                       project="โครงการพัฒนาครู", **fields)
