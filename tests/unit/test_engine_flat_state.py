@@ -13,9 +13,6 @@ from .engine_shapes import SHAPES
 from .test_engine_loops import T0, _revise
 from .test_office_diagrams_round_trip import DIAGRAMS
 
-VARIANTS = 3
-
-
 def _recorded(walk: Walk, reload_every_step: bool) -> tuple[list[engine.Saved], list[str]]:
     """Save after every step (and, if asked, go on from what storage holds); the saves and full dumps."""
     stored, dumps = Stored(), []
@@ -35,7 +32,10 @@ def _same_saves(first: list[engine.Saved], second: list[engine.Saved]) -> None:
     assert [(s.chunks, s.live, s.replaces) for s in first] == [(s.chunks, s.live, s.replaces) for s in second]
 
 
-@pytest.mark.parametrize(("key", "variant"), [(key, variant) for key in DIAGRAMS for variant in range(variants_of(key))])
+OFFICE_WALKS = [(key, variant) for key in DIAGRAMS for variant in range(variants_of(key))]
+
+
+@pytest.mark.parametrize(("key", "variant"), OFFICE_WALKS)
 def test_an_office_case_saved_after_every_step_loads_back_and_replays_to_the_same_chunks(key, variant):
     in_memory, dumps = _recorded(office_walk(key, variant), reload_every_step=False)
     reloaded, reloaded_dumps = _recorded(office_walk(key, variant), reload_every_step=True)

@@ -11,12 +11,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app import engine
+from app.services.budget import on_steps as budget_steps
 from app.services.catalog import processes
 from app.services.kernel import access, hooks
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
-from app.services.budget import on_steps as budget_steps
 from app.services.letters import on_steps
 from app.store.models import OPEN_STATUSES, Case, Group, Membership, Task, User
 from app.store.ui_models import TaskDraft
