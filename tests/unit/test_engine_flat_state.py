@@ -13,6 +13,8 @@ from .engine_shapes import SHAPES
 from .test_engine_loops import T0, _revise
 from .test_office_diagrams_round_trip import DIAGRAMS
 
+VARIANTS = 3
+
 def _recorded(walk: Walk, reload_every_step: bool) -> tuple[list[engine.Saved], list[str]]:
     """Save after every step (and, if asked, go on from what storage holds); the saves and full dumps."""
     stored, dumps = Stored(), []
