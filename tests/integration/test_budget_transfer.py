@@ -4,17 +4,23 @@ by whoever the process owner's authority table names: the office director, ก�
 the case waits for OBEC's answer)."""
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
 from app.services.audit import verification
 from app.services.budget import authority
 from app.services.cases import messages
+from app.services.editor import deployment
 from app.services.kernel.errors import Conflict, Forbidden, Invalid
 from app.store.letter_models import OutgoingLetter
 
 from ..stories import start
 
+ROOT = Path(__file__).resolve().parents[2]
+PREVIOUS = ROOT / "tests" / "previous_versions"
 OBEC_YES = {"obec_decision": "approve", "obec_letter_number": "ศธ 04002/2345", "obec_letter_date": "2027-02-10"}
 
 
@@ -160,3 +166,25 @@ def test_the_process_owner_edits_the_table_and_a_new_request_follows_it(ctx, peo
     assert transfer.refresh()["data"]["authority_citation"] == "คำสั่ง สพฐ. ที่ 1/2570 ข้อ 3"
     with pytest.raises(Forbidden):
         authority.list_rules(ctx, people["school1"])
+
+
+def test_a_transfer_running_on_the_diagram_before_the_authority_table_finishes_there(ctx, people, own_forms):
+    """Running cases stay on their version: one started before the four steps and the table finishes the
+    way its own diagram says (the office director, without the group director's review), and verifies."""
+    shutil.copy(PREVIOUS / "budget_transfer_submission.json", own_forms / "budget_transfer_submission.json")
+    before, _ = deployment.deploy_version(ctx, people["owner"], "budget_transfer",
+                                          (PREVIOUS / "budget_transfer.bpmn").read_bytes())
+    old = start(ctx, people, "budget_transfer", title="คำขอก่อนมีตารางอำนาจ")
+    old.complete("request", "plan1", category_from="operating", category_to="other", amount=50000)
+    current, created = deployment.deploy_version(ctx, people["owner"], "budget_transfer",
+                                                 (ROOT / "processes" / "budget_transfer.bpmn").read_bytes())
+    assert created and current["version"] > before["version"]
+    old.complete("analysis", "plan2")
+    assert old.open_steps() == ["director_approval"]
+    old.complete("director_approval", "office", director_decision="approve")
+    old.complete("record_transfer", "plan1")
+    final = old.refresh()
+    assert (final["status"], final["version"]) == ("completed", before["version"])
+    _verified(ctx, people, old)
+    new = start(ctx, people, "budget_transfer", title="คำขอใหม่")
+    assert new.open_steps() == ["matter"] and new.case["version"] == current["version"]
