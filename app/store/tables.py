@@ -6,6 +6,7 @@ table); a use case imports only the model modules it reads.
 from __future__ import annotations
 
 from . import (  # noqa: F401 - each adds its tables
+    budget_models,
     dashboard_models,
     deadline_models,
     editor_models,

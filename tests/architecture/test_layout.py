@@ -17,7 +17,7 @@ APP = Path(__file__).resolve().parents[2] / "app"
 MAX_LINES = 400
 SERVICES = "app.services"
 # The capability packages of app/services, lowest first: each may import only those before it.
-LAYERS = ("kernel", "accounts", "catalog", "calendar", "letters", "cases", "scheduling", "editor", "audit",
+LAYERS = ("kernel", "accounts", "catalog", "calendar", "letters", "budget", "cases", "scheduling", "editor", "audit",
           "dashboard", "documents", "ops")
 
 

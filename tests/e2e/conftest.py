@@ -87,6 +87,12 @@ class _Caller:
     def post(self, path: str, **kwargs):
         return self._call("POST", path, **kwargs)
 
+    def put(self, path: str, **kwargs):
+        return self._call("PUT", path, **kwargs)
+
+    def delete(self, path: str, **kwargs):
+        return self._call("DELETE", path, **kwargs)
+
 
 @pytest.fixture
 def api(client, ctx) -> Api:

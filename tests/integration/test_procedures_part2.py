@@ -355,13 +355,14 @@ def test_a_quarterly_monitoring_round_started_by_hand_runs_to_the_directors_revi
     _verified(round_)
 
 
-def test_the_monitoring_process_also_has_a_quarterly_timer_start_for_the_scheduler():
+def test_the_monitoring_process_starts_by_its_quarterly_timer_alone():
+    """One start event: a second, plain one made SpiffWorkflow wrap both, and the scheduler never saw the timer."""
     root = etree.fromstring((ROOT / "processes" / "monitoring.bpmn").read_bytes())
     ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
     cycles = root.xpath("//bpmn:startEvent/bpmn:timerEventDefinition/bpmn:timeCycle/text()", namespaces=ns)
-    assert [sandbox.evaluate(c, {}) for c in cycles] == ["R/2026-10-01T09:00:00+07:00/P3M"]
+    assert [sandbox.evaluate(c, {}) for c in cycles] == ["R/2027-01-01T09:00:00+07:00/P3M"]
     plain = root.xpath("//bpmn:startEvent[not(bpmn:timerEventDefinition)]/@id", namespaces=ns)
-    assert plain == ["start_manual"]
+    assert plain == []
 
 
 # §4.3 -----------------------------------------------------------------------------------------------------

@@ -183,7 +183,19 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "api.incoming_register":        (401, 200, 403, 403, 200, 403, 200, 200),
     "pages.outgoing_register":      (302, 200, 403, 403, 200, 403, 200, 200),
     "pages.incoming_register":      (302, 200, 403, 403, 200, 403, 200, 200),
+    # --- the budget transfer authority table: those who work on transfers, supervisors, auditors and process
+    # owners read it; only process owners and administrators change it (an empty page form is a 400; the
+    # fixture's row 1 is gone once the owner removed it through the API: 404 after that) ---
+    "api.list_transfer_authority":   (401, 200, 403, 403, 200, 200, 200, 200),
+    "api.add_transfer_authority":    (401, 403, 403, 403, 403, 201, 403, 201),
+    "api.change_transfer_authority": (401, 403, 403, 403, 403, 200, 403, 200),
+    "api.remove_transfer_authority": (401, 403, 403, 403, 403, 200, 403, 404),
+    "pages.transfer_authority":      (302, 200, 403, 403, 200, 200, 200, 200),
+    "pages.save_transfer_authority": (302, 403, 403, 403, 403, 400, 403, 400),
+    "pages.delete_transfer_authority": (302, 403, 403, 403, 403, 404, 403, 404),
 }
+AUTHORITY_RULE = {"scope": "same_plan", "category_from": "operating", "category_to": "other", "max_amount": 200000,
+                  "decided_by": "office", "citation": "คำสั่ง สพฐ. ที่ 1/2570"}
 PRINT = os.environ.get("PLANFLOW_MATRIX_PRINT") == "1"  # print what was observed (to write new rows)
 
 
@@ -224,7 +236,8 @@ class World:
                   "key": "development_plan", "version": 1, "notification_id": self.notification_id,
                   "filter_id": self.filter_id, "token_id": self.token_id, "username": "plan2",
                   "day": "2030-01-07", "name": "diagram-js.css", "filename": "planflow.css",
-                  "slug": "2570-0001", "path": "Sarabun_400Regular.ttf", "spec_id": "school_strategic_plan"}
+                  "slug": "2570-0001", "path": "Sarabun_400Regular.ttf", "spec_id": "school_strategic_plan",
+                  "rule_id": 1}
         if rule.endpoint == "calendar.feed":
             return self.calendar
         path = rule.rule
@@ -247,6 +260,7 @@ def _api_request(endpoint: str, world: World, ctx, people) -> dict:
         "api.assign_task": {"username": "plan1"}, "api.add_closure": {"date": "2030-01-08", "name": "ปิด"},
         "api.change_my_settings": {"email_notifications": True}, "api.my_calendar": {},
         "api.new_token": {"name": "x"},
+        "api.add_transfer_authority": AUTHORITY_RULE, "api.change_transfer_authority": AUTHORITY_RULE,
     }
     if endpoint == "api.add_closure":
         api_closures = getattr(world, "closures", 0) + 1

@@ -24,10 +24,29 @@ def _compiled(key: str) -> engine.CompiledProcess:
     return engine.compile_diagram((ROOT / "processes" / f"{key}.bpmn").read_bytes(), key, called)
 
 
+# What the services add to a step's data before the engine runs it (budget/on_steps.py: who approves a budget
+# transfer, from the authority table), here chosen by the walk so that each answer's branch is taken.
+DECIDERS = ("office", "committee", "obec")
+
+
+def service_answers(info: engine.UserTaskInfo | None, choice: int) -> dict:
+    if info is not None and info.properties.get("decidesTransferAuthority") == "true":
+        decided_by = DECIDERS[choice % len(DECIDERS)]
+        return {"transfer_decided_by": decided_by, "within_office_authority": decided_by == "office"}
+    return {}
+
+
+def message_data(process: engine.CompiledProcess, name: str, choice: int = 0) -> dict:
+    """What a message brings: its form filled in (the `choice`-th option of each list)."""
+    form = process.messages[name].form
+    schema = json.loads((ROOT / "forms" / form).read_text(encoding="utf-8")) if form else {}
+    return fill(schema, attachment_id="1", pick=lambda options: options[choice % len(options)])
+
+
 def _form_data(process: engine.CompiledProcess, element_id: str) -> dict:
     info = process.user_task(element_id)
     schema = json.loads((ROOT / "forms" / info.form).read_text(encoding="utf-8")) if info.form else {}
-    return fill(schema, attachment_id="1")
+    return {**fill(schema, attachment_id="1"), **service_answers(info, 0)}
 
 
 def _run(key: str, round_trip: bool) -> str:
@@ -42,9 +61,8 @@ def _run(key: str, round_trip: bool) -> str:
             engine.complete(workflow, ready[0].engine_id, _form_data(process, ready[0].element_id), at,
                             f"{key}:{step_number}")
         elif engine.waiting_messages(workflow):
-            notice = {"allocation_number": "ศธ 04002/ว1", "allocation_date": "2026-12-20", "amount": 1}
             name = engine.waiting_messages(workflow)[0]
-            engine.deliver_message(workflow, name, notice, at, f"{key}:{step_number}")
+            engine.deliver_message(workflow, name, message_data(process, name), at, f"{key}:{step_number}")
         else:
             due = engine.next_timer_at(workflow)
             engine.fire_timers(workflow, due + timedelta(minutes=1), f"{key}:{step_number}")

@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app import engine
+from app.services.budget import on_steps as budget_steps
 from app.services.catalog import processes
 from app.services.kernel import access, hooks
 from app.services.kernel.actors import Actor
@@ -194,6 +195,9 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
             loaded = loaded or step_runner.load_workflow(ctx, case)
             data = on_steps.before_completion(session, ctx, actor, case, info, _step_data(loaded[1], task),
                                               data, now)
+        if budget_steps.concerns(info):  # who approves a budget transfer: the authority table, now
+            loaded = loaded or step_runner.load_workflow(ctx, case)
+            data = budget_steps.before_completion(session, _step_data(loaded[1], task), data)
         task.status, task.assignee = "completed", actor.username
         task.claimed_at = task.claimed_at or now
         task.completed_at, task.completed_by = now, actor.username

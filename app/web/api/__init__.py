@@ -4,6 +4,7 @@ from . import (  # noqa: F401 - each registers its routes
     account_routes,
     attachment_routes,
     audit_routes,
+    budget_routes,
     case_routes,
     dashboard_routes,
     deadline_routes,

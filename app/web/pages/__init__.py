@@ -3,6 +3,7 @@ blueprint; `init_pages` adds what the pages need to the application (CSRF, catal
 from . import (  # noqa: F401 - each registers its views
     account,
     auditpages,
+    budget,
     casepages,
     dashboard,
     documents,
