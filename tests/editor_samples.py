@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_TRANSFER = (ROOT / "processes" / "budget_transfer.bpmn").read_bytes()
 
-ANALYSIS_V1 = "วิเคราะห์ความเหมาะสมของการโอนเปลี่ยนแปลง"
+ANALYSIS_V1 = "วิเคราะห์ผลการติดตามประเมินผลและความเหมาะสมของการโอนเปลี่ยนแปลง"
 ANALYSIS_V2 = "วิเคราะห์ความเหมาะสมและผลกระทบของการโอนเปลี่ยนแปลง"
 
 _DUE_3_DECIDE = (b'<spiffworkflow:property name="dueWorkingDays" value="3" />\n'
@@ -32,6 +32,7 @@ _NOTIFY = """<bpmn:userTask id="notify_requester" name="แจ้งผู้ข
 def budget_transfer_v2() -> bytes:
     """The budget transfer revised: the analysis step renamed, the director given four working days instead
     of three, and a new step after the transfer is recorded that tells the requester."""
+    assert f'name="{ANALYSIS_V1}"'.encode() in BUDGET_TRANSFER, "the sample renames the analysis step as deployed"
     xml = BUDGET_TRANSFER.replace(f'name="{ANALYSIS_V1}"'.encode(), f'name="{ANALYSIS_V2}"'.encode(), 1)
     assert _DUE_3_DECIDE in xml
     xml = xml.replace(_DUE_3_DECIDE, _DUE_3_DECIDE.replace(b'value="3"', b'value="4"'), 1)

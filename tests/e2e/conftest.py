@@ -18,6 +18,7 @@ from app.services.ops.demo import DEMO_PASSWORD
 from app.web import create_app
 
 from ..samples import fill
+from ..stories import BEGUN_AS
 
 PREFIX = "/api/v1"
 
@@ -182,13 +183,18 @@ class HttpCase:
 @pytest.fixture
 def start(api):
     """start(process_key, who="plan1", title=...) → an HttpCase begun through POST /cases."""
-    def _start(process_key: str, who: str = "plan1", title: str = "เรื่องทดสอบ", data=None) -> HttpCase:
+    def _start(process_key: str, who: str = "plan1", title: str = "เรื่องทดสอบ", data=None,
+               begun: bool = True) -> HttpCase:
         body = {"process_key": process_key, "title": title}
         if data is not None:
             body["data"] = data
         answer = api.as_(who).post("/cases", json=body)
         assert answer.status_code == 201, answer.get_json()
-        return HttpCase(api, answer.get_json())
+        case = HttpCase(api, answer.get_json())
+        spec_id, answers = BEGUN_AS.get(process_key, (None, {}))
+        if begun and any(t["spec_id"] == spec_id for t in case.refresh()["open_tasks"]):  # as stories.start does
+            case.complete(spec_id, who, **answers)
+        return case
     return _start
 
 

@@ -49,7 +49,7 @@ def test_the_owners_page_lists_and_adds_rows_in_thai(as_user):
 
 
 def test_a_transfer_across_programmes_waits_for_obec_and_the_answer_is_recorded_on_its_page(api, start, as_user):
-    transfer = start("budget_transfer", title="โอนงบประมาณต่างแผนงาน")
+    transfer = start("budget_transfer", title="โอนงบประมาณต่างแผนงาน", begun=False)
     transfer.complete("matter", "plan1", matter_kind="office_request", fiscal_year=2570)
     transfer.complete("request", "plan1", plan="แผนงานพื้นฐาน", destination_plan="แผนงานยุทธศาสตร์",
                       category_from="operating", category_to="operating", amount=250000)

@@ -25,7 +25,7 @@ OBEC_YES = {"obec_decision": "approve", "obec_letter_number": "ศธ 04002/2345
 
 
 def _request(ctx, people, **fields):
-    transfer = start(ctx, people, "budget_transfer", title="โอนเปลี่ยนแปลงงบประมาณ โครงการพัฒนาครู")
+    transfer = start(ctx, people, "budget_transfer", title="โอนเปลี่ยนแปลงงบประมาณ โครงการพัฒนาครู", begun=False)
     transfer.complete("matter", "plan1", matter_kind="office_request", fiscal_year=2570)
     fields.setdefault("destination_plan", "")
     transfer.complete("request", "plan1", plan="แผนงานพื้นฐานด้านการพัฒนาและเสริมสร้างศักยภาพทรัพยากรมนุษย์",
@@ -109,6 +109,24 @@ def test_a_large_transfer_within_a_plan_needs_the_committee_which_sends_it_back(
     _verified(ctx, people, transfer)
 
 
+def test_the_committee_asks_for_the_analysis_again_and_then_approves_with_remarks(ctx, people):
+    transfer = _request(ctx, people, category_from="operating", category_to="subsidy", amount=2_000_000)
+    transfer.complete("group_review", "director", review_decision="support")
+    transfer.send_letter()  # the submission to กศจ.
+    transfer.complete("committee_decision", "secretary", decision="revise", committee_revise_to="analysis",
+                      committee_remarks="ให้แสดงผลการติดตามของโครงการต้นทาง")
+    assert transfer.open_steps() == ["analysis"], "back to the step the committee named, not to the request"
+    transfer.complete("analysis", "plan2")
+    transfer.complete("group_review", "director", review_decision="support")
+    transfer.send_letter()
+    transfer.complete("committee_decision", "secretary", decision="approve_with_remarks",
+                      committee_remarks="ให้รายงานผลการใช้จ่ายภายในไตรมาส")
+    data = transfer.refresh()["data"]
+    assert (data["decision"], data["committee_remarks"]) == ("approve_with_remarks", "ให้รายงานผลการใช้จ่ายภายในไตรมาส")
+    assert "letter_draft" in transfer.open_steps(), "the approval is announced by letter"
+    _verified(ctx, people, transfer)
+
+
 def test_the_group_director_sends_a_request_back_or_does_not_support_it(ctx, people):
     transfer = _request(ctx, people, category_from="operating", category_to="other", amount=50000)
     with pytest.raises(Invalid):  # sending back says why
@@ -124,7 +142,8 @@ def test_the_group_director_sends_a_request_back_or_does_not_support_it(ctx, peo
 
 
 def test_the_years_criteria_are_set_reviewed_and_the_schools_guided(ctx, people):
-    year = start(ctx, people, "budget_transfer", title="เกณฑ์การโอนเปลี่ยนแปลงงบประมาณ ปีงบประมาณ 2570")
+    year = start(ctx, people, "budget_transfer", title="เกณฑ์การโอนเปลี่ยนแปลงงบประมาณ ปีงบประมาณ 2570",
+                 begun=False)
     year.complete("matter", "plan1", matter_kind="yearly_criteria", fiscal_year=2570)
     assert year.open_steps() == ["transfer_criteria"]
     year.complete("transfer_criteria", "plan1")
@@ -186,5 +205,5 @@ def test_a_transfer_running_on_the_diagram_before_the_authority_table_finishes_t
     final = old.refresh()
     assert (final["status"], final["version"]) == ("completed", before["version"])
     _verified(ctx, people, old)
-    new = start(ctx, people, "budget_transfer", title="คำขอใหม่")
+    new = start(ctx, people, "budget_transfer", title="คำขอใหม่", begun=False)
     assert new.open_steps() == ["matter"] and new.case["version"] == current["version"]

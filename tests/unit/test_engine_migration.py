@@ -13,6 +13,7 @@ from app.services.catalog import forms
 from app.services.ops.sample_data import fill
 
 from ..editor_samples import ANALYSIS_V2, budget_transfer_v2
+from .test_office_diagrams_round_trip import service_answers
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMS = ROOT / "forms"
@@ -32,7 +33,7 @@ def _step(workflow, process, seed: str, at: datetime) -> None:
     if ready:
         info = ready[0].info
         data = fill(forms.load_form(FORMS, info.form), attachment_id="1") if info and info.form else {}
-        engine.complete(workflow, ready[0].engine_id, data, at, seed)
+        engine.complete(workflow, ready[0].engine_id, {**data, **service_answers(info, 0)}, at, seed)
         return
     engine.fire_timers(workflow, at + timedelta(days=400), seed)
     if not engine.ready_human_tasks(workflow, process) and not engine.is_completed(workflow):
@@ -77,11 +78,11 @@ def test_a_move_that_would_rewrite_a_completed_step_is_refused_and_changes_nothi
     old = _compiled("budget_transfer", (ROOT / "processes" / "budget_transfer.bpmn").read_bytes())
     new = _compiled("budget_transfer", budget_transfer_v2())
     workflow = engine.start(old, {}, START, "t:1")
-    for seq in (2, 3):
+    for seq in (2, 3, 4):  # the matter, the request, the analysis
         _step(workflow, old, f"t:{seq}", START + timedelta(hours=seq))
     text = engine.dump(workflow)
     with pytest.raises(engine.MigrationRefused) as refused:
-        engine.migrate(workflow, new, START + timedelta(days=1), "t:4")
+        engine.migrate(workflow, new, START + timedelta(days=1), "t:5")
     [blocker] = refused.value.blockers
     assert (blocker.element_id, blocker.state, blocker.problem) == ("analysis", "completed", "changed")
     assert engine.dump(workflow) == text
@@ -91,8 +92,9 @@ def test_a_case_waiting_at_a_renamed_step_moves_and_sees_the_new_name():
     old = _compiled("budget_transfer", (ROOT / "processes" / "budget_transfer.bpmn").read_bytes())
     new = _compiled("budget_transfer", budget_transfer_v2())
     workflow = engine.start(old, {}, START, "t:1")
-    _step(workflow, old, "t:2", START + timedelta(hours=1))
+    for seq in (2, 3):  # the matter, the request
+        _step(workflow, old, f"t:{seq}", START + timedelta(hours=seq))
     assert engine.migration_blockers(workflow, new) == []
-    engine.migrate(workflow, new, START + timedelta(hours=2), "t:3")
+    engine.migrate(workflow, new, START + timedelta(hours=4), "t:4")
     [step] = engine.ready_human_tasks(workflow, new)
     assert (step.element_id, step.name) == ("analysis", ANALYSIS_V2)
