@@ -117,9 +117,10 @@ def test_the_group_director_sends_the_draft_back_to_the_swot_step(api, start):
 
 def _request_transfer(start, **request):
     transfer = start("budget_transfer", title="ขอโอนเปลี่ยนแปลงงบประมาณ โครงการนิเทศ")
-    assert transfer.open_steps() == ["request"]
-    transfer.complete("request", "plan1", fiscal_year=2570, **request)
-    transfer.complete("analysis", "plan2", analysis_recommendation="support")
+    assert transfer.open_steps() == ["request"], "begun as the office's own request"
+    transfer.complete("request", "plan1", destination_plan="", **request)
+    transfer.complete("analysis", "plan2")
+    transfer.complete("group_review", "director", review_decision="support")
     return transfer
 
 
@@ -129,6 +130,7 @@ def test_a_transfer_within_the_offices_authority_is_approved_by_the_office_direc
     assert transfer.open_steps() == ["director_approval"] and step["group"] == "office_director"
     assert [t["id"] for t in api.as_("office").get("/tasks").get_json()] == [step["id"]]
     transfer.complete("director_approval", "office", director_decision="approve")
+    transfer.send_letter()  # the notice of the approved transfer
     assert transfer.open_steps() == ["record_transfer"]
     transfer.complete("record_transfer", "plan1")
     final = transfer.refresh()
@@ -136,21 +138,22 @@ def test_a_transfer_within_the_offices_authority_is_approved_by_the_office_direc
     assert_record_holds(api, transfer.id)
 
 
-def test_a_transfer_into_investment_goes_to_the_committee_which_approves_it(api, start):
-    transfer = _request_transfer(start, category_from="operating", category_to="investment", amount=50000)
-    assert transfer.open_steps() == ["submit_to_committee"], "beyond the office's authority"
-    transfer.complete("submit_to_committee", "office")
+def test_a_large_transfer_goes_to_the_committee_which_approves_it(api, start):
+    transfer = _request_transfer(start, category_from="operating", category_to="subsidy", amount=2_000_000)
+    assert transfer.refresh()["data"]["transfer_decided_by"] == "committee", "beyond the office's own authority"
+    transfer.send_letter()  # the submission to กศจ.
     assert transfer.task_of("committee_decision")["group"] == "committee_secretary"
     transfer.complete("committee_decision", "secretary", decision="approve", meeting_number="5/2570")
+    transfer.send_letter()  # the notice of the approved transfer
     transfer.complete("record_transfer", "plan1")
     final = transfer.refresh()
     assert final["status"] == "completed" and final["data"]["within_office_authority"] is False
     assert_record_holds(api, transfer.id)
 
 
-def test_the_committee_rejects_the_transfer_and_the_case_ends(api, start):
-    transfer = _request_transfer(start, category_from="personnel", category_to="operating", amount=2_000_000)
-    transfer.complete("submit_to_committee", "office")
+def test_the_committee_does_not_approve_the_transfer_and_the_case_ends(api, start):
+    transfer = _request_transfer(start, category_from="operating", category_to="subsidy", amount=2_000_000)
+    transfer.send_letter()
     transfer.complete("committee_decision", "secretary", decision="reject", meeting_number="6/2570")
     final = transfer.refresh()
     assert final["status"] == "completed" and final["open_tasks"] == [] and final["data"]["decision"] == "reject"

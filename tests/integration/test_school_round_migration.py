@@ -51,6 +51,7 @@ def test_a_request_not_yet_at_the_schools_moves_to_rounds_that_close_and_one_in_
     assert rounds.list_rounds(ctx, people["plan1"], in_round.id) == [], "its old round does not close"
 
     waiting.complete("notify_schools", "plan1", requests_close_on="2026-12-17")
+    waiting.send_letter()  # the schools hear of the round by the office's circular
     assert waiting.refresh()["version"] == new
     [round_] = rounds.list_rounds(ctx, people["plan1"], waiting.id)
     assert round_["closes_at"] == "2026-12-17T09:30:00+00:00"

@@ -26,7 +26,8 @@ TOP_KEYS = {"$schema", "type", "title", "x-title-en", "description", "properties
 FIELD_KEYS = {"title", "x-title-en", "description", "type", "format", "enum", "x-enum-titles", "x-enum-titles-en",
               "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
               "multipleOf", "items", "minItems", "maxItems", "uniqueItems", "x-ui", "examples", "default",
-              "x-not-after", "x-not-before", "x-revisable-steps"}
+              "x-not-after", "x-not-before", "x-revisable-steps",
+              "const"}  # a box that must be ticked (the criteria announced, the transfer entered in GFMIS)
 ROW_KEYS = {"type", "properties", "required", "additionalProperties", "x-ui", "title", "x-title-en"}
 UI_KEYS = {"widget", "order", "help", "help-en", "columns"}
 WIDGET_HINTS = {"textarea", "money", "school-returns"}

@@ -18,6 +18,8 @@ def value_for(name: str, prop: dict[str, Any], attachment_id: str | int | None, 
     """A valid value for one field; `pick` chooses among an enum's options (the first by default)."""
     if (prop.get("x-ui") or {}).get("widget") == "school-returns":
         return []  # a review sends no school back unless asked to: the schools' codes are the case's own
+    if "default" in prop and not isinstance(prop["default"], list | dict):
+        return prop["default"]  # what a person leaves in the field (a transfer within its own plan names no other)
     if "enum" in prop:
         return pick(prop["enum"])
     if "const" in prop:
