@@ -76,7 +76,7 @@ def _require_open(task: Task) -> None:
 
 
 def _record(session: Session, case: Case, actor: Actor, kind: str, task: Task, now, data: dict | None = None) -> None:
-    previous = history.last_event(session, case.id)
+    previous = history.last_event(case)
     history.append(session, case, previous, now, actor.username, kind, data=data,
                    task_spec_id=task.spec_id, task_engine_id=task.engine_id)
 
