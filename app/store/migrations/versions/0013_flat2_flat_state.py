@@ -29,10 +29,10 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("chain", sa.String(64), nullable=False),
     )
-    with op.batch_alter_table("cases") as batch:
-        batch.add_column(sa.Column("flat_since_seq", sa.Integer(), nullable=False, server_default="1"))
-        batch.add_column(sa.Column("last_seq", sa.Integer(), nullable=False, server_default="0"))
-        batch.add_column(sa.Column("last_hash", sa.String(64), nullable=False, server_default=GENESIS))
+    # Plain ALTER TABLE on SQLite too: a batch copy of `cases` would cascade its DROP to the events.
+    op.add_column("cases", sa.Column("flat_since_seq", sa.Integer(), nullable=False, server_default="1"))
+    op.add_column("cases", sa.Column("last_seq", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column("cases", sa.Column("last_hash", sa.String(64), nullable=False, server_default=GENESIS))
     _upgrade_cases(op.get_bind())
 
 
@@ -88,8 +88,6 @@ def downgrade() -> None:
             bind.execute(sa.text("UPDATE cases SET state = :state, state_format = 1, "
                                  "lock_version = lock_version + 1 WHERE id = :id"),
                          {"state": engine.flat_full_text(texts, live), "id": case_id})
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_column("last_hash")
-        batch.drop_column("last_seq")
-        batch.drop_column("flat_since_seq")
+    for column in ("last_hash", "last_seq", "flat_since_seq"):
+        op.drop_column("cases", column)
     op.drop_table("case_state_chunks")
