@@ -90,7 +90,12 @@ def _acting_on(ctx: ServiceContext, actor: Actor, task_id: int,
         may_act(actor, task)
         _require_running(case)
         _require_open(task)
+        before = case.lock_version
         yield session, task, case
+        session.flush()
+        after = case.lock_version
+    # Only the history changed (a claim, an assignment): the cached workflow is still the case's.
+    ctx.workflow_cache.carry(case.id, before, after)
 
 
 def _require_director(actor: Actor, task: Task) -> None:
