@@ -78,7 +78,7 @@ def _require_open(task: Task) -> None:
 
 
 def _record(session: Session, case: Case, actor: Actor, kind: str, task: Task, now, data: dict | None = None) -> None:
-    previous = history.last_event(session, case.id)
+    previous = history.last_event(case)
     history.append(session, case, previous, now, actor.username, kind, data=data,
                    task_spec_id=task.spec_id, task_engine_id=task.engine_id)
 
@@ -92,7 +92,12 @@ def _acting_on(ctx: ServiceContext, actor: Actor, task_id: int,
         may_act(actor, task)
         _require_running(case)
         _require_open(task)
+        before = case.lock_version
         yield session, task, case
+        session.flush()
+        after = case.lock_version
+    # Only the history changed (a claim, an assignment): the cached workflow is still the case's.
+    ctx.workflow_cache.carry(case.id, before, after)
 
 
 def _require_director(actor: Actor, task: Task) -> None:
