@@ -19,7 +19,7 @@ from ..stories import start
 
 
 def _as_the_previous_release_recorded(ctx) -> None:
-    """Rewrite the database as the release before format 2 left it: the schema before migration 0013 (whose
+    """Rewrite the database as the release before format 2 left it: the schema before migration 0014 (whose
     downgrade puts each case's whole state back on its row) and, on every engine event, the digest of the
     whole state after it, the chain re-hashed over them."""
     recorded: dict[int, tuple[str, list[tuple[int, str | None, str]]]] = {}
@@ -41,7 +41,7 @@ def _as_the_previous_release_recorded(ctx) -> None:
     ctx.db.dispose()
     ctx.workflow_cache.clear()
     with bind.begin() as connection:
-        command.downgrade(schema.alembic_config(connection), "0012_letter_registers")
+        command.downgrade(schema.alembic_config(connection), "0013_budget_transfer_authority")
         for case_id, (_, rows) in recorded.items():
             previous = history.GENESIS
             for seq, digest, hash_ in rows:

@@ -2,14 +2,14 @@
 part on the case row), every case upgraded a page at a time; and the case's last event (seq and hash)
 on its row, so that a new event is chained without reading the events table
 
-Revision ID: 0013_flat_state
-Revises: 0012_letter_registers
+Revision ID: 0014_flat_state
+Revises: 0013_budget_transfer_authority
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0013_flat_state"
-down_revision = "0012_letter_registers"
+revision = "0014_flat_state"
+down_revision = "0013_budget_transfer_authority"
 branch_labels = None
 depends_on = None
 
