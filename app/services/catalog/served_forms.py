@@ -131,13 +131,14 @@ def row_problems(form: Mapping[str, Any] | None, data: Mapping[str, Any]) -> dic
         values = [row.get(prop.get(ROWS_KEY) or prop.get(UNIQUE_KEY)) for row in rows if isinstance(row, dict)]
         repeated = sorted({str(v) for v in values if values.count(v) > 1})
         if (prop.get(UNIQUE_KEY) or prop.get(ROWS_KEY)) and repeated:
-            found.setdefault(name, []).append(f"ซ้ำกัน: {', '.join(repeated)} (each may appear only once)")
+            listed = ", ".join(repeated)
+            found.setdefault(name, []).append(f"มีรายการซ้ำกัน: {listed} (listed more than once: {listed})")
         column = ((prop.get("items") or {}).get("properties") or {}).get(prop.get(ROWS_KEY))
         options = column.get("enum") if isinstance(column, dict) else None
         missing = [o for o in options or [] if o not in values] if prop.get(ROWS_KEY) else []
         if missing:
-            found.setdefault(name, []).append(f"ยังไม่มีแถวของ: {', '.join(map(str, missing))} "
-                                              "(one row for each is needed)")
+            listed = ", ".join(map(str, missing))
+            found.setdefault(name, []).append(f"ยังไม่มีแถวของ: {listed} (no row yet for: {listed})")
     return found
 
 
