@@ -3,9 +3,10 @@ drawn from a table the case already holds. Declared in the form, resolved from t
 (API and pages) and when a submission is checked; never evaluated as code.
 
 - `{fiscal_year}`, `{fiscal_year+1}` … `{fiscal_year-9}` in a title, English title or description (of the form,
-  a field, a table's column or a round review's column) become the Buddhist-Era year. The year is the case's fiscal year, unless the
-  form's `"x-fiscal-year"` names a field of the case's data holding a year, with an optional offset
-  (`"mtef_first_year-1"`: the year before the framework's first year); while the case has no such field yet,
+  a field, a table's column or a round review's column) become the Buddhist-Era year. The year is the case's
+  fiscal year, unless the form's `"x-fiscal-year"` names a field of the case's data holding a year,
+  with an optional offset (`"mtef_first_year-1"`: the year before the framework's first year); while the case
+  has no such field yet,
   the case's fiscal year stands in.
 - `"x-choices-from": "costing_outputs.name"` on a text field (or a table's column): its options are the `name`
   of each row of the case's table `costing_outputs`, in order.
