@@ -22,6 +22,7 @@ class Transactions:
     committed: list[set[str]] = field(default_factory=list)
     rolled_back: list[set[str]] = field(default_factory=list)
     statements: int = 0
+    queries: int = 0  # the statements that read or write (not the BEGIN that only SQLite's driver sends)
     _open: dict[int, set[str]] = field(default_factory=dict)
 
     def writing(self) -> list[set[str]]:
@@ -30,6 +31,8 @@ class Transactions:
 
     def _execute(self, conn, _cursor, statement, *_args) -> None:
         self.statements += 1
+        if not statement.lstrip().upper().startswith("BEGIN"):
+            self.queries += 1
         found = _WRITE.match(statement)
         if found:
             self._open.setdefault(id(conn), set()).add(found.group(1).lower())

@@ -118,14 +118,22 @@ class Case(Base):
     process_key: Mapped[str] = mapped_column(String(80), index=True)
     title: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(20), index=True)
+    # Format 2: the live part of the workflow's state; its finished history is in `case_state_chunks`.
     state: Mapped[str] = mapped_column(Text, deferred=True)  # not needed when the workflow is cached
     state_format: Mapped[int] = mapped_column(Integer)
+    # The first event recorded in format 2 (1 for a case started in it; after the upgrade for older ones):
+    # replay checks the events before it with the format-1 digest.
+    flat_since_seq: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the case's data as of its last step
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
     started_by: Mapped[str | None] = mapped_column(String(80))
     started_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     last_event_at: Mapped[datetime] = mapped_column(index=True)
+    # The case's last event (0 and 64 zeros before the first), set with every event: the next one is
+    # chained to it without reading the events table.
+    last_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_hash: Mapped[str] = mapped_column(String(64), default="0" * 64, server_default="0" * 64)
     status_reason: Mapped[str | None] = mapped_column(Text)
     # Secret correspondence (ลับ, ลับมาก, ลับที่สุด): copied from the case's data so that every list can
     # filter on it in SQL. None for ordinary cases.
@@ -194,6 +202,16 @@ class Event(Base):
     state_digest: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class CaseStateChunk(Base):
+    """One append-only chunk of a case's finished history (state format 2), chained by hash in seq order."""
+
+    __tablename__ = "case_state_chunks"
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    chain: Mapped[str] = mapped_column(String(64))
 
 
 class Attachment(Base):

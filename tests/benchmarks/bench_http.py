@@ -260,6 +260,7 @@ def main() -> int:
                 asyncio.run(drive(http, tokens, args.read_duration, args.concurrency, False, reads, 3))
         mixed_summary, read_summary = summary(mixed, args.duration), summary(reads, args.read_duration)
         load = os.getloadavg()[0]
+        raw_steps_per_s = raw_spiff_steps_per_s()
     finally:
         drop()
         shutil.rmtree(folder, ignore_errors=True)
@@ -300,13 +301,31 @@ def main() -> int:
         "server_cpu_ms_per_completion": round(complete_ms, 2),
         "completions_per_s_on_2_free_cores": round(2000 / complete_ms, 1) if complete_ms else None,
         "inbox_reads_per_s_on_2_free_cores": round(2000 / read_ms, 1) if read_ms else None,
+        "raw_spiff_steps_per_s": raw_steps_per_s,
         "targets": TARGETS,
     }
     result["targets_met"] = (result["completions_per_s"] >= TARGETS["completions_per_s"]
                              and result["inbox_reads_per_s"] >= TARGETS["inbox_reads_per_s"]
                              and result["p95_ms"] <= TARGETS["p95_ms"])
+    print(f"raw SpiffWorkflow in this run: {raw_steps_per_s} steps/s in memory (one thread, linear20)")
     print(json.dumps(result))
     return 0
+
+
+def raw_spiff_steps_per_s(seconds: float = 3.0) -> float:
+    """SpiffWorkflow on its own, in memory in this process, right after the load: steps per second of the
+    20-step bench diagram (no storage, no HTTP), the yardstick beside the completions per second."""
+    from tests.benchmarks.bench_engine import BENCH, Diagram, raw_case
+
+    forms = Path(tempfile.mkdtemp(prefix="planflow-bench-forms-"))
+    (forms / "note-schema.json").write_bytes((BENCH / "note-schema.json").read_bytes())
+    diagram = Diagram("linear20", "linear20", (BENCH / "linear20.bpmn").read_bytes(), forms)
+    steps, spent, stop = 0, 0.0, time.monotonic() + seconds
+    while time.monotonic() < stop:
+        times = raw_case(diagram, False)
+        steps, spent = steps + len(times), spent + sum(wall for wall, _ in times)
+    shutil.rmtree(forms, ignore_errors=True)
+    return round(steps / spent, 1) if spent else 0.0
 
 
 if __name__ == "__main__":

@@ -251,30 +251,37 @@ def test_merging_or_transferring_needs_a_hearing_and_the_committee_may_reject(ct
 
 # ---------------------------------------------------------------------------------------------- §3.1.1
 
+OUTPUTS = [{"name": "ผู้รับบริการการศึกษาก่อนวัยเรียน", "unit": "คน"}, {"name": "ผู้จบการศึกษาภาคบังคับ", "unit": "คน"},
+           {"name": "ผู้จบการศึกษามัธยมศึกษาตอนปลาย", "unit": "คน"},
+           {"name": "สถานศึกษาที่ได้รับการนิเทศ", "unit": "แห่ง"}]
+
+
 def test_output_costs_are_computed_returned_for_a_correction_and_approved(ctx, people):
     costing = start(ctx, people, "output_costing", title="ต้นทุนผลผลิต ปีงบประมาณ 2569")
+    costing.complete("define_outputs", "plan1", costing_outputs=OUTPUTS[:3])
     costing.complete("analyse_projects", "plan1", fiscal_year=2569)
-    costs = [{"project": "โครงการพัฒนาคุณภาพการจัดการศึกษาภาคบังคับ", "output": "compulsory",
+    costs = [{"project": "โครงการพัฒนาคุณภาพการจัดการศึกษาภาคบังคับ", "output": "ผู้จบการศึกษาภาคบังคับ",
               "direct_cost": 600000, "indirect_cost": 150000},
-             {"project": "โครงการส่งเสริมการอ่าน", "output": "compulsory", "direct_cost": 250000, "indirect_cost": 0},
-             {"project": "โครงการพัฒนาเด็กปฐมวัย", "output": "preschool", "direct_cost": 90000, "indirect_cost": 10000}]
+             {"project": "โครงการส่งเสริมการอ่าน", "output": "ผู้จบการศึกษาภาคบังคับ", "direct_cost": 250000,
+              "indirect_cost": 0},
+             {"project": "โครงการพัฒนาเด็กปฐมวัย", "output": "ผู้รับบริการการศึกษาก่อนวัยเรียน", "direct_cost": 90000,
+              "indirect_cost": 10000}]
     costing.complete("analyse_expenses", "plan2", project_costs=costs)
     costing.complete("calculate_unit_cost", "plan2", output_quantities=[
-        {"output": "compulsory", "quantity": 1000, "unit": "คน"}])
+        {"output": "ผู้รับบริการการศึกษาก่อนวัยเรียน", "quantity": 400},
+        {"output": "ผู้จบการศึกษาภาคบังคับ", "quantity": 1000},
+        {"output": "ผู้จบการศึกษามัธยมศึกษาตอนปลาย", "quantity": 300}])
     data = costing.refresh()["data"]
-    assert data["output_unit_costs"] == [{"output": "compulsory", "quantity": 1000, "unit": "คน",
-                                          "total_cost": 1000000, "unit_cost": 1000.0}]
-    assert data["unallocated_projects"] == ["โครงการพัฒนาเด็กปฐมวัย"], "a project whose output has no quantity"
+    assert data["output_unit_costs"][1] == {"output": "ผู้จบการศึกษาภาคบังคับ", "quantity": 1000, "unit": "คน",
+                                            "total_cost": 1000000, "unit_cost": 1000.0}
     costing.complete("costing_review", "director", costing_review_decision="return",
-                     costing_review_comments="ใส่ปริมาณผลผลิตปฐมวัยด้วย")
+                     costing_review_comments="ตรวจค่าใช้จ่ายทางอ้อมอีกครั้ง")
     assert costing.open_steps() == ["analyse_expenses"]
     costing.complete("analyse_expenses", "plan2", project_costs=costs)
-    costing.complete("calculate_unit_cost", "plan2", output_quantities=[
-        {"output": "compulsory", "quantity": 1000, "unit": "คน"},
-        {"output": "preschool", "quantity": 400, "unit": "คน"}])
+    costing.complete("calculate_unit_cost", "plan2")  # the served rows, one per output, each filled in
     costing.complete("costing_review", "director", costing_review_decision="approve")
     final = _finished(costing, ctx, people)
-    assert [row["unit_cost"] for row in final["data"]["output_unit_costs"]] == [1000.0, 250.0]
+    assert [row["unit_cost"] for row in final["data"]["output_unit_costs"]] == [100000.0, 1000000.0, 0.0]
     assert final["data"]["total_output_cost"] == 1100000 and final["data"]["unallocated_projects"] == []
 
 

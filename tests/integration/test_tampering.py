@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import delete, select, update
 
+from app import engine
 from app.cli import main as cli_main
 from app.services.audit import verification
-from app.store.models import Case, Event
+from app.services.cases import state_store
+from app.services.catalog import processes
+from app.store.models import Case, CaseStateChunk, Event
 
 from ..stories import start
 
@@ -63,9 +67,46 @@ def test_editing_the_cases_state_behind_the_logs_back_is_detected(ctx, people):
     transfer = _transfer(ctx, people)
     with ctx.write() as session:
         case = session.get(Case, transfer.id)
-        state = json.loads(case.state)
-        state["data"]["injected"] = "yes"
+        state = json.loads(case.state)  # the live part of state format 2
+        state["workflow"]["data"]["injected"] = "yes"
         session.execute(update(Case).where(Case.id == case.id).values(state=json.dumps(state)))
+    verdict = _verify(ctx, people, transfer.id)
+    assert verdict.chain_ok and not verdict.replay_ok
+
+
+def _finished_history(ctx, case_id) -> list[CaseStateChunk]:
+    with ctx.read() as session:
+        chunks = list(session.scalars(select(CaseStateChunk).where(CaseStateChunk.case_id == case_id)
+                                      .order_by(CaseStateChunk.seq)))
+        session.expunge_all()
+        return chunks
+
+
+def test_editing_a_stored_chunk_of_finished_steps_is_detected_and_the_case_refuses_to_load(ctx, people):
+    transfer = _transfer(ctx, people)
+    chunks = _finished_history(ctx, transfer.id)
+    assert len(chunks) >= 2, "each step appended the steps it finished"
+    edited = chunks[1]
+    with ctx.write() as session:
+        session.execute(update(CaseStateChunk).where(CaseStateChunk.case_id == transfer.id,
+                                                     CaseStateChunk.seq == edited.seq)
+                        .values(text=edited.text.replace('"amount":1000', '"amount":1')))
+    assert _finished_history(ctx, transfer.id)[1].text != edited.text, "the amount is in that chunk"
+    verdict = _verify(ctx, people, transfer.id)
+    assert verdict.chain_ok and not verdict.replay_ok
+    assert "stored state" in verdict.problems[0]
+    ctx.workflow_cache.clear()
+    with ctx.write() as session:
+        case = session.get(Case, transfer.id)
+        with pytest.raises(engine.StateMismatch):
+            state_store.load(session, processes.compiled(case.version), case)
+
+
+def test_a_chunk_removed_from_the_stored_state_is_detected(ctx, people):
+    transfer = _transfer(ctx, people)
+    with ctx.write() as session:
+        session.execute(delete(CaseStateChunk).where(CaseStateChunk.case_id == transfer.id,
+                                                     CaseStateChunk.seq == 1))
     verdict = _verify(ctx, people, transfer.id)
     assert verdict.chain_ok and not verdict.replay_ok
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app import engine
 from app.services.accounts import users
 from app.services.audit import verification
-from app.services.cases import lifecycle, messages, waits
+from app.services.cases import lifecycle, messages, state_store, waits
 from app.services.catalog import processes
 from app.services.dashboard import overview
 from app.services.ops import generator
@@ -45,7 +45,7 @@ def _from_workflows(ctx) -> dict[int, list[tuple]]:
         found: dict[int, list[tuple]] = {}
         for case in session.scalars(select(Case).where(Case.status.in_(("running", "suspended")))):
             process = processes.compiled(case.version)
-            workflow = engine.load(process, engine.upgrade_state(case.state, case.state_format))
+            workflow = state_store.load(session, process, case)
             rows = [(w.engine_id, w.kind, w.element_id, w.name, w.message, w.form, w.lane, w.since, w.due_at)
                     for w in engine.waiting_for(workflow, process)]
             if rows:

@@ -194,7 +194,9 @@ def revoke_token(ctx: ServiceContext, username: str, token_id: int) -> dict:
             raise NotFound(f"no token {token_id} of {username}")
         if row.revoked_at is None:
             row.revoked_at = ctx.now()
-        return _token_dict(row)
+        result = _token_dict(row)
+    ctx.tokens.clear()  # after the commit: a request in between reads it unrevoked and may keep it again
+    return result
 
 
 def _actor_query(*conditions):
@@ -225,14 +227,19 @@ def _actor_from_rows(rows) -> Actor | None:
 
 
 def actor_for_token(ctx: ServiceContext, token: str) -> Actor:
-    """The actor of a script's bearer token."""
+    """The actor of a script's bearer token; kept by this worker for a few seconds (see kernel.token_cache)."""
+    digest = _token_digest(token)
+    actor = ctx.tokens.get(digest)
+    if actor is not None:
+        return actor
     with ctx.read() as session:
         actor = _actor_from_rows(session.execute(_actor_query(
-            User.id == select(ApiToken.user_id).where(ApiToken.token_sha256 == _token_digest(token),
+            User.id == select(ApiToken.user_id).where(ApiToken.token_sha256 == digest,
                                                       ApiToken.revoked_at.is_(None)).scalar_subquery())).all())
-        if actor is None:
-            raise Unauthenticated("the token is not valid")
-        return actor
+    if actor is None:
+        raise Unauthenticated("the token is not valid")
+    ctx.tokens.put(digest, actor)
+    return actor
 
 
 def actor_for_username(ctx: ServiceContext, username: str) -> Actor:
@@ -264,4 +271,5 @@ def set_language(ctx: ServiceContext, actor: Actor, language: str) -> None:
         if user is None:
             raise NotFound(f"no user {actor.username}")
         user.language = language
+    ctx.tokens.clear()  # the user's scripts' actors carry the language
 

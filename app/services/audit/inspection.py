@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app import engine
-from app.services.cases import history
+from app.services.cases import history, state_store
 from app.services.editor import migration
 from app.services.kernel import access
 from app.services.kernel.actors import Actor
@@ -18,7 +18,7 @@ from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Forbidden
 from app.store.models import Case, Event
 
-from .verification import Verdict, check_chain, ends_in_stored_state, replayed
+from .verification import Stored, Verdict, check_chain, ends_in_stored_state, replayed
 
 
 def _changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
@@ -39,16 +39,18 @@ def replay_case(ctx: ServiceContext, actor: Actor, case_id: int) -> dict[str, An
         chain = Verdict(case_id=case.id, number=case.number)
         check_chain(case, events, chain)
         # Only an intact chain vouches for the digests recorded on the way (see `_replay_steps`).
-        steps = _replay_steps(case, events, digests=False) if chain.chain_ok else None
+        chunks = state_store.chunks_of(session, [case.id])[case.id]
+        steps = _replay_steps(case, events, chunks, digests=False) if chain.chain_ok else None
         if steps is None:  # find where the replay parts from the record, event by event
-            steps = _replay_steps(case, events, digests=True)
+            steps = _replay_steps(case, events, chunks, digests=True)
         return {"case_id": case.id, "number": case.number, "process_key": case.process_key,
                 "version": case.version.version, "masked": masked, "case": case_metadata(case, masked),
                 "final_digest": events[-1].hash if events else history.GENESIS,
                 "steps": [_masked_event(s) if masked and "seq" in s else s for s in steps]}
 
 
-def _replay_steps(case: Case, events: list[Event], digests: bool) -> list[dict[str, Any]] | None:
+def _replay_steps(case: Case, events: list[Event], chunks: list[engine.Chunk],
+                  digests: bool) -> list[dict[str, Any]] | None:
     """Each event with what it changed, the case's data and the diagram path after it.
 
     Without `digests` the state is dumped once, at the end, and judged as `verify` judges it: when the
@@ -57,9 +59,9 @@ def _replay_steps(case: Case, events: list[Event], digests: bool) -> list[dict[s
     """
     steps, data = [], {}
     version = _first_version_number(case, events)
-    workflow = None
+    workflow, stored = None, Stored()
     try:
-        for event, workflow, digest in replayed(case, events, digests):
+        for event, workflow, digest in replayed(case, events, digests, stored):
             after = engine.case_data(workflow) if workflow is not None else {}
             if event.kind == migration.KIND:
                 version = event.data.get("to_version", version)
@@ -72,7 +74,7 @@ def _replay_steps(case: Case, events: list[Event], digests: bool) -> list[dict[s
             return None
         steps.append({"error": f"the replay stopped: {exc}"})
         return steps
-    if not digests and events and not ends_in_stored_state(case, events, workflow):
+    if not digests and events and not ends_in_stored_state(case, events, workflow, stored, chunks):
         return None
     return steps
 

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, undefer
 
 from app import engine
-from app.services.cases import history, step_runner
+from app.services.cases import history, state_store, step_runner
 from app.services.catalog import processes
 from app.services.editor import migration
 from app.services.kernel import access
@@ -89,26 +89,63 @@ def _apply(process, workflow, case: Case, event: Event):
     return workflow
 
 
-def replayed(case: Case, events: list[Event], digests: bool = True):
+class Stored:
+    """What a replay writes as the case's stored state (state format 2): chunks and live part, saved after
+    each engine event from the case's `flat_since_seq` on, as the case itself was."""
+
+    def __init__(self) -> None:
+        self.chunks: list[engine.Chunk] = []
+        self.live: str | None = None
+
+    def save(self, workflow) -> str:
+        saved = engine.save_flat(workflow)
+        self.chunks = [*([] if saved.replaces else self.chunks), *saved.chunks]
+        self.live = saved.live
+        return saved.digest
+
+    def upgrade(self, process, workflow):
+        """The workflow as the migration to format 2 left the case: `load` of `upgrade` of its full dump."""
+        saved = engine.upgrade_to_flat(engine.dump(workflow))
+        self.chunks, self.live = list(saved.chunks), saved.live
+        return engine.attach(engine.load_flat(process, [c.text for c in saved.chunks], saved.live))
+
+    def same_as(self, case: Case, chunks: list[engine.Chunk]) -> bool:
+        return self.live == case.state and self.chunks == chunks
+
+
+def replayed(case: Case, events: list[Event], digests: bool = True, stored: Stored | None = None):
     """Re-run the case's engine events in order; yields (event, workflow, digest after it).
 
-    Without `digests` the state is not dumped after each event and the digest yielded is None: a
-    dump costs time in proportion to the case's history, so dumping after every event of a long
-    case costs time in proportion to the square of its length.
+    Events before the case's `flat_since_seq` were recorded in state format 1 and digested as its full
+    dump: without `digests` that dump is skipped and the digest yielded is None (a dump costs time in
+    proportion to the case's history, so dumping after every event of a long case costs time in proportion
+    to the square of its length). From `flat_since_seq` on the replay saves in format 2 after every engine
+    event, as the case did (a save costs what changed), into `stored`; where the case was upgraded it goes
+    on, as the case did, from the upgraded state.
     Raises engine.EngineError when an event cannot be applied (its step was not open, say).
     """
+    stored = stored if stored is not None else Stored()
     process = processes.compiled(migration.starting_version(case, events))
-    workflow, digest = None, None
+    workflow, digest, flat = None, None, False
     for event in events:
         if event.kind == migration.KIND:
             process = migration.version_moved_to(case, event)
+        if not flat and event.seq >= case.flat_since_seq:
+            flat = True
+            if workflow is not None:
+                workflow = stored.upgrade(process, workflow)
         if event.kind in history.ENGINE_KINDS:
             workflow = _apply(process, workflow, case, event)
-            digest = engine.digest(engine.dump(workflow)) if digests else None
+            if flat:
+                digest = stored.save(workflow)
+            else:
+                digest = engine.digest(engine.dump(workflow)) if digests else None
         yield event, workflow, digest
+    if not flat and workflow is not None:  # upgraded after its last event
+        stored.upgrade(process, workflow)
 
 
-def _replay(case: Case, events: list[Event], verdict: Verdict) -> None:
+def _replay(case: Case, events: list[Event], verdict: Verdict, chunks: list[engine.Chunk]) -> None:
     """Replay the events once without dumping and compare the state they end in; only when that
     differs (or an event fails), replay again digesting after every event to name the first bad one.
 
@@ -116,35 +153,40 @@ def _replay(case: Case, events: list[Event], verdict: Verdict) -> None:
     path: an intact hash chain proves they were not changed, and the replay proves the events
     produce the stored state. With a broken chain every event is checked, as before.
     """
-    if verdict.chain_ok and _replays_to_stored_state(case, events):
+    if verdict.chain_ok and _replays_to_stored_state(case, events, chunks):
         verdict.replayed = events[-1].seq
         return
-    _replay_each(case, events, verdict)
+    _replay_each(case, events, verdict, chunks)
 
 
-def _replays_to_stored_state(case: Case, events: list[Event]) -> bool:
-    workflow = None
+def _replays_to_stored_state(case: Case, events: list[Event], chunks: list[engine.Chunk]) -> bool:
+    workflow, stored = None, Stored()
     try:
-        for _, current, _ in replayed(case, events, digests=False):
+        for _, current, _ in replayed(case, events, digests=False, stored=stored):
             workflow = current
     except engine.EngineError:
         return False
-    return ends_in_stored_state(case, events, workflow)
+    return ends_in_stored_state(case, events, workflow, stored, chunks)
 
 
-def ends_in_stored_state(case: Case, events: list[Event], workflow) -> bool:
-    """Whether the replayed workflow is the case's stored state and the one its last engine event recorded."""
-    if workflow is None:
+def ends_in_stored_state(case: Case, events: list[Event], workflow, stored: Stored,
+                         chunks: list[engine.Chunk]) -> bool:
+    """Whether the replayed workflow is the case's stored state (its chunks and live part, byte for byte) and
+    the one its last engine event recorded."""
+    if workflow is None or stored.live is None:
         return False
-    digest = engine.digest(engine.dump(workflow))
+    digest = engine.flat_digest(stored.live)
     last = max(e.seq for e in events if e.kind in history.ENGINE_KINDS)
-    return engine.digest(case.state) == digest and all(e.state_digest in (None, digest) for e in events
-                                                       if e.seq >= last)
+    if last < case.flat_since_seq:  # recorded in format 1, before the upgrade
+        recorded = engine.digest(engine.dump(workflow))
+    else:
+        recorded = digest
+    return stored.same_as(case, chunks) and all(e.state_digest in (None, recorded) for e in events if e.seq >= last)
 
 
-def _replay_each(case: Case, events: list[Event], verdict: Verdict) -> None:
-    digest = None
-    replay = replayed(case, events)
+def _replay_each(case: Case, events: list[Event], verdict: Verdict, chunks: list[engine.Chunk]) -> None:
+    stored = Stored()
+    replay = replayed(case, events, stored=stored)
     while True:
         try:
             event, _, digest = next(replay)
@@ -158,7 +200,7 @@ def _replay_each(case: Case, events: list[Event], verdict: Verdict) -> None:
             verdict.fail("replay", event.seq, f"event {event.seq}: replay does not reach the recorded state")
             return
         verdict.replayed = event.seq
-    if engine.digest(case.state) != digest:
+    if not stored.same_as(case, chunks):
         verdict.fail("replay", events[-1].seq if events else None,
                      "the case's stored state is not the state its events produce")
 
@@ -171,13 +213,13 @@ def _failing_seq(events: list[Event], verdict: Verdict) -> int | None:
 def verify_case_in_session(session: Session, case: Case) -> Verdict:
     """The verdict on one case, read in the caller's session."""
     events = list(session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq, Event.id)))
-    return _verify(case, events)
+    return _verify(case, events, state_store.chunks_of(session, [case.id])[case.id])
 
 
-def _verify(case: Case, events: list[Event]) -> Verdict:
+def _verify(case: Case, events: list[Event], chunks: list[engine.Chunk]) -> Verdict:
     verdict = Verdict(case_id=case.id, number=case.number, events=len(events))
     check_chain(case, events, verdict)
-    _replay(case, events, verdict)
+    _replay(case, events, verdict, chunks)
     return verdict
 
 
@@ -199,7 +241,8 @@ def _verify_batch(session: Session, case_ids: list[int]) -> list[Verdict]:
     for event in session.scalars(select(Event).where(Event.case_id.in_(case_ids))
                                  .order_by(Event.case_id, Event.seq, Event.id)):
         events[event.case_id].append(event)
-    return [_verify(case, events[case.id]) for case in cases]
+    chunks = state_store.chunks_of(session, case_ids)
+    return [_verify(case, events[case.id], chunks[case.id]) for case in cases]
 
 
 def _batches(ids: list[int]):

@@ -139,7 +139,7 @@ def record(session: Session, ctx: ServiceContext, blobs: blob_store.PendingBlobs
                      sha256=blob.sha256, uploaded_by=actor.username, uploaded_at=now)
     session.add(row)
     session.flush()
-    previous = history.last_event(session, case.id)
+    previous = history.last_event(case)
     history.append(session, case, previous, now, actor.username, "attachment_added",
                    data={"attachment_id": row.id, "filename": row.filename, "sha256": blob.sha256,
                          "size": blob.size})

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.store.models import Case, Event
@@ -36,11 +36,18 @@ def event_hash(case_number: str, event: Event) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def last_event(session: Session, case_id: int):
-    """The (seq, hash) of the case's last event, or None; a plain row, and no flush of pending changes."""
-    with session.no_autoflush:
-        return session.execute(select(Event.seq, Event.hash).where(Event.case_id == case_id)
-                               .order_by(Event.seq.desc()).limit(1)).first()
+@dataclass(frozen=True)
+class Last:
+    """The seq and hash of a case's last event."""
+
+    seq: int
+    hash: str
+
+
+def last_event(case: Case) -> Last | None:
+    """The case's last event (seq and hash), or None: kept on the case row by every event written through
+    `chained_event`, so no read of the events table (the row's version-checked UPDATE guards it)."""
+    return Last(case.last_seq, case.last_hash) if case.last_seq else None
 
 
 def seq_after(previous) -> int:
@@ -70,6 +77,7 @@ def chained_event(case: Case, previous, at: datetime, actor: str | None, kind: s
         state_digest=state_digest, prev_hash=previous.hash if previous else GENESIS,
     )
     event.hash = event_hash(case.number, event)
+    case.last_seq, case.last_hash = event.seq, event.hash
     return event
 
 

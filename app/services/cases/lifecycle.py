@@ -72,7 +72,7 @@ def start_case_in_session(session: Session, actor: Actor, process_key: str, titl
         start_data["schools"] = schools.school_register(session)
     year = fiscal_year(now)
     case = Case(number=next_case_number(session, year), fiscal_year=year, process_version_id=version.id,
-                process_key=version.key, title=title, status="running", state="", state_format=1,
+                process_key=version.key, title=title, status="running", state="", state_format=engine.FLAT_STATE_FORMAT,
                 data={}, started_by=actor.username, started_at=now, last_event_at=now)
     case.version = version
     session.add(case)
@@ -159,7 +159,7 @@ def change_status(ctx: ServiceContext, actor: Actor, case_id: int, action: str, 
                                             data={"reason": reason}).workflow
             on_steps.case_cancelled(session, case.id)
         else:
-            previous = history.last_event(session, case.id)
+            previous = history.last_event(case)
             history.append(session, case, previous, now, actor.username, kind, data={"reason": reason})
             if action == "resume":
                 rounds.close_overdue_on_resume(session, case, now)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, joinedload
 
-from app.services.catalog import processes
+from app.services.catalog import processes, served_forms
 from app.services.kernel import access
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
@@ -72,6 +72,12 @@ def _step_info(version: ProcessVersion, spec_id: str | None) -> dict[str, Any]:
             "instructions": info.instructions if info else None, "form": form}
 
 
+def _served_step(case: Case, spec_id: str | None) -> dict[str, Any]:
+    """The step's name, instructions and form, its years and choices as the case gives them."""
+    step = _step_info(case.version, spec_id)
+    return {**step, "form": served_forms.serve(step["form"], case.fiscal_year, case.data)}
+
+
 def _group_names(session: Session, codes) -> dict[str, dict[str, str | None]]:
     wanted = {c for c in codes if c}
     if not wanted:
@@ -102,7 +108,7 @@ def _timeline(session: Session, case: Case) -> list[dict[str, Any]]:
     events = session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq))
     timeline = []
     for event in events:
-        step = _step_info(case.version, event.task_spec_id) if event.task_spec_id else None
+        step = _served_step(case, event.task_spec_id) if event.task_spec_id else None
         label, label_en = EVENT_KINDS.get(event.kind, (event.kind, event.kind))
         timeline.append({"seq": event.seq, "at": event.at, "actor": event.actor, "kind": event.kind,
                          "label": label, "label_en": label_en, "spec_id": event.task_spec_id,
@@ -179,7 +185,8 @@ def step_view(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]
         comments = comments_of(session, case.id)
         earlier = _latest_submissions(session, case, exclude=task.spec_id)
         process = processes.compiled(case.version)
-        form = assignees.offer(step["form"], assignees.choices_for(session, process, task, step["form"]))
+        served = served_forms.serve(step["form"], case.fiscal_year, case.data)
+        form = assignees.offer(served, assignees.choices_for(session, process, task, served))
         form = revisable.offer(form, process, process.user_task(task.spec_id))
         rounds_part = {
             "round_review": round_review.review_table(session, case, process, task.spec_id, form),
@@ -214,7 +221,7 @@ def _latest_submissions(session: Session, case: Case, exclude: str | None) -> li
         latest[event.task_spec_id] = event
     return [{"spec_id": e.task_spec_id, "at": e.at, "actor": e.actor,
              "data": e.data.get("data") if e.kind == "message_received" else e.data,
-             "step": _step_info(case.version, e.task_spec_id)}
+             "step": _served_step(case, e.task_spec_id)}
             for e in latest.values() if e.task_spec_id != exclude]
 
 

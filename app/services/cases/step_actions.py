@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import engine
 from app.services.budget import on_steps as budget_steps
-from app.services.catalog import processes
+from app.services.catalog import processes, served_forms
 from app.services.kernel import access, hooks
 from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
@@ -38,7 +38,7 @@ def _get_task(session: Session, actor: Actor, task_id: int) -> tuple[Task, Case]
 
 def get_task(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]:
     """One step with its form (JSON Schema, a field naming who does a later step offering the members of
-    that step's group), instructions and the case's data."""
+    that step's group, years and choices the case gives it: served_forms), instructions and the case's data."""
     with ctx.read() as session:
         task, case = _get_task(session, actor, task_id)
         process = processes.compiled(case.version)
@@ -46,6 +46,7 @@ def get_task(ctx: ServiceContext, actor: Actor, task_id: int) -> dict[str, Any]:
         result = task_dict(task, case)
         # Read from the row, not the shared cache: the caller may change the dict it is given.
         form = case.version.forms.get(task.form) if task.form else None
+        form = served_forms.serve(form, case.fiscal_year, case.data)
         form = assignees.offer(form, assignees.choices_for(session, process, task, form))
         form = revisable.offer(form, process, info)
         result["form"] = form or {"type": "object", "properties": {}}
@@ -78,7 +79,7 @@ def _require_open(task: Task) -> None:
 
 
 def _record(session: Session, case: Case, actor: Actor, kind: str, task: Task, now, data: dict | None = None) -> None:
-    previous = history.last_event(session, case.id)
+    previous = history.last_event(case)
     history.append(session, case, previous, now, actor.username, kind, data=data,
                    task_spec_id=task.spec_id, task_engine_id=task.engine_id)
 
@@ -92,7 +93,12 @@ def _acting_on(ctx: ServiceContext, actor: Actor, task_id: int,
         may_act(actor, task)
         _require_running(case)
         _require_open(task)
+        before = case.lock_version
         yield session, task, case
+        session.flush()
+        after = case.lock_version
+    # Only the history changed (a claim, an assignment): the cached workflow is still the case's.
+    ctx.workflow_cache.carry(case.id, before, after)
 
 
 def _require_director(actor: Actor, task: Task) -> None:
@@ -176,7 +182,7 @@ def complete(ctx: ServiceContext, actor: Actor, task_id: int, data: Any) -> dict
         _require_running(case)
         if task.assignee not in (None, actor.username):
             raise Conflict(f"the step is held by {task.assignee}")
-        form = _form_of(ctx, case, task)
+        form = served_forms.serve(_form_of(ctx, case, task), case.fiscal_year, case.data)
         choices = assignees.choices_for(session, processes.compiled(case.version), task, form)
         loaded = None
         if attachments.uploads_in(data):

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app import engine
 from app.services.accounts.schools import SCHOOL_LANE, school_group
@@ -20,17 +20,16 @@ from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict, EngineTimeExceeded, Invalid, ServiceError
 from app.store.models import OPEN_STATUSES, Case, CaseWait, DueTimer, Event, Group, Membership, Task, User
 
-from . import history, waits
+from . import history, state_store, waits
 
 
 def load_workflow(ctx: ServiceContext, case: Case):
     """The case's parsed diagram and its workflow: from the cache when its lock version still holds, else
-    deserialized."""
+    loaded from its stored state (the live part on the row and its chunks)."""
     process = processes.compiled(case.version)
     workflow = ctx.workflow_cache.take(case.id, case.lock_version)
     if workflow is None:
-        text = engine.upgrade_state(case.state, case.state_format)
-        workflow = engine.attach(engine.load(process, text))
+        workflow = state_store.load(object_session(case), process, case)
     return process, workflow
 
 
@@ -94,20 +93,22 @@ def _preassign(session: Session, case: Case, process, opened: list[Task]) -> Non
 def save_state(session: Session, case: Case, workflow, now: datetime) -> str:
     """Write the workflow back; the flush fails with a conflict if someone else changed the case since
     we read it (`lock_version` is the mapper's version column). Returns the new state's digest."""
-    digest = set_state(case, workflow, now)
+    saved = set_state(case, workflow, now)
     session.flush()
+    state_store.write_chunks(session, case, saved)
     _schedule_timer(session, case, processes.compiled(case.version), workflow)
-    return digest
+    return saved.digest
 
 
-def set_state(case: Case, workflow, now: datetime) -> str:
-    """Put the workflow's state on the case row, unflushed; returns the new state's digest."""
-    text = engine.dump(workflow)
+def set_state(case: Case, workflow, now: datetime) -> engine.Saved:
+    """Put the workflow's state (its live part) and data on the case row, unflushed; the save's chunks go
+    in with `state_store.write_chunks` once the row's UPDATE went through."""
+    saved = state_store.put(case, workflow)
     if engine.is_completed(workflow) and case.status == "running":
         case.status, case.completed_at = "completed", now
-    case.state, case.state_format, case.data = text, engine.STATE_FORMAT, engine.case_data(workflow)
+    case.data = engine.case_data(workflow)
     case.secrecy = access.secrecy_of(case.data, case.secrecy)
-    return engine.digest(text)
+    return saved
 
 
 def _schedule_timer(session: Session, case: Case, process, workflow) -> None:
@@ -139,7 +140,7 @@ def run_step(ctx: ServiceContext, session: Session, case: Case, actor: str | Non
     """Run one engine step on the case and record it; `loaded` is load_workflow's answer when the caller
     had to take it before changing the case row in the same transaction."""
     process, workflow = loaded or load_workflow(ctx, case)
-    previous = history.last_event(session, case.id)
+    previous = history.last_event(case)
     seq = history.seq_after(previous)
     try:
         step(workflow, seed(case, seq))
@@ -147,14 +148,15 @@ def run_step(ctx: ServiceContext, session: Session, case: Case, actor: str | Non
         raise Conflict(str(exc)) from None
     except (engine.StepFailed, engine.EngineStall, engine.RunTooLong) as exc:
         raise engine_refusal(exc, "the step could not be carried out") from None
-    digest = set_state(case, workflow, now)
+    saved = set_state(case, workflow, now)
     event = history.chained_event(case, previous, now, actor, kind, data=data, task_spec_id=task_spec_id,
-                                  task_engine_id=task_engine_id, state_digest=digest)
-    # One UPDATE of the case row carries the state and the event's time (and one lock_version bump).
-    # The event itself is added only after that version-checked UPDATE: a request that lost the race
-    # must fail there (a 409), not on the events' (case_id, seq) key as an integrity error.
+                                  task_engine_id=task_engine_id, state_digest=saved.digest)
+    # One UPDATE of the case row carries the live state, the event's time, seq and hash (and one
+    # lock_version bump). The chunks and the event are added only after that version-checked UPDATE: a
+    # request that lost the race must fail there (a 409), not on their (case_id, seq) keys.
     case.last_event_at = event.at
     session.flush()
+    state_store.write_chunks(session, case, saved)
     session.add(event)
     _schedule_timer(session, case, process, workflow)
     open_tasks = project_tasks(session, case, process, workflow, now)

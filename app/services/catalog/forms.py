@@ -11,6 +11,8 @@ from jsonschema.exceptions import SchemaError
 
 from app.services.kernel.errors import Invalid
 
+from . import served_forms
+
 MAX_FORM_BYTES = 256 * 1024
 
 _format_checker = FormatChecker()
@@ -100,6 +102,8 @@ def validate(schema: dict[str, Any] | None, data: Any) -> dict[str, Any]:
             fields.setdefault(name, []).append(f"{th} ({en})")
     for name, message in date_order_problems(schema, data).items():
         fields.setdefault(name, []).append(message)
+    for name, messages in served_forms.row_problems(schema, data).items():
+        fields.setdefault(name, []).extend(messages)
     if fields:
         raise Invalid("some fields are missing or wrong: " + ", ".join(sorted(fields)), fields)
     return data

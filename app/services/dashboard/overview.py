@@ -249,7 +249,7 @@ def remind_missing(ctx: ServiceContext, actor: Actor, case_id: int, spec_id: str
                     select(Task).where(Task.case_id == case.id)))):
             raise Forbidden("only supervisors of the case's groups and administrators send reminders")
         people = Recipients(session, steps, escalations=False)  # the scheduler's recipients, reused
-        previous = history.last_event(session, case.id)
+        previous = history.last_event(case)
         stand_in = SimpleNamespace(id=case.id, number=case.number, last_event_at=None)
         reminded = []
         for step in steps:
@@ -269,5 +269,6 @@ def remind_missing(ctx: ServiceContext, actor: Actor, case_id: int, spec_id: str
             reminded.append({"group": step.group_code, "task_id": step.id,
                              "to": [p.username for p in recipients]})
         session.execute(update(Case.__table__).where(Case.__table__.c.id == case.id)
-                        .values(lock_version=Case.__table__.c.lock_version + 1))
+                        .values(lock_version=Case.__table__.c.lock_version + 1, last_seq=previous.seq,
+                                last_hash=previous.hash))
         return {"case_id": case.id, "spec_id": spec_id, "schools": reminded}

@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from app.services.catalog import forms
+from app.services.catalog import forms, served_forms
 from app.services.kernel.errors import Invalid
 
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
@@ -22,11 +22,12 @@ MAX_TITLE = 300
 MAX_FORM_BYTES = 64 * 1024  # the largest office form is under 8 KB; the editor sends the whole form each save
 
 TOP_KEYS = {"$schema", "type", "title", "x-title-en", "description", "properties", "required",
-            "additionalProperties", "x-ui", "if", "then", "else"}
+            "additionalProperties", "x-ui", "if", "then", "else", served_forms.YEAR_KEY}
 FIELD_KEYS = {"title", "x-title-en", "description", "type", "format", "enum", "x-enum-titles", "x-enum-titles-en",
               "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
               "multipleOf", "items", "minItems", "maxItems", "uniqueItems", "x-ui", "examples", "default",
-              "x-not-after", "x-not-before", "x-revisable-steps",
+              "x-not-after", "x-not-before", "x-revisable-steps", served_forms.CHOICES_KEY, served_forms.ROWS_KEY,
+              served_forms.UNIQUE_KEY,
               "const"}  # a box that must be ticked (the criteria announced, the transfer entered in GFMIS)
 ROW_KEYS = {"type", "properties", "required", "additionalProperties", "x-ui", "title", "x-title-en"}
 UI_KEYS = {"widget", "order", "help", "help-en", "columns"}
@@ -51,6 +52,9 @@ def check_form_shape(schema: Any) -> dict[str, Any]:
         say("_form", f"'{key}' is not something a step form may hold")
     _title(schema, "_form", say, required=True)
     _object(schema, "", say, allow_tables=True, limit=MAX_FIELDS)
+    for path, messages in served_forms.keyword_problems(schema).items():  # years and choices from the case
+        for message in messages:
+            say(path, message)
     if not problems:
         try:
             forms.check_schema(schema)

@@ -159,7 +159,7 @@ def _element_diff(source: ProcessVersion, target: ProcessVersion) -> dict[str, A
 
 def _move(session: Session, case: Case, process, workflow, target_row: ProcessVersion,
           target: engine.CompiledProcess, actor: Actor, now) -> Event:
-    previous = history.last_event(session, case.id)
+    previous = history.last_event(case)
     seq = history.seq_after(previous)
     engine.migrate(workflow, target, now, step_runner.seed(case, seq))
     source_row = case.version

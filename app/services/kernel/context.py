@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.store.db import Database
 
 from .errors import Conflict, ServiceError, Unavailable
+from .token_cache import TokenCache
 from .workflow_cache import WorkflowCache
 
 STALE_MESSAGE = "the case was changed by someone else at the same moment; reload and try again"
@@ -73,6 +74,8 @@ class ServiceContext:
     # Workflows of recently stepped cases; per context, so two databases in one process never share entries
     # (None: a new, empty one).
     workflow_cache: WorkflowCache | None = None
+    # The actors of recently used API tokens (token_cache.TTL seconds), per context for the same reason.
+    tokens: TokenCache = field(default_factory=TokenCache)
 
     def __post_init__(self) -> None:
         if self.workflow_cache is None:

@@ -39,6 +39,16 @@ class WorkflowCache:
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
 
+    def carry(self, case_id: int, before: int, after: int) -> None:
+        """The case's row moved from lock version `before` to `after` (committed) without its workflow
+        changing (an event of its history only): a cached workflow stays good under the new version."""
+        if before == after:
+            return
+        with self._lock:
+            workflow = self._items.pop((case_id, before), None)
+            if workflow is not None:
+                self._items[(case_id, after)] = workflow
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()

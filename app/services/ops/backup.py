@@ -252,6 +252,7 @@ def restore_backup(ctx: ServiceContext, source: Path, verify: bool = True) -> di
             f"{name} {got} of {want}" for name, (want, got) in sorted(wrong.items())))
     schema.upgrade(engine)  # a backup from an older PlanFlow: bring its schema up to this one
     ctx.workflow_cache.clear()
+    ctx.tokens.clear()
     report: dict[str, Any] = {
         "tables": described["tables"], "attachments": manifest["attachments"]["count"],
         "attachments_written": restored_files, "backup_created_at": manifest["created_at"],

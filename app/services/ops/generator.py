@@ -45,13 +45,14 @@ class Done:
 @dataclass
 class Snapshot:
     events: list[dict[str, Any]]
-    state: str
+    state: tuple[tuple[engine.Chunk, ...], str]  # as stored: the chunks and the live part (state format 2)
     data: dict[str, Any]
     ready: list[tuple[engine.HumanTask, datetime]]  # with when each became ready
     done: list[Done]
     at: datetime
     completed: bool
-    cancelled: tuple[dict[str, Any], str] | None = None  # (event, state) once a clone was cancelled here
+    # (event, state) once a clone was cancelled here
+    cancelled: tuple[dict[str, Any], tuple[tuple[engine.Chunk, ...], str]] | None = None
     waits: list[engine.Wait] = field(default_factory=list)  # the messages and timers it waits on here
 
 
@@ -76,14 +77,18 @@ def _simulate(version: ProcessVersion, schools: list[dict], start: datetime, var
     done: list[Done] = []
     ready_since: dict[str, datetime] = {}
 
+    stored: list[engine.Chunk] = []
+
     def snap():
-        text = engine.dump(workflow)
-        events[-1]["state_digest"] = engine.digest(text)
+        # Saved after every engine event, as a real case is (replay saves at the same points).
+        saved = engine.save_flat(workflow)
+        stored[:] = [*([] if saved.replaces else stored), *saved.chunks]
+        events[-1]["state_digest"] = saved.digest
         ready = engine.ready_human_tasks(workflow, process)
         for step in ready:
             ready_since.setdefault(step.engine_id, at)
         template.snapshots.append(Snapshot(
-            events=list(events), state=text, data=engine.case_data(workflow),
+            events=list(events), state=(tuple(stored), saved.live), data=engine.case_data(workflow),
             ready=[(s, ready_since[s.engine_id]) for s in ready], done=list(done), at=at,
             completed=engine.is_completed(workflow), waits=engine.waiting_for(workflow, process)))
 
@@ -160,13 +165,14 @@ def cancelled_at(template: Template, snap: Snapshot) -> tuple[dict[str, Any], st
     (the engine step is the same for every clone: same seed, same time)."""
     if snap.cancelled is None:
         process = processes.compiled(template.version)
-        workflow = engine.attach(engine.load(process, snap.state))
+        chunks, live = snap.state
+        workflow = engine.attach(engine.load_flat(process, [c.text for c in chunks], live))
         seq, at = snap.events[-1]["seq"] + 1, snap.at + timedelta(hours=3)
         engine.cancel(workflow, at, f"{template.seed}:{seq}")
-        text = engine.dump(workflow)
+        saved = engine.save_flat(workflow)
         event = {"seq": seq, "at": at, "kind": "case_cancelled", "data": {"reason": "ข้อมูลตัวอย่าง: ยกเลิก"},
-                 "task_spec_id": None, "task_engine_id": None, "state_digest": engine.digest(text)}
-        snap.cancelled = (event, text)
+                 "task_spec_id": None, "task_engine_id": None, "state_digest": saved.digest}
+        snap.cancelled = (event, ((() if saved.replaces else chunks) + saved.chunks, saved.live))
     return snap.cancelled
 
 

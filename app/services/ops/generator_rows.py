@@ -21,7 +21,7 @@ from app.services.calendar.working_days import add_working_days
 from app.services.cases import history, step_runner
 from app.services.dashboard import step_stats
 from app.services.kernel.context import ServiceContext
-from app.store.models import Case, CaseCounter, CaseWait, DueTimer, Event, Task
+from app.store.models import Case, CaseCounter, CaseStateChunk, CaseWait, DueTimer, Event, Task
 from app.thaidate import fiscal_year
 
 REASON = "ข้อมูลตัวอย่าง"
@@ -65,9 +65,11 @@ def case_rows(template, snap, rng: random.Random, members: dict[str, list[str]],
         if "actor" not in event:
             event["actor"] = "plan1" if event["kind"] == "case_started" else holders.get(event["task_engine_id"])
     last = events[-1]["at"]
+    chunks, live = state
     case = {"fiscal_year": fiscal_year(snap.events[0]["at"]), "process_version_id": template.version.id,
             "process_key": template.version.key, "title": f"{template.version.name} (ตัวอย่าง)",
-            "status": status, "state": state, "state_format": engine.STATE_FORMAT, "data": snap.data,
+            "status": status, "state": live, "state_format": engine.FLAT_STATE_FORMAT, "data": snap.data,
+            "flat_since_seq": 1, "chunks": chunks,
             "lock_version": 1, "started_by": "plan1", "started_at": snap.events[0]["at"],
             "completed_at": snap.at if status == "completed" else None, "last_event_at": last,
             "status_reason": REASON if status in ("suspended", "cancelled") else None,
@@ -116,6 +118,17 @@ def _project(session: Session, pending, case_ids: list[int], task_rows: list[dic
     step_stats.record(session.connection(), rows, {task_id: t["created_at"] for task_id, t in done})
 
 
+def _chained(number: str, events: list[dict]) -> list[dict]:
+    """A clone's event rows, hash-chained under its case number."""
+    rows, prev = [], history.GENESIS
+    for raw in events:
+        row = {c: raw.get(c) for c in _EVENT_COLUMNS}
+        row["prev_hash"] = prev
+        row["hash"] = prev = history.event_hash(number, SimpleNamespace(**row))
+        rows.append(row)
+    return rows
+
+
 def write(ctx: ServiceContext, pending: list[tuple[dict, list[dict], list[dict], list[dict]]],
           written: dict[str, int]) -> None:
     """Insert a batch of generated cases with their events, steps, waits and timers, and project their steps."""
@@ -127,25 +140,28 @@ def write(ctx: ServiceContext, pending: list[tuple[dict, list[dict], list[dict],
         for year, positions in sorted(by_year.items()):
             for position, number in zip(positions, _reserve_numbers(session, year, len(positions)), strict=True):
                 numbers[position] = number
-        # Core inserts on the connection: the ORM's bulk path would rebuild rows it has no use for.
+        # Core inserts on the connection: the ORM's bulk path would rebuild rows it has no use for. Each
+        # case's events are chained first: its row keeps the last one's seq and hash.
         connection = session.connection()
         cases, tasks_table = Case.__table__, Task.__table__
-        case_rows_numbered = [{**c, "number": n} for (c, *_), n in zip(pending, numbers, strict=True)]
+        chained = [_chained(number, events) for number, (_, events, *_) in zip(numbers, pending, strict=True)]
+        case_rows_numbered = [{**{k: v for k, v in c.items() if k != "chunks"}, "number": n,
+                               "last_seq": e[-1]["seq"], "last_hash": e[-1]["hash"]}
+                              for (c, *_), n, e in zip(pending, numbers, chained, strict=True)]
         ids = connection.execute(insert(cases).returning(cases.c.id, sort_by_parameter_order=True),
                                  case_rows_numbered).scalars().all()
-        event_rows, task_rows, wait_rows, timer_rows = [], [], [], []
-        for case_id, number, (_, events, tasks, waiting) in zip(ids, numbers, pending, strict=True):
-            prev = history.GENESIS
-            for raw in events:
-                row = {c: raw.get(c) for c in _EVENT_COLUMNS}
-                row.update(case_id=case_id, prev_hash=prev)
-                row["hash"] = prev = history.event_hash(number, SimpleNamespace(**row))
-                event_rows.append(row)
+        event_rows, task_rows, wait_rows, timer_rows, chunk_rows = [], [], [], [], []
+        for case_id, events, (case_row, _, tasks, waiting) in zip(ids, chained, pending, strict=True):
+            event_rows += [{**e, "case_id": case_id} for e in events]
+            chunk_rows += [{"case_id": case_id, "seq": c.seq, "text": c.text, "chain": c.chain}
+                           for c in case_row["chunks"]]
             task_rows += [{**t, "case_id": case_id} for t in tasks]
             wait_rows += [{**w, "case_id": case_id} for w in waiting]
             timers = [w["due_at"] for w in waiting if w["due_at"] is not None]
             if timers:  # so the scheduler wakes the clone as it would a real case
                 timer_rows.append({"case_id": case_id, "due_at": min(timers), "attempts": 0})
+        if chunk_rows:
+            connection.execute(insert(CaseStateChunk.__table__), chunk_rows)
         connection.execute(insert(Event.__table__), event_rows)
         if wait_rows:
             connection.execute(insert(CaseWait.__table__), wait_rows)

@@ -40,10 +40,18 @@ def value_for(name: str, prop: dict[str, Any], attachment_id: str | int | None, 
     if kind == "boolean":
         return True
     if kind == "array":
-        return [value_for(name, prop.get("items", {}), attachment_id, pick)]
+        return _rows(name, prop, attachment_id, pick)
     if kind == "object":
         return fill(prop, attachment_id=attachment_id, pick=pick)
     return f"ข้อมูล {name}"
+
+
+def _rows(name: str, prop: dict[str, Any], attachment_id: str | int | None, pick: Callable) -> list[Any]:
+    """A list of one value; a table served with its rows (one per choice of a column): each row filled in."""
+    rows = prop.get("default")
+    if isinstance(rows, list) and rows and all(isinstance(row, dict) for row in rows):
+        return [{**fill(prop.get("items", {}), attachment_id=attachment_id, pick=pick), **row} for row in rows]
+    return [value_for(name, prop.get("items", {}), attachment_id, pick)]
 
 
 def fill(schema: dict[str, Any], overrides: dict[str, Any] | None = None,

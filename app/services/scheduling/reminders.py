@@ -20,7 +20,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, defer
 
 from app.services.calendar import deadlines, jobs
@@ -166,13 +166,9 @@ def _lock_cases(session: Session, case_ids: set[int]) -> dict[int, Any]:
 
 
 def _last_events(session: Session, case_ids: set[int]) -> dict[int, Any]:
-    newest = (
-        select(Event.case_id, func.max(Event.seq)).where(Event.case_id.in_(case_ids)).group_by(Event.case_id)
-    )
-    rows = session.execute(
-        select(Event.case_id, Event.seq, Event.hash).where(tuple_(Event.case_id, Event.seq).in_(newest))
-    ).all()
-    return {row.case_id: SimpleNamespace(seq=row.seq, hash=row.hash) for row in rows}
+    """The last event of each case, as its row keeps it."""
+    rows = session.execute(select(Case.id, Case.last_seq, Case.last_hash).where(Case.id.in_(case_ids))).all()
+    return {row.id: SimpleNamespace(seq=row.last_seq, hash=row.last_hash) for row in rows if row.last_seq}
 
 
 class _Batch:
@@ -261,10 +257,14 @@ class _Batch:
         if self.touched:
             # A step being completed at this very moment on one of these cases gets a clear conflict
             # (its lock version moved) instead of colliding with our history event.
+            # The rows also take their last event's seq and hash (the next event chains to it).
             self.session.execute(
                 update(_cases)
-                .where(_cases.c.id.in_(self.touched))
-                .values(lock_version=_cases.c.lock_version + 1)
+                .where(_cases.c.id == bindparam("case_id"))
+                .values(lock_version=_cases.c.lock_version + 1, last_seq=bindparam("seq"),
+                        last_hash=bindparam("hash")),
+                [{"case_id": case_id, "seq": self.previous[case_id].seq, "hash": self.previous[case_id].hash}
+                 for case_id in sorted(self.touched)],
             )
 
 
