@@ -55,6 +55,6 @@ def test_the_detailed_plan_and_the_committees_approval_are_due_within_the_first_
         assert deadlines.due_at(info, {"fiscal_year": 2570}, opened, frozenset()) == end_of_q1, step
     early = datetime(2026, 10, 1, 2, 0, tzinfo=UTC)
     assert deadlines.due_at(process.user_task("detail_plan"), {"fiscal_year": 2570}, early, frozenset()) == \
-        datetime(2026, 10, 26, 16, 30, tzinfo=BANGKOK), "fifteen working days (two holidays) end before the quarter does"
+        datetime(2026, 10, 26, 16, 30, tzinfo=BANGKOK), "fifteen working days end first"
     assert deadlines.due_at(process.user_task("committee_decision"), {}, opened, frozenset()) == end_of_q1, \
         "without a fiscal year in the case's data, the one the step opened in"
