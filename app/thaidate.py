@@ -24,6 +24,14 @@ def fiscal_year(moment: datetime | date) -> int:
     return day.year + BE_OFFSET + (1 if day.month >= 10 else 0)
 
 
+def fiscal_quarter_end(year: int, quarter: int) -> date:
+    """The last day of a quarter of fiscal `year` (Buddhist Era); quarter 0 is the day before the year begins.
+    Fiscal 2570: 0 = 30 Sep 2026, 1 = 31 Dec 2026, 2 = 31 Mar 2027, 3 = 30 Jun 2027, 4 = 30 Sep 2027."""
+    first = year - BE_OFFSET - 1  # the calendar year (CE) the fiscal year begins in, on 1 October
+    return [date(first, 9, 30), date(first, 12, 31), date(first + 1, 3, 31), date(first + 1, 6, 30),
+            date(first + 1, 9, 30)][quarter]
+
+
 def be_year(moment: datetime | date) -> int:
     day = local(moment) if isinstance(moment, datetime) else moment
     return day.year + BE_OFFSET

@@ -57,6 +57,7 @@ class MessageInfo:
     element_ids: tuple[str, ...]
     variable: str  # the case data field that receives the payload
     form: str | None  # JSON Schema file the payload must satisfy, if any
+    rounds: str | None = None  # the case-data list it is recorded in, round by round (notices.py), if any
 
 
 @dataclass(frozen=True)
@@ -336,6 +337,7 @@ def _messages(spec, subprocess_specs) -> dict[str, MessageInfo]:
                 element_ids=(known.element_ids if known else ()) + (task_spec.bpmn_id,),
                 variable=variable,
                 form=props.get("formJsonSchemaFilename") or (known.form if known else None),
+                rounds=(props.get("messageRounds") or "").strip() or (known.rounds if known else None),
             )
     if problems:
         raise InvalidDiagram(problems)

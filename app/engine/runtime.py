@@ -22,7 +22,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util import task as _task_iteration
 from SpiffWorkflow.util.task import TaskState
 
-from . import budget, determinism, sandbox, start_timers, task_order, timer_limits  # noqa: F401 - it patches
+from . import budget, determinism, notices, sandbox, start_timers, task_order, timer_limits  # noqa: F401 - it patches
 from .diagram import CompiledProcess, UserTaskInfo
 from .errors import EngineStall, NotWaiting, StepFailed, TaskNotReady
 from .failures import diagram_failures
@@ -125,19 +125,45 @@ def fire_timers(workflow: BpmnWorkflow, at: datetime, seed: str) -> None:
 
 
 def deliver_message(workflow: BpmnWorkflow, name: str, payload: dict[str, Any], at: datetime,
-                    seed: str) -> None:
+                    seed: str) -> str:
     """Hand the workflow a message (e.g. OBEC's allocation notice) with its data, and run what follows.
 
-    Refused with NotWaiting, changing nothing, unless a catch event of that name is waiting now.
+    Returns "taken" when a catch event waiting now took it. A message the diagram takes in rounds
+    (`notices.py`) is also accepted when nothing waits for it: "pending" (kept for the wait the case has not
+    reached) or "round" (a later round, recorded). Any other message is refused with NotWaiting, changing nothing.
     """
+    rounds = notices.rounds_variable(workflow, name)
     if name not in waiting_messages(workflow):
-        raise NotWaiting(f"the case is not waiting for the message '{name}'")
+        if rounds is None or workflow.is_completed():
+            raise NotWaiting(f"the case is not waiting for the message '{name}'")
+        with engine_call(at, seed):
+            return notices.keep(workflow, name, rounds, payload, at)
+    with engine_call(at, seed):
+        _send_message(workflow, name, payload, rounds, at.isoformat())
+        _advance(workflow)
+    return "taken"
+
+
+def _send_message(workflow: BpmnWorkflow, name: str, payload: dict[str, Any], rounds: str | None,
+                  received_at: str, early: bool = False) -> None:
     # The parser builds spiff message definitions; an event matches a catch event of the same class and name.
     event = BpmnEvent(MessageEventDefinition(name), payload=json_safe(payload))
-    with engine_call(at, seed):
-        with diagram_failures():
-            workflow.send_event(event)
-        _advance(workflow)
+    with diagram_failures():
+        workflow.send_event(event)
+    if rounds is not None:
+        notices.record_round(workflow, rounds, payload, received_at, early)
+
+
+def _take_kept_notices(workflow: BpmnWorkflow) -> bool:
+    """Hand a catch event the case has just reached the notice kept for it; whether one was handed."""
+    if not notices.has_pending(workflow):
+        return False
+    taken = notices.take_pending(workflow, waiting_messages(workflow))
+    if taken is None:
+        return False
+    name, payload, received_at = taken
+    _send_message(workflow, name, payload, notices.rounds_variable(workflow, name), received_at, early=True)
+    return True
 
 
 def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
@@ -172,6 +198,10 @@ def _advance(workflow: BpmnWorkflow) -> None:
     with diagram_failures():
         workflow.refresh_timers()
         workflow.do_engine_steps()
+    while _take_kept_notices(workflow):  # an early notice: the wait it was kept for is reached
+        with diagram_failures():
+            workflow.refresh_timers()
+            workflow.do_engine_steps()
     _check_no_stall(workflow)
     _check_not_dead(workflow)
 

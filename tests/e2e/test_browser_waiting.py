@@ -19,6 +19,7 @@ def test_a_plan_officer_records_obecs_notice_on_the_case_page(server, browser, c
     marked = plan2.page.eval_on_selector_all(".djs-element.pf-current", "els => els.map(e => e.dataset.elementId)")
     assert marked == ["obec_allocation_received"], "the event the case waits at is marked on the diagram"
 
+    plan2.page.fill("#f-round_number", "1")
     plan2.page.fill("#f-allocation_number", "ศธ 04002/ว5678")
     plan2.page.fill("#f-allocation_date", "20/12/2569")
     plan2.page.click("#message-obec_allocation button.primary")

@@ -21,7 +21,8 @@ from ..transactions import files_on_disk, watching
 from .conftest import assert_error
 
 NOTICE_FORM = "performance_agreement_obec_allocation.json"
-NOTICE = {"allocation_number": "ศธ 04002/ว5678", "allocation_date": "20/12/2569", "amount": "12,500,000"}
+NOTICE = {"round_number": "1", "allocation_number": "ศธ 04002/ว5678", "allocation_date": "20/12/2569",
+          "amount": "12,500,000"}
 SCHOOL_USERS = {f"school-104005000{n}": f"school{n}" for n in range(1, 6)}
 
 
@@ -49,7 +50,7 @@ def test_the_case_json_names_the_message_its_form_and_since_when(api, start, clo
     assert (wait["element_id"], wait["name"], wait["name_en"]) == (
         "obec_allocation_received", "รับแจ้งการจัดสรรงบประมาณจาก สพฐ.", "OBEC's allocation notice received")
     assert wait["form_name"] == NOTICE_FORM
-    assert wait["form"]["required"] == ["allocation_number", "allocation_date", "amount"]
+    assert wait["form"]["required"] == ["round_number", "allocation_number", "allocation_date", "amount"]
     assert wait["since"] == "2026-12-03T02:00:00+00:00", "since the schools' last approval, not since now"
     assert case["open_tasks"] == [] and case["status"] == "running", "what the case JSON said before stays"
     listed = next(c for c in api.as_("director").get("/cases").get_json() if c["id"] == agreement.id)
@@ -87,7 +88,7 @@ def test_plan_staff_record_the_notice_from_the_case_page_and_the_case_moves_on(a
     assert done.status_code == 302
     case = agreement.refresh()
     assert case["waiting_for"] == [] and [t["spec_id"] for t in case["open_tasks"]] == ["notify_schools"]
-    assert case["data"]["obec_allocation"] == {"allocation_number": "ศธ 04002/ว5678",
+    assert case["data"]["obec_allocation"] == {"round_number": 1, "allocation_number": "ศธ 04002/ว5678",
                                                "allocation_date": "2026-12-20", "amount": 12_500_000}
     last = api.history(agreement.id)[-1]
     assert (last["kind"], last["actor"], last["data"]["name"]) == ("message_received", "plan2", "obec_allocation")
@@ -99,6 +100,8 @@ def test_plan_staff_record_the_notice_from_the_case_page_and_the_case_moves_on(a
     assert api.as_("auditor").get(f"/cases/{agreement.id}/verify").get_json()["replay_ok"] is True
 
     again = plan2.post(f"/cases/{agreement.id}/messages/obec_allocation", NOTICE)
+    # OBEC's allocation comes in rounds, so a second notice is no longer refused for the wait having passed; the
+    # same round sent twice (a double click) is refused as a round already recorded.
     assert again.status_code == 302 and len(api.history(agreement.id)) == events + 1, "recorded once"
 
 

@@ -242,7 +242,8 @@ def test_when_every_school_submits_in_time_the_round_has_nothing_to_close(ctx, p
 
 # §3.2.2 ---------------------------------------------------------------------------------------------------
 
-NOTICE = {"allocation_number": "ศธ 04002/ว5678", "allocation_date": "2026-12-20", "amount": 12_500_000}
+NOTICE = {"round_number": 1, "allocation_number": "ศธ 04002/ว5678", "allocation_date": "2026-12-20",
+          "amount": 12_500_000}
 
 
 def _agreement_waiting_for_obec(ctx, people):
@@ -287,11 +288,14 @@ def test_obecs_allocation_notice_arrives_and_the_schools_are_notified(ctx, peopl
     _verified(agreement)
 
 
-def test_a_notice_for_a_case_not_yet_waiting_is_a_conflict_and_schools_may_not_record_it(ctx, people):
+def test_a_notice_before_the_case_waits_is_kept_and_schools_may_not_record_it(ctx, people):
+    # This was a 409 while OBEC's notice could only be taken at its wait. OBEC sends its allocation when it is
+    # ready, often before the agreements are signed: the notice is now kept (the case stays where it is) and the
+    # case takes it when it reaches the wait (test_allocation_rounds.py tells that story to the end).
     agreement = start(ctx, people, "performance_agreement")
-    with pytest.raises(Conflict):
-        messages.deliver_message(ctx, people["plan1"], agreement.id, "obec_allocation", NOTICE)
-    assert len(agreement.refresh()["open_tasks"]) == 1
+    kept = messages.deliver_message(ctx, people["plan1"], agreement.id, "obec_allocation", NOTICE)
+    assert kept["recorded_as"] == "pending" and [t["spec_id"] for t in kept["open_tasks"]] == ["study_allocation"]
+    assert agreement.refresh()["message_rounds"][0]["pending"][0]["allocation_number"] == NOTICE["allocation_number"]
     waiting = _agreement_waiting_for_obec(ctx, people)
     with pytest.raises(Forbidden):
         messages.deliver_message(ctx, people["school1"], waiting.id, "obec_allocation", NOTICE)

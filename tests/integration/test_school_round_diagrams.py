@@ -20,7 +20,7 @@ from ..stories import start
 SCHOOLS = [f"104005000{i}" for i in range(1, 6)]
 USERS = {"plan_staff": "plan1", "group_director": "director", "office_director": "office",
          "committee_secretary": "secretary"}
-NOTICE = {"allocation_number": "ศธ 04002/ว1", "allocation_date": "2026-12-20", "amount": 1}
+NOTICE = {"round_number": 1, "allocation_number": "ศธ 04002/ว1", "allocation_date": "2026-12-20", "amount": 1}
 # (process, the round, its review, the correction of its schools' submissions)
 ROUNDS = [
     ("budget_request", "school_budget_request", "review_school_requests", "correct_school_request"),

@@ -14,7 +14,7 @@ from ..samples import fill
 from . import engine_shapes
 from .test_office_diagrams_round_trip import ROOT, SCHOOLS, T0, _compiled, message_data, service_answers
 
-NOTICE = {"allocation_number": "ศธ 04002/ว1", "allocation_date": "2026-12-20", "amount": 1}
+NOTICE = {"round_number": 1, "allocation_number": "ศธ 04002/ว1", "allocation_date": "2026-12-20", "amount": 1}
 
 
 class Walk:

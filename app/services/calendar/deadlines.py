@@ -6,6 +6,13 @@ Due date of a step (user task):
 * `dueDateField` on the user task names a case-data field holding a date (e.g. an OBEC deadline,
   `2027-05-31`, or a date and time with offset); the step is due at 16:30 that day. When both are
   given the earlier wins: the office's own period never runs past an outside deadline.
+* `dueByFiscalQuarter` on the user task (0-4): the step is due at 16:30 on the last day of that quarter of
+  the case's fiscal year, 0 being the day before the year begins (fiscal 2570: 0 = 30 Sep 2026, 1 = 31 Dec 2026,
+  ... 4 = 30 Sep 2027). The fiscal year is the Buddhist-Era year in the case-data field `fiscalYearField` names
+  (default `fiscal_year`), else the fiscal year the step opened in. With `dueWorkingDays` the earlier wins: the
+  annual action plan's analysis is done before its year begins and the plan approved within its first quarter.
+  A quarter's end that has passed when the step opens (a case started late) is not used: the step gets its
+  working days, as a round whose closing date has passed does, rather than opening already overdue.
 * Urgency of correspondence (case data `urgency`) shortens the working-day period, following the
   Correspondence Regulation's meaning of each mark:
     - `most_urgent` (ด่วนที่สุด, act at once): due the same working day (the next one if it opens
@@ -48,7 +55,7 @@ from app import engine
 from app.services.catalog import processes
 from app.store.deadline_models import Closure
 from app.store.models import OPEN_STATUSES, Case, ProcessVersion, Task
-from app.thaidate import BANGKOK
+from app.thaidate import BANGKOK, fiscal_quarter_end, fiscal_year
 
 from . import jobs
 from .working_days import (
@@ -61,6 +68,8 @@ from .working_days import (
 
 URGENCY_LEVELS = ("most_urgent", "very_urgent", "urgent", "normal")
 ROUND_CLOSING_FIELD = "roundClosingField"
+FISCAL_QUARTER = "dueByFiscalQuarter"
+FISCAL_YEAR_FIELD = "fiscalYearField"
 ROUND_CLOSE = "round_close"  # the due job that closes a round on its closing date
 
 
@@ -115,6 +124,17 @@ def _date_from_data(value: Any) -> datetime | None:
     return moment
 
 
+def fiscal_deadline(info: engine.UserTaskInfo, case_data: dict[str, Any], opened: datetime) -> datetime | None:
+    """The end of the step's quarter of the case's fiscal year (`dueByFiscalQuarter`), or None."""
+    quarter = str(info.properties.get(FISCAL_QUARTER) or "").strip()
+    if quarter not in ("0", "1", "2", "3", "4"):
+        return None
+    year = (case_data or {}).get(info.properties.get(FISCAL_YEAR_FIELD) or "fiscal_year")
+    if not isinstance(year, int) or isinstance(year, bool) or not 2400 <= year <= 2800:
+        year = fiscal_year(opened)
+    return datetime.combine(fiscal_quarter_end(year, int(quarter)), END_OF_WORKING_DAY, tzinfo=BANGKOK)
+
+
 def due_at(
     info: engine.UserTaskInfo | None, case_data: dict[str, Any], opened: datetime, closures: frozenset[date]
 ) -> datetime | None:
@@ -131,6 +151,9 @@ def due_at(
         urgency_field = info.properties.get("urgencyField") or "urgency"
         days = period_for_urgency(info.due_working_days, (case_data or {}).get(urgency_field), info.properties)
         candidates.append(due_after_working_days(opened, days, closures))
+    in_fiscal_year = fiscal_deadline(info, case_data, opened)
+    if in_fiscal_year is not None and in_fiscal_year > opened:
+        candidates.append(in_fiscal_year)
     field = info.properties.get("dueDateField")
     if field:
         from_data = _date_from_data((case_data or {}).get(field))
@@ -247,7 +270,7 @@ def on_steps_opened(
     for step in steps:
         info = process.user_task(step.spec_id)
         if info is None or (info.due_working_days is None and "dueDateField" not in info.properties
-                            and ROUND_CLOSING_FIELD not in info.properties):
+                            and ROUND_CLOSING_FIELD not in info.properties and FISCAL_QUARTER not in info.properties):
             continue
         if closures is None:
             closures = closure_days(session)

@@ -6,7 +6,10 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from app.services.catalog import processes
 from app.store.models import Case, CaseWait, Task
+
+from .message_rounds import summaries
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -60,4 +63,6 @@ def case_dict(case: Case, open_tasks: list[Task], with_data: bool = False, waits
     }
     if with_data:
         result["data"] = case.data
+        # A message taken in rounds (OBEC's allocation): its rounds, the notices kept early, and their totals.
+        result["message_rounds"] = summaries(processes.compiled(case.version).messages, case.data or {})
     return result

@@ -3,6 +3,10 @@
 Staff record what arrived (or an integration posts it); the case's waiting catch event takes the
 data, and the case moves on. Like a completed step, the delivery is one event in the case's
 history, so replay re-delivers it at the same time with the same data.
+
+A message the diagram takes in rounds (OBEC's allocation in งวด, see message_rounds) is accepted while the case
+runs, waiting for it or not: before the case reaches its wait the notice is kept and taken there; after, it is a
+later round. The event says which (`kept`: "pending" or "round"); the engine decides the same way on replay.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from app.services.kernel.actors import Actor
 from app.services.kernel.context import ServiceContext
 from app.services.kernel.errors import Conflict, Forbidden, Invalid
 
-from . import attachments, blob_store, step_runner
+from . import attachments, blob_store, message_rounds, step_runner
 from .case_json import case_dict, message_form
 from .lifecycle import may_start
 
@@ -23,7 +27,8 @@ MAX_NAME = 200
 
 
 def deliver_message(ctx: ServiceContext, actor: Actor, case_id: int, name: str, data: Any) -> dict[str, Any]:
-    """Hand a running case the message `name` with `data`; 409 unless the case is waiting for it now."""
+    """Hand a running case the message `name` with `data`; 409 unless the case is waiting for it now or the
+    message comes in rounds (then 409 for a round number already recorded)."""
     name = (name or "").strip()
     if not name or len(name) > MAX_NAME:
         raise Invalid("a message name is required", {"name": ["กรุณาระบุชื่อข้อความ (required)"]})
@@ -50,13 +55,20 @@ def deliver_message(ctx: ServiceContext, actor: Actor, case_id: int, name: str, 
             loaded = step_runner.load_workflow(ctx, case)  # before the files' events move the case's version
             data = attachments.record_uploads(session, ctx, blobs, actor, case, data, now)
         payload = forms.validate(form, data)
+        if expected.rounds:
+            payload = message_rounds.numbered(case.data or {}, expected, payload)
         attachments.require_files_of(session, case, form, payload)
+        recorded = {"name": name, "data": engine.json_safe(payload)}
+
+        def deliver(workflow, seed: str) -> None:
+            outcome = engine.deliver_message(workflow, name, payload, now, seed)
+            if outcome != "taken":  # kept for the wait ahead, or a later round: the case stays where it is
+                recorded["kept"] = outcome
+
         step = step_runner.run_step(
-            ctx, session, case, actor.username, "message_received", now,
-            lambda wf, seed: engine.deliver_message(wf, name, payload, now, seed),
-            data={"name": name, "data": engine.json_safe(payload)},
+            ctx, session, case, actor.username, "message_received", now, deliver, data=recorded,
             task_spec_id=expected.element_ids[0] if len(expected.element_ids) == 1 else None, loaded=loaded)
         session.flush()
-        result = case_dict(case, step.open_tasks, waits=step.waits)
+        result = {**case_dict(case, step.open_tasks, waits=step.waits), "recorded_as": recorded.get("kept", "taken")}
     step_runner.remember(ctx, case, step.workflow)
     return result

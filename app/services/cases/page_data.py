@@ -17,7 +17,7 @@ from app.services.kernel.errors import NotFound
 from app.store.models import OPEN_STATUSES, Attachment, Case, Event, Group, ProcessVersion, Task, User
 from app.store.ui_models import TaskDraft
 
-from . import assignees, lifecycle, revisable, round_review, rounds, waits
+from . import assignees, lifecycle, message_rounds, revisable, round_review, rounds, waits
 from .attachments import attachment_dict
 from .case_json import case_dict, message_form, task_dict, wait_dict
 from .comments import comments_of
@@ -143,6 +143,27 @@ def _waiting_dicts(ctx: ServiceContext, actor: Actor, case: Case, rows: list) ->
     return found
 
 
+def _message_rounds(ctx: ServiceContext, actor: Actor, case: Case, rows: list) -> list[dict[str, Any]]:
+    """The messages the case takes in rounds (OBEC's allocation): each round, the notices kept until the case
+    reaches their wait, the totals, and the form to record the next notice while the case is not waiting for it
+    (when it waits, the form of its wait records it)."""
+    found = message_rounds.summaries(processes.compiled(case.version).messages, case.data or {})
+    if not found:
+        return []
+    process = processes.compiled(case.version)
+    forms = ctx.workflow_cache.forms(case.version)
+    waiting_now = {r.message for r in rows if r.kind == "message"}
+    may_record = (case.status == "running" and not access.is_read_only(actor)
+                  and lifecycle.may_start(actor, case.version))
+    for item in found:
+        info = process.messages[item["message"]]
+        caught = process.catch_events.get(info.element_ids[0]) if info.element_ids else None
+        item.update(form=message_form(forms, info.form), name=caught.name if caught else info.name,
+                    name_en=caught.name_en if caught else None,
+                    may_record=may_record and item["message"] not in waiting_now)
+    return found
+
+
 def case_view(ctx: ServiceContext, actor: Actor, case_id: int) -> dict[str, Any]:
     """Everything the case page shows, for one case the actor may see."""
     with ctx.read() as session:
@@ -150,7 +171,8 @@ def case_view(ctx: ServiceContext, actor: Actor, case_id: int) -> dict[str, Any]
         open_tasks = _open_tasks(session, case)
         waiting = waits.of_case(session, case.id)
         timeline = _timeline(session, case)
-        done = sorted({e["spec_id"] for e in timeline if e["kind"] in DONE_KINDS and e["spec_id"]})
+        done = sorted({e["spec_id"] for e in timeline if e["kind"] in DONE_KINDS and e["spec_id"]
+                       and not (e["data"] or {}).get("kept")})
         comments = comments_of(session, case.id)
         people = _people(session, [case.started_by] + [t.assignee for t in open_tasks]
                          + [e["actor"] for e in timeline] + [c["author"] for c in comments])
@@ -159,6 +181,7 @@ def case_view(ctx: ServiceContext, actor: Actor, case_id: int) -> dict[str, Any]
             "process": _process_info(case.version),
             "open_steps": [_open_step_dict(t, case, actor, ctx.now()) for t in open_tasks],
             "waiting_for": _waiting_dicts(ctx, actor, case, waiting),
+            "message_rounds": _message_rounds(ctx, actor, case, waiting),
             "done_spec_ids": done,
             "current_spec_ids": sorted({t.spec_id for t in open_tasks} | {w.element_id for w in waiting}),
             "rounds": rounds.open_rounds(session, case, actor),
@@ -217,6 +240,8 @@ def _latest_submissions(session: Session, case: Case, exclude: str | None) -> li
     latest: dict[str, Event] = {}
     for event in session.scalars(select(Event).where(Event.case_id == case.id, Event.kind.in_(DONE_KINDS),
                                                      Event.task_spec_id.is_not(None)).order_by(Event.seq)):
+        if event.kind == "message_received" and (event.data or {}).get("kept") == "round":
+            continue  # a later round: not the notice the step after the wait works from
         latest.pop(event.task_spec_id, None)  # a step done again (a revision loop) moves to the end
         latest[event.task_spec_id] = event
     return [{"spec_id": e.task_spec_id, "at": e.at, "actor": e.actor,

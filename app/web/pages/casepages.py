@@ -41,6 +41,8 @@ def record_message(case_id: int, name: str):
     actor, ctx = current_actor(), services()
     view = page_data.case_view(ctx, actor, case_id)
     wait = next((w for w in view["waiting_for"] if w["kind"] == "message" and w["message"] == name), None)
+    # A message taken in rounds has its own form while the case is not waiting for it (an early notice, a later round).
+    wait = wait or next((r for r in view["message_rounds"] if r["message"] == name and r["may_record"]), None)
     data: dict[str, Any] = {}
     if wait is not None and wait["may_record"]:  # otherwise the service refuses; nothing is read
         data = formdata.parse(wait["form"], request.form, request.files, received_file)
@@ -56,6 +58,13 @@ def record_message(case_id: int, name: str):
     except Conflict:
         flash(_("This case is no longer waiting for that message; someone may have recorded it already."), "error")
         return redirect(url_for("pages.case", case_id=case_id))
+    if result.get("recorded_as") == "pending":
+        flash(_("The notice was recorded in case %(number)s and is kept until the case reaches the step that "
+                "waits for it.", number=result["number"]), "success")
+        return redirect(url_for("pages.case", case_id=case_id) + "#message-rounds")
+    if result.get("recorded_as") == "round":
+        flash(_("The round was recorded in case %(number)s.", number=result["number"]), "success")
+        return redirect(url_for("pages.case", case_id=case_id) + "#message-rounds")
     flash(_("The message was recorded in case %(number)s and the case has moved on.", number=result["number"]),
           "success")
     following = step_actions.next_step_for(actor, result)
