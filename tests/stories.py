@@ -76,8 +76,10 @@ def start(ctx, people, process_key: str, who: str = "plan1", title: str = "à¹€à¸
     has that step: an earlier version may not)."""
     case = CaseDriver(ctx, people, lifecycle.start_case(ctx, people[who], process_key, title, data))
     spec_id, answers = BEGUN_AS.get(process_key, (None, {}))
-    if begun and spec_id in case.open_steps():
-        case.complete(spec_id, who, **answers)
+    if begun and spec_id in case.open_steps():  # a choice of kind: no file goes with it
+        task = case.task_of(spec_id)
+        form = step_actions.get_task(ctx, people[who], task["id"])["form"]
+        case.case = step_actions.complete(ctx, people[who], task["id"], fill(form, answers))
     return case
 
 

@@ -192,8 +192,12 @@ def start(api):
         assert answer.status_code == 201, answer.get_json()
         case = HttpCase(api, answer.get_json())
         spec_id, answers = BEGUN_AS.get(process_key, (None, {}))
-        if begun and any(t["spec_id"] == spec_id for t in case.refresh()["open_tasks"]):  # as stories.start does
-            case.complete(spec_id, who, **answers)
+        task = next((t for t in case.refresh()["open_tasks"] if t["spec_id"] == spec_id), None)
+        if begun and task is not None:  # as stories.start does: a choice of kind, no file goes with it
+            form = api.as_(who).get(f"/tasks/{task['id']}").get_json()["form"]
+            done = api.as_(who).post(f"/tasks/{task['id']}/complete", json={"data": fill(form, answers)})
+            assert done.status_code == 200, done.get_json()
+            case.case = done.get_json()
         return case
     return _start
 

@@ -13,19 +13,20 @@ def test_the_replay_stepper_moves_the_diagrams_marks(server, browser, ctx, peopl
     transfer = start(ctx, people, "budget_transfer", title="โอนงบตรวจสอบ")
     transfer.complete("request", "plan1", category_from="operating", category_to="other", amount=50000)
     transfer.complete("analysis", "plan2")
+    transfer.complete("group_review", "director", review_decision="support")
     auditor = Person(browser, server, "auditor")
     auditor.sign_in()
     auditor.page.goto(f"{server}/cases/{transfer.id}/replay?at=1")
     auditor.page.wait_for_selector("#diagram[data-ready='true']", timeout=15000)
-    assert _marks(auditor, "pf-current") == {"request"}
-    assert "request" not in _marks(auditor, "pf-done")
+    assert _marks(auditor, "pf-current") == {"matter"}, "at the start: the first step, what the case is"
+    assert not {"matter", "request"} & _marks(auditor, "pf-done")
 
     # Dragging the slider re-marks the diagram at once, before the page for that event loads.
     last = int(auditor.page.get_attribute("#replay-slider", "max"))
     auditor.page.eval_on_selector("#replay-slider",
                                   f"el => {{ el.value = '{last}'; el.dispatchEvent(new Event('input')); }}")
     auditor.page.wait_for_function(f"document.getElementById('diagram').dataset.marked === '{last}'")
-    assert {"request", "analysis"} <= _marks(auditor, "pf-done")
+    assert {"matter", "request", "analysis", "group_review"} <= _marks(auditor, "pf-done")
     assert _marks(auditor, "pf-current") == {"director_approval"}
 
     # Letting go of the slider loads that event's page; the previous link goes one event back.

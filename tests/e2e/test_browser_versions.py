@@ -23,19 +23,19 @@ def drawn_v2() -> bytes:
     have drawn them; the sample only adds them to the process)."""
     xml = budget_transfer_v2()
     shapes = {  # the end event and its label move right, the last flow ends at the new step
-        b'<dc:Bounds x="1822" y="152" width="36" height="36" />':
-            b'<dc:Bounds x="1962" y="152" width="36" height="36" />',
-        b'<dc:Bounds x="1790" y="193" width="100" height="27" />':
-            b'<dc:Bounds x="1930" y="193" width="100" height="27" />',
-        b'<di:waypoint x="1822" y="170" />': b'<di:waypoint x="1800" y="170" />',
+        b'<dc:Bounds x="2132" y="282" width="36" height="36" />':
+            b'<dc:Bounds x="2272" y="282" width="36" height="36" />',
+        b'<dc:Bounds x="2102" y="322" width="96" height="27" />':
+            b'<dc:Bounds x="2242" y="322" width="96" height="27" />',
+        b'<di:waypoint x="2132" y="300" />': b'<di:waypoint x="2120" y="300" />',
     }
     for before, after in shapes.items():
         assert xml.count(before) == 1, before
         xml = xml.replace(before, after)
     added = (b'<bpmndi:BPMNShape id="notify_requester_di" bpmnElement="notify_requester">'
-             b'<dc:Bounds x="1800" y="130" width="100" height="80" /></bpmndi:BPMNShape>'
+             b'<dc:Bounds x="2120" y="260" width="100" height="80" /></bpmndi:BPMNShape>'
              b'<bpmndi:BPMNEdge id="f_notified_di" bpmnElement="f_notified">'
-             b'<di:waypoint x="1900" y="170" /><di:waypoint x="1962" y="170" /></bpmndi:BPMNEdge>\n'
+             b'<di:waypoint x="2220" y="300" /><di:waypoint x="2272" y="300" /></bpmndi:BPMNEdge>\n'
              b'    </bpmndi:BPMNPlane>')
     return xml.replace(b"</bpmndi:BPMNPlane>", added, 1)
 

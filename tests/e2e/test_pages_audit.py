@@ -30,6 +30,7 @@ def transfer(ctx, people):
     case = start(ctx, people, "budget_transfer", title="โอนงบตรวจสอบ")
     case.complete("request", "plan1", category_from="operating", category_to="other", amount=50000)
     case.complete("analysis", "plan2")
+    case.complete("group_review", "director", review_decision="support")
     return case
 
 
@@ -84,7 +85,7 @@ def test_replay_at_a_chosen_event_shows_that_moments_data_and_path(as_user, tran
     page = as_user("auditor")
     html = page.text(page.get(f"/cases/{transfer.id}/replay?at=1"))
     assert page.last.status_code == 200
-    assert _attr(html, "data-current") == ["request"]
+    assert _attr(html, "data-current") == ["matter"], "at the start: the first step, what the case is"
     assert 'data-field="amount"' not in html
     request_seq = _seq_of(ctx, people, transfer.id, "request")
     html = page.text(page.get(f"/cases/{transfer.id}/replay?at={request_seq}"))
@@ -92,7 +93,7 @@ def test_replay_at_a_chosen_event_shows_that_moments_data_and_path(as_user, tran
     assert re.search(r'data-field="amount">50000<', html)
     assert 'id="replay-prev"' in html and 'id="replay-next"' in html
     paths = _attr(html, "data-paths")
-    assert len(paths) >= 3 and paths[0]["active"] == ["request"]
+    assert len(paths) >= 3 and paths[0]["active"] == ["matter"] and paths[1]["active"] == ["request"]
     assert "<script>" not in html and "replay.js" in html
 
 

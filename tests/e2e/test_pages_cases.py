@@ -38,6 +38,7 @@ def test_submitted_data_shows_with_the_forms_labels_thai_dates_and_baht(as_user,
     transfer = start(ctx, people, "budget_transfer", title="โอนงบ")
     transfer.complete("request", "plan1", category_from="operating", category_to="other", amount=50000)
     transfer.complete("analysis", "plan2")
+    transfer.complete("group_review", "director", review_decision="support")
     transfer.complete("director_approval", "office", director_decision="approve", director_decided_on="2026-12-04")
     html = as_user("plan1").text(as_user("plan1").get(f"/cases/{transfer.id}"))
     assert "50,000.00 บาท" in html and "งบดำเนินงาน" in html

@@ -119,7 +119,9 @@ def test_where_cases_wait_and_the_trend(as_user, ctx, people, clock):
     waits = html.split('class="list dash-waits"')[1].split("</table>")[0]
     assert "10.0" in waits and "5.0" in waits
     trend = html.split('class="list dash-trend"')[1].split("</table>")[0]
-    assert "<td class=\"num\">1</td>" in trend
+    # This month's steps: the matter chosen as the case began (at once) and the request (15 hours): two,
+    # 7.5 hours on average.
+    assert "<td class=\"num\">2</td><td class=\"num\">7.5</td>" in trend
     assert director.get("/dashboard/waits?process=nope").status_code == 404
 
 

@@ -64,7 +64,7 @@ def test_filters_by_process_fiscal_year_status_and_search_by_number_or_title(as_
 
 def test_business_columns_show_the_amount_and_the_school_where_the_process_has_them(as_user, ctx, people):
     transfer = start(ctx, people, "budget_transfer", title="โอนงบ")
-    transfer.complete("request", "plan1", amount=1250000.5, fiscal_year=2570)
+    transfer.complete("request", "plan1", amount=1250000.5)
     html = as_user("plan2").text(as_user("plan2").get("/inbox"))
     assert "จำนวนเงิน (บาท)" in html and "1,250,000.50" in html
     assert "<th scope=\"col\">สถานศึกษา</th>" not in html

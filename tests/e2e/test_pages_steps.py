@@ -52,6 +52,7 @@ def test_dates_are_typed_in_buddhist_era_and_stored_as_iso(as_user, ctx, people)
     transfer, _ = _step(ctx, people)
     transfer.complete("request", "plan1", category_from="operating", category_to="other", amount=5000)
     transfer.complete("analysis", "plan2")
+    transfer.complete("group_review", "director", review_decision="support")
     task_id = transfer.task_of("director_approval")["id"]
     office = as_user("office")
     html = office.text(office.get(f"/tasks/{task_id}"))
@@ -160,6 +161,7 @@ def test_a_step_of_another_group_gets_the_thai_403_page(as_user, ctx, people):
     transfer, _ = _step(ctx, people)
     transfer.complete("request", "plan1", category_from="operating", category_to="other", amount=5000)
     transfer.complete("analysis", "plan2")
+    transfer.complete("group_review", "director", review_decision="support")
     task_id = transfer.task_of("director_approval")["id"]
     plan1 = as_user("plan1")
     html = plan1.text(plan1.get(f"/tasks/{task_id}"))

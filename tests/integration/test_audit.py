@@ -13,6 +13,7 @@ def _transfer(ctx, people):
     transfer = start(ctx, people, "budget_transfer")
     transfer.complete("request", "plan1", category_from="operating", category_to="other", amount=1000)
     transfer.complete("analysis", "plan2")
+    transfer.complete("group_review", "director", review_decision="support")
     return transfer
 
 
@@ -20,14 +21,18 @@ def test_replay_shows_each_events_changes_and_the_path_taken(ctx, people):
     transfer = _transfer(ctx, people)
     replay = inspection.replay_case(ctx, people["auditor"], transfer.id)
     steps = replay["steps"]
-    assert [s["kind"] for s in steps][:2] == ["case_started", "attachment_added"]
+    # The matter is chosen as the case begins (no file goes with it); the request's memo comes with the request.
+    assert [(s["kind"], s["task_spec_id"]) for s in steps][:4] == [
+        ("case_started", None), ("task_completed", "matter"), ("attachment_added", None),
+        ("task_completed", "request")]
     request = next(s for s in steps if s["task_spec_id"] == "request")
     changed = {c["field"]: c for c in request["changes"]}
     assert changed["amount"] == {"field": "amount", "before": None, "after": 1000}
     assert "request" in request["path"]["done"] and "analysis" in request["path"]["active"]
     analysis = next(s for s in steps if s["task_spec_id"] == "analysis")
     scripted = {c["field"]: c["after"] for c in analysis["changes"]}
-    assert scripted["within_office_authority"] is True, "a script's result is part of the change"
+    assert scripted["within_office_authority"] is True, "the authority table's answer is part of the change"
+    assert scripted["transfer_decided_by"] == "office"
     last = steps[-1]
     assert last["path"]["active"] == ["director_approval"]
     assert all(s["state_matches"] for s in steps)

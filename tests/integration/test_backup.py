@@ -27,12 +27,26 @@ PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40  # binary content, not just text
 PHOTO = bytes(reversed(range(256))) * 300
 
 
+def _to_signature(case) -> None:
+    """A letter drafted (keeping what the diagram set) and initialled: it waits for the office director to sign."""
+    task = case.task_of("letter_draft")
+    detail = step_actions.get_task(case.ctx, case.people["plan1"], task["id"])
+    given = {name: detail["case_data"][name] for name in detail["form"]["properties"]
+             if detail["case_data"].get(name) not in (None, "")}
+    case.complete("letter_draft", "plan1", **given)
+    case.complete("letter_check", "director", letter_check_decision="initial")
+    assert case.open_steps() == ["letter_sign"]
+
+
 def _office_with_history(ctx, people):
-    """A finished transfer, one waiting at the committee with two files, and one cancelled."""
+    """A finished transfer, one waiting for the office director to sign its submission to the committee (กศจ.)
+    with two files, and one cancelled."""
     done = start(ctx, people, "budget_transfer", title="โอนงบดำเนินงานไปงบรายจ่ายอื่น")
     done.complete("request", "plan1", category_from="operating", category_to="other", amount=50000)
     done.complete("analysis", "plan2")
+    done.complete("group_review", "director", review_decision="support")
     done.complete("director_approval", "office", director_decision="approve")
+    done.send_letter()  # the approval announced
     done.complete("record_transfer", "plan1")
     waiting = start(ctx, people, "budget_transfer", title="โอนงบลงทุน")
     for name, content in (("คำขอ.pdf", PDF), ("ภาพ.jpg", PHOTO)):
@@ -40,6 +54,8 @@ def _office_with_history(ctx, people):
                                 io.BytesIO(content))
     waiting.complete("request", "plan1", category_from="operating", category_to="investment", amount=250000)
     waiting.complete("analysis", "plan2")
+    waiting.complete("group_review", "director", review_decision="support")
+    _to_signature(waiting)  # the submission to กศจ. (investment above the office's own authority)
     cancelled = start(ctx, people, "development_plan", title="แผนพัฒนาการศึกษา (ยกเลิก)")
     lifecycle.change_status(ctx, people["director"], cancelled.id, "cancel", "เปิดซ้ำ")
     return done, waiting, cancelled
@@ -132,8 +148,10 @@ def test_a_backup_taken_while_people_keep_working_is_consistent(ctx, people, tmp
                     return
                 steps = transfer.open_steps()
                 if steps:
-                    who = {"request": "plan1", "analysis": "plan2"}.get(steps[0], "office")
-                    transfer.complete(steps[0], who, **(request if steps[0] == "request" else {}))
+                    who = {"request": "plan1", "analysis": "plan2",
+                           "group_review": "director"}.get(steps[0], "office")
+                    answers = {"request": request, "group_review": {"review_decision": "support"}}
+                    transfer.complete(steps[0], who, **answers.get(steps[0], {}))
         except BaseException as exc:  # noqa: BLE001 - reported by the test below
             failures.append(exc)
 

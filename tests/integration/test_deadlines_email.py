@@ -86,7 +86,8 @@ def test_reminders_arrive_by_email_in_thai_with_a_link_to_the_step(ctx, people, 
         f"[PlanFlow] เรื่องล่าช้าเกินกำหนด 3 วันทำการ: จัดทำหนังสือตอบ ({case['number']})"
     ]
     assert "โปรดติดตามหรือมอบหมายผู้ปฏิบัติงาน" in escalations[0].get_content()
-    ids = [m["Message-ID"] for m in mailbox.messages]
+    # This letter's messages: the monitoring rounds the scheduler started late on the 9th remind plan1 too.
+    ids = [m["Message-ID"] for m in mailbox.messages if f"({case['number']})" in m["Subject"]]
     assert len(ids) == len(set(ids)) == 6, "before, due, three overdue days to plan1, one escalation"
 
 
@@ -95,6 +96,9 @@ def test_a_mail_server_that_is_down_keeps_the_email_and_it_goes_when_the_server_
 ):
     _mail_settings(ctx, "smtp://127.0.0.1:9")  # nothing listens on the discard port
     _open_letter(ctx, people, clock)
+    # The monitoring rounds of 1 Jan and 1 Apr 2570, due since the December deploy, start now (no e-mail):
+    # the tick below then carries out the letter's reminder alone.
+    ticks.run_until_idle(ctx, "scheduler-test")
     clock.set(datetime(2027, 4, 12, 9, 0, tzinfo=BANGKOK))
     result = ticks.run_tick(ctx, "scheduler-test")
     assert result["jobs"]["done"] == 1 and result["mail"] == {"sent": 0, "failed": 2}, "to plan1 and plan2"

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from app.store import db
 from app.store.deadline_models import DueJob, OutgoingEmail
+from app.store.models import Case
 from app.thaidate import BANGKOK
 
 from ..mailbox import Mailbox
@@ -54,7 +55,7 @@ def test_two_scheduler_processes_send_ten_thousand_due_reminders_exactly_once(da
         _, err = worker.communicate(timeout=300)
         assert worker.returncode == 0, err.decode(errors="replace")[-2000:]
     counts = tally(database_url)
-    assert counts["jobs"] == {"done": 10_000}
+    assert _seeded_reminder_jobs(database_url) == {"done": 10_000}
     assert counts["notifications"] == 10_000 and counts["duplicate_notifications"] == 0
     assert counts["reminder_events"] == 10_000 and counts["duplicate_events"] == 0
     assert len(counts["workers"]) == 2 and min(counts["workers"].values()) > 0, "both schedulers took a share"
@@ -79,6 +80,25 @@ class _Counter:
     def intents(self) -> list[str]:
         with self.database.reader() as session:
             return list(session.scalars(select(OutgoingEmail.message_id)))
+
+
+def _seeded_reminder_jobs(url: str) -> dict[str, int]:
+    """The seeded reminders' jobs by status. The office's timed starts have jobs too: pending until their day
+    (monitoring each quarter from 1 Jan 2570, evaluation and reporting on 1 Oct), and on 19 April 2570 the
+    scheduler starts the monitoring rounds of 1 Jan and 1 Apr, due since the deploy, and plans their reminders."""
+    database = db.connect(url)
+    try:
+        with database.reader() as session:
+            return dict(
+                session.execute(
+                    select(DueJob.status, func.count())
+                    .join(Case, Case.id == DueJob.case_id)
+                    .where(DueJob.kind == "reminder", Case.number.like("L/%"))
+                    .group_by(DueJob.status)
+                ).all()
+            )
+    finally:
+        database.dispose()
 
 
 def _scheduler_at(url: str, now: datetime, smtp_url: str) -> subprocess.Popen:
@@ -123,7 +143,7 @@ def test_a_scheduler_killed_in_the_middle_of_its_work_loses_nothing_and_repeats_
         assert third.returncode == 0, err.decode(errors="replace")[-2000:]
 
         counts = tally(database_url)
-        assert counts["jobs"] == {"done": count}, "nothing lost"
+        assert _seeded_reminder_jobs(database_url) == {"done": count}, "nothing lost"
         assert counts["notifications"] == count and counts["duplicate_notifications"] == 0, "nothing twice"
         assert counts["reminder_events"] == count and counts["duplicate_events"] == 0
         assert counts["emails"] == {"sent": count}

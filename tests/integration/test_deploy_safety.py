@@ -38,9 +38,11 @@ def test_an_entity_declaration_is_refused(ctx, people):
 
 
 def test_a_condition_calling_import_is_refused_with_its_element_id(ctx, people):
-    xml = GOOD.replace(b'>decision == "approve"<', b">__import__('os').system('touch /tmp/owned')<", 1)
+    approve = b'>decision in ("approve", "approve_with_remarks")<'  # the committee's approval
+    xml = GOOD.replace(approve, b">__import__('os').system('touch /tmp/owned')<", 1)
     details = _refused(ctx, people, xml)
-    flow = GOOD.split(b'>decision == "approve"<')[0].rsplit(b'<bpmn:sequenceFlow id="', 1)[1].split(b'"')[0]
+    flow = GOOD.split(approve)[0].rsplit(b'<bpmn:sequenceFlow id="', 1)[1].split(b'"')[0]
+    assert flow == b"f_committee_approve"
     assert details[0]["element_id"] == flow.decode()
     assert "__import__" in details[0]["message"]
     assert not Path("/tmp/owned").exists()
@@ -53,9 +55,13 @@ def test_a_dangling_flow_is_refused_naming_the_flow(ctx, people):
 
 
 def test_a_script_with_a_syntax_error_is_refused_with_the_script_task(ctx, people):
-    xml = GOOD.replace(b"within_office_authority =", b"within_office_authority = = ", 1)
+    # The diagram has no script task any more (the service decides the authority); its scripts are the
+    # pre- and post-scripts of the letter steps, checked the same way and named by the step that holds them.
+    xml = GOOD.replace(b"submission_letter_number = letter_number", b"submission_letter_number = = letter_number", 1)
+    assert xml != GOOD
     details = _refused(ctx, people, xml)
-    assert details[0]["element_id"] == "check_authority"
+    assert details[0]["element_id"] == "letter_to_committee"
+    assert "SyntaxError" in details[0]["message"]
 
 
 def test_a_user_task_naming_a_missing_form_is_refused(ctx, people):

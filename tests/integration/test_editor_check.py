@@ -34,28 +34,30 @@ def test_the_check_flags_a_step_without_a_lane_then_passes_once_it_is_in_one(ctx
 
 
 def test_the_check_names_every_problem_by_element(ctx, people):
-    xml = BUDGET_TRANSFER.replace(b'<bpmn:lane id="Lane_office_director" name="office_director">',
-                                  b'<bpmn:lane id="Lane_office_director" name="finance_team">', 1)
+    xml = BUDGET_TRANSFER.replace(b'<bpmn:lane id="Lane_group_director" name="group_director">',
+                                  b'<bpmn:lane id="Lane_group_director" name="finance_team">', 1)
     xml = xml.replace(b"budget_transfer_record.json", b"no_such_form.json", 1)
-    xml = xml.replace(b"within_office_authority</bpmn:conditionExpression>",
+    xml = xml.replace(b'transfer_decided_by == "office"</bpmn:conditionExpression>',
                       b"__import__('os')</bpmn:conditionExpression>", 1)
+    assert xml.count(b"finance_team") == 1 and b"no_such_form.json" in xml and b"__import__" in xml
     problems = diagram_check.check_diagram(ctx, people["owner"], "budget_transfer", xml)
     by_element = {}
     for problem in problems:
         by_element.setdefault(problem["element_id"], []).append(problem["message"])
     assert "f_within" in by_element and "__import__" in by_element["f_within"][0]
     assert any("no_such_form.json does not exist" in m for m in by_element["record_transfer"])
-    for step in ("director_approval", "submit_to_committee"):
+    for step in ("criteria_review", "group_review"):  # the two steps in the group director's lane
         assert any("finance_team" in m for m in by_element[step]), by_element
 
 
 def test_a_step_without_a_form_and_a_timer_that_does_not_parse_are_problems(ctx, people):
     xml = BUDGET_TRANSFER.replace(
         b'<spiffworkflow:property name="formJsonSchemaFilename" value="budget_transfer_record.json" />', b"", 1)
-    xml = xml.replace(b'<bpmn:endEvent id="end_committee_rejected" name="', (
+    xml = xml.replace(b'<bpmn:endEvent id="end_not_transferred" name="', (
         b'<bpmn:intermediateCatchEvent id="wait_a_while"><bpmn:timerEventDefinition><bpmn:timeDuration>'
         b'"P5X"</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'
-        b'<bpmn:endEvent id="end_committee_rejected" name="'), 1)
+        b'<bpmn:endEvent id="end_not_transferred" name="'), 1)
+    assert b"wait_a_while" in xml
     problems = diagram_check.check_diagram(ctx, people["owner"], "budget_transfer", xml)
     assert {"element_id": "record_transfer",
             "message": "the step names no form: set its form (spiffworkflow property formJsonSchemaFilename)"} \

@@ -94,9 +94,11 @@ def test_a_case_moves_only_when_no_step_it_passed_changed_and_still_verifies(ctx
 
     # The moved case goes on under the new version: four working days for the director, then the new step.
     at_analysis.complete("analysis", "plan2")
+    at_analysis.complete("group_review", "director", review_decision="support")
     step = _open_row(ctx, at_analysis.id, "director_approval")
     assert step.due_at == add_working_days(step.created_at, 4)
     at_analysis.complete("director_approval", "office", director_decision="approve")
+    at_analysis.send_letter()  # the approval announced by letter
     at_analysis.complete("record_transfer", "plan1")
     assert at_analysis.open_steps() == ["notify_requester"]
     at_analysis.complete("notify_requester", "plan1")
@@ -115,6 +117,7 @@ def test_an_open_step_with_a_changed_due_period_is_given_the_new_one(ctx, people
     case = start(ctx, people, "budget_transfer")
     case.complete("request", "plan1", **WITHIN_AUTHORITY)
     case.complete("analysis", "plan2")
+    case.complete("group_review", "director", review_decision="support")
     before = _open_row(ctx, case.id, "director_approval")
     assert before.due_at == add_working_days(before.created_at, 3)
     # Not the full revision (it renamed the analysis this case has passed): only the director's period.
@@ -133,10 +136,14 @@ def test_an_open_step_with_a_changed_due_period_is_given_the_new_one(ctx, people
 
 def test_cases_that_cannot_move_are_each_given_the_reason(ctx, people, clock):
     finished = start(ctx, people, "budget_transfer")
-    finished.complete("request", "plan1", category_from="operating", category_to="investment", amount=3_000_000)
+    # Equipment within one plan, up to a million baht: กศจ.'s to approve (the authority table), and it refuses.
+    finished.complete("request", "plan1", category_from="operating", category_to="investment", amount=900_000)
     finished.complete("analysis", "plan2")
-    finished.complete("submit_to_committee", "office")
+    assert finished.refresh()["data"]["transfer_decided_by"] == "committee"
+    finished.complete("group_review", "director", review_decision="support")
+    finished.send_letter()  # the submission to กศจ.
     finished.complete("committee_decision", "secretary", decision="reject", meeting_number="7/2570")
+    assert finished.refresh()["status"] == "completed"
     other = start(ctx, people, "group_meeting")
     _revise(ctx, people, clock)
     newer = start(ctx, people, "budget_transfer")

@@ -35,6 +35,7 @@ def test_a_step_that_failed_after_saving_its_state_is_not_kept_and_the_next_try_
         assert state_store.chunk_texts(session, transfer.id) == chunks_before, "rolled back with the step"
 
     transfer.complete("analysis", "plan2")
+    transfer.complete("group_review", "director", review_decision="support")
     transfer.complete("director_approval", "office")
     assert verification.verify_case(ctx, people["auditor"], transfer.id).ok
     ctx.workflow_cache.clear()

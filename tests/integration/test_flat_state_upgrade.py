@@ -56,6 +56,7 @@ def test_cases_of_the_previous_release_are_upgraded_and_still_verify_before_and_
     transfer = start(ctx, people, "budget_transfer", title="โอนงบก่อนปรับรูปแบบการเก็บ")
     transfer.complete("request", "plan1", category_from="operating", category_to="other", amount=1000)
     transfer.complete("analysis", "plan2")
+    transfer.complete("group_review", "director", review_decision="support")
     fresh = start(ctx, people, "budget_transfer", title="เพิ่งเริ่ม")
     _as_the_previous_release_recorded(ctx)
     bind = ctx.db.writer.kw["bind"]

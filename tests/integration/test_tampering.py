@@ -20,6 +20,7 @@ def _transfer(ctx, people):
     transfer = start(ctx, people, "budget_transfer")
     transfer.complete("request", "plan1", category_from="operating", category_to="other", amount=1000)
     transfer.complete("analysis", "plan2")
+    transfer.complete("group_review", "director", review_decision="support")
     transfer.complete("director_approval", "office")
     return transfer
 
@@ -85,13 +86,13 @@ def _finished_history(ctx, case_id) -> list[CaseStateChunk]:
 def test_editing_a_stored_chunk_of_finished_steps_is_detected_and_the_case_refuses_to_load(ctx, people):
     transfer = _transfer(ctx, people)
     chunks = _finished_history(ctx, transfer.id)
-    assert len(chunks) >= 2, "each step appended the steps it finished"
-    edited = chunks[1]
+    assert len(chunks) >= 3, "each step appended the steps it finished"
+    edited = chunks[2]  # the request's, after the start's and the matter's
     with ctx.write() as session:
         session.execute(update(CaseStateChunk).where(CaseStateChunk.case_id == transfer.id,
                                                      CaseStateChunk.seq == edited.seq)
                         .values(text=edited.text.replace('"amount":1000', '"amount":1')))
-    assert _finished_history(ctx, transfer.id)[1].text != edited.text, "the amount is in that chunk"
+    assert _finished_history(ctx, transfer.id)[2].text != edited.text, "the amount is in that chunk"
     verdict = _verify(ctx, people, transfer.id)
     assert verdict.chain_ok and not verdict.replay_ok
     assert "stored state" in verdict.problems[0]

@@ -152,12 +152,20 @@ def rows_of(source: Path | Engine, name: str) -> Iterator[dict[str, Any]]:
 
 # --- writing ----------------------------------------------------------------------------------------
 
+# Tables whose first rows a migration writes (the transfer-authority table's starting rows): a database that
+# holds only those is still empty, and a restore replaces them with the backup's own.
+SEEDED_BY_MIGRATIONS = frozenset({"transfer_authority_rules"})
+
+
 def is_empty(engine: Engine) -> tuple[bool, str]:
-    """Whether a restore may load into this database: no rows in any table. (ok, why not)."""
+    """Whether a restore may load into this database: no rows in any table but what the migrations wrote.
+    (ok, why not)."""
     with engine.connect() as connection:
         metadata = MetaData()
         metadata.reflect(connection)
         for name in _table_names(connection):
+            if name in SEEDED_BY_MIGRATIONS:
+                continue
             count = connection.scalar(select(func.count()).select_from(metadata.tables[name]))
             if count:
                 return False, f"table {name} holds {count} rows"
@@ -192,6 +200,8 @@ def load_tables(engine: Engine, source: Path | Engine) -> dict[str, int]:
             if table.name == VERSION_TABLE:
                 continue
             counts[table.name] = 0
+            if table.name in SEEDED_BY_MIGRATIONS:
+                connection.execute(table.delete())  # the backup's rows, as the office left them, replace them
             batch: list[dict[str, Any]] = []
             for row in rows_of(source, table.name):
                 batch.append({name: _coerce(value, table.c[name], dialect)

@@ -26,13 +26,7 @@ def value_for(name: str, prop: dict[str, Any], attachment_id: str | int | None, 
         return prop["const"]
     kind = prop.get("type")
     if kind == "string":
-        if prop.get("format") == "attachment":
-            return attachment_id
-        if prop.get("format") == "date":
-            return "2026-12-01"
-        if prop.get("pattern"):
-            return KNOWN_PATTERNS.get(prop["pattern"])
-        return f"ข้อมูล {name}"[: prop.get("maxLength", 200)]
+        return _text(name, prop, attachment_id)
     if kind in ("number", "integer"):
         low = prop.get("minimum", prop.get("exclusiveMinimum", 0) + 1)
         high = prop.get("maximum", prop.get("exclusiveMaximum", low + 1000) - 1)
@@ -44,6 +38,16 @@ def value_for(name: str, prop: dict[str, Any], attachment_id: str | int | None, 
     if kind == "object":
         return fill(prop, attachment_id=attachment_id, pick=pick)
     return f"ข้อมูล {name}"
+
+
+def _text(name: str, prop: dict[str, Any], attachment_id: str | int | None) -> str | int | None:
+    if prop.get("format") == "attachment":
+        return attachment_id
+    if prop.get("format") == "date":
+        return "2026-12-01"
+    if prop.get("pattern"):
+        return KNOWN_PATTERNS.get(prop["pattern"])
+    return f"ข้อมูล {name}"[: prop.get("maxLength", 200)]
 
 
 def _rows(name: str, prop: dict[str, Any], attachment_id: str | int | None, pick: Callable) -> list[Any]:
