@@ -9,6 +9,7 @@ keeps its template's seed and event times, so `verify` replays it like any other
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 
 from app import engine
 from app.services.accounts.schools import SCHOOL_LANE
+from app.services.budget import on_steps as budget_steps
 from app.services.catalog import processes
 from app.services.kernel.context import ServiceContext
 from app.store.models import Group, Membership, ProcessVersion, User
@@ -64,7 +66,7 @@ class Template:
 
 
 def _simulate(version: ProcessVersion, schools: list[dict], start: datetime, variant: int,
-              now: datetime) -> Template:
+              now: datetime, answered: Callable[[Any, dict, dict], dict]) -> Template:
     process = processes.compiled(version)
     rng = random.Random(f"{version.key}:{variant}:{start.isoformat()}")
     seed = f"tmpl-{version.key}-{variant}-{start:%Y%m%d}"
@@ -113,6 +115,7 @@ def _simulate(version: ProcessVersion, schools: list[dict], start: datetime, var
             step = ready[0]
             form = version.forms.get(step.info.form) if step.info and step.info.form else None
             submitted = _with_empty_files(form, fill(form, pick=pick)) if form else {}
+            submitted = answered(step.info, engine.task_data(workflow, step.engine_id), submitted)
             claimed = at + timedelta(hours=rng.randint(0, 30), minutes=rng.randint(0, 59))
             finished = claimed + timedelta(hours=rng.randint(1, 48), minutes=rng.randint(0, 59))
             if finished > now:
@@ -190,10 +193,16 @@ def _templates(ctx: ServiceContext, now: datetime) -> list[Template]:
             processes.compiled(version)  # parse now, while called processes can still be read
             version.forms  # noqa: B018 - load the deferred forms while the session is open
     found = []
-    for version in versions:
-        for day in range(START_DAYS):
-            start = now - timedelta(days=15 * day + 3)
-            found.append(_simulate(version, schools, start, day % VARIANTS, now))
+    with ctx.read() as session:  # what the services add to a step as it is sent (who approves a transfer)
+        def answered(info, step_data: dict, submitted: dict) -> dict:
+            if budget_steps.concerns(info):
+                return budget_steps.before_completion(session, step_data, submitted)
+            return submitted
+
+        for version in versions:
+            for day in range(START_DAYS):
+                start = now - timedelta(days=15 * day + 3)
+                found.append(_simulate(version, schools, start, day % VARIANTS, now, answered))
     return found
 
 
