@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import io
-import threading
 from typing import Any
 
 from app.services.cases import attachments, lifecycle, step_actions
 from app.services.kernel.errors import Conflict
 from app.services.scheduling import timers
 
+from .at_once import at_once
 from .samples import fill
 
 
@@ -118,19 +118,5 @@ def plan_at_school_step(ctx, people, clock) -> CaseDriver:
 def send_at_once(ctx, people, step_id: int, data: dict, who: tuple[str, ...] = ("plan1", "plan2")) -> list[object]:
     """Each of `who` sends the same step at the same moment (a barrier, one thread each); their answers,
     the completed task's dict or the Conflict they were given."""
-    results: list[object] = []
-    barrier = threading.Barrier(len(who))
-
-    def submit(username: str) -> None:
-        barrier.wait()
-        try:
-            results.append(step_actions.complete(ctx, people[username], step_id, data))
-        except Conflict as exc:
-            results.append(exc)
-
-    threads = [threading.Thread(target=submit, args=(username,)) for username in who]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    return at_once(*(lambda username=username: step_actions.complete(ctx, people[username], step_id, data)
+                     for username in who), expected=(Conflict,))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -15,6 +14,7 @@ from app.store.deadline_models import DueJob, ProcessSchedule
 from app.store.models import Case, DueTimer, Event, Task
 from app.thaidate import BANGKOK
 
+from ..at_once import at_once
 from ..diagrams import deploy, one_step, with_boundary_timers
 
 QUARTERLY = '"R/2026-10-01T08:00:00+07:00/P3M"'
@@ -76,18 +76,7 @@ def test_two_schedulers_fire_a_due_timer_once(ctx, people, clock):
     deploy(ctx, "urgent_letter", with_boundary_timers("urgent_letter", '"P5D"', '"P2D"'))
     case = lifecycle.start_case(ctx, people["plan1"], "urgent_letter", "หนังสือด่วน")
     clock.advance(days=2, minutes=1)
-    barrier = threading.Barrier(2)
-    results = []
-
-    def scheduler():
-        barrier.wait()
-        results.append(timers.fire_due_timers(ctx))
-
-    threads = [threading.Thread(target=scheduler) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(lambda: timers.fire_due_timers(ctx), lambda: timers.fire_due_timers(ctx))
     assert sum(r["fired"] for r in results) == 1 and sum(r["failed"] for r in results) == 0
     with ctx.read() as session:
         fired = session.scalar(
@@ -143,17 +132,7 @@ def test_a_quarterly_process_starts_one_case_each_quarter_by_itself(ctx, people,
 def test_a_scheduler_that_was_down_starts_the_missed_quarters_late_and_once_each(ctx, people, clock):
     deploy(ctx, "quarterly_follow_up", one_step("quarterly_follow_up", {}, start_timer=QUARTERLY))
     clock.set(datetime(2027, 7, 2, 9, 0, tzinfo=BANGKOK))
-    barrier = threading.Barrier(2)
-
-    def scheduler(name):
-        barrier.wait()
-        ticks.run_until_idle(ctx, name)
-
-    threads = [threading.Thread(target=scheduler, args=(name,)) for name in ("scheduler-a", "scheduler-b")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(lambda: ticks.run_until_idle(ctx, "scheduler-a"), lambda: ticks.run_until_idle(ctx, "scheduler-b"))
     titles = [row.title for row in _started(ctx, "quarterly_follow_up")]
     assert titles == [
         "ตอบหนังสือ (รอบวันที่ 1 ม.ค. 2570)",

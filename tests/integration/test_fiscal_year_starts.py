@@ -3,7 +3,6 @@ starts once the quarter has ended (1 Jan, 1 Apr, 1 Jul, 1 Oct), once however man
 evaluation and the annual report start themselves when the fiscal year ends."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,6 +12,8 @@ from app.store.deadline_models import ProcessSchedule
 from app.store.models import Case
 from app.thaidate import BANGKOK
 
+from ..at_once import at_once
+
 
 def _started(ctx, key: str) -> list[str]:
     with ctx.read() as session:
@@ -20,17 +21,7 @@ def _started(ctx, key: str) -> list[str]:
 
 
 def _two_schedulers(ctx) -> None:
-    barrier = threading.Barrier(2)
-
-    def scheduler(name):
-        barrier.wait()
-        ticks.run_until_idle(ctx, name)
-
-    threads = [threading.Thread(target=scheduler, args=(name,)) for name in ("scheduler-a", "scheduler-b")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(lambda: ticks.run_until_idle(ctx, "scheduler-a"), lambda: ticks.run_until_idle(ctx, "scheduler-b"))
 
 
 def test_monitoring_starts_once_after_each_quarter_ends_not_on_its_first_day(ctx, clock):

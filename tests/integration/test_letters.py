@@ -4,7 +4,6 @@ signed (ที่ ศธ 04036/n, running per calendar year, never reused) and w
 incoming register numbers every letter received the same way."""
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -19,6 +18,7 @@ from app.store.letter_models import LetterCounter, OutgoingLetter
 from app.store.models import Event
 from app.thaidate import BANGKOK
 
+from ..at_once import at_once
 from ..samples import fill
 from ..stories import CaseDriver, start
 
@@ -115,24 +115,11 @@ def test_two_letters_signed_at_the_same_moment_never_share_a_number(ctx, people)
     signers = ("office", "deputy")
     steps = [(letter.task_of("letter_sign")["id"], who) for letter, who in zip(letters, signers, strict=True)]
     forms = [step_actions.get_task(ctx, people[who], step)["form"] for step, who in steps]
-    barrier = threading.Barrier(2)
-    answers: list[object] = []
-
-    def sign(step: int, who: str, form: dict) -> None:
-        data = fill(form, {"letter_sign_decision": "sign", "letter_signed_as": "acting",
-                           "letter_signed_for": DIRECTOR})
-        barrier.wait()
-        try:
-            answers.append(step_actions.complete(ctx, people[who], step, data))
-        except Conflict as exc:  # pragma: no cover - shown if it ever happens
-            answers.append(exc)
-
-    threads = [threading.Thread(target=sign, args=(step, who, form))
-               for (step, who), form in zip(steps, forms, strict=True)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    sent = [(step, who, fill(form, {"letter_sign_decision": "sign", "letter_signed_as": "acting",
+                                    "letter_signed_for": DIRECTOR}))
+            for (step, who), form in zip(steps, forms, strict=True)]
+    answers = at_once(*(lambda step=step, who=who, data=data: step_actions.complete(ctx, people[who], step, data)
+                        for step, who, data in sent), expected=(Conflict,))  # shown if it ever happens
     assert all(isinstance(a, dict) for a in answers), answers
     numbers = sorted(letter.refresh()["data"]["letter_number"] for letter in letters)
     assert numbers == ["ศธ 04036/1", "ศธ 04036/2"]

@@ -2,7 +2,6 @@
 schedulers tick at the same moment; a tampered case is named in the run."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -12,6 +11,8 @@ from app.services.cases import lifecycle
 from app.services.ops import ticks
 from app.store.models import Event, VerificationRun
 from app.thaidate import BANGKOK
+
+from ..at_once import at_once
 
 
 def _runs(ctx):
@@ -25,18 +26,11 @@ def test_two_schedulers_ticking_together_record_one_run_per_night(ctx, people, c
     ticks.run_tick(ctx, "scheduler-a")
     assert _runs(ctx) == [], "not before 01:00"
     clock.set(datetime(2026, 12, 4, 1, 2, tzinfo=BANGKOK))
-    barrier = threading.Barrier(2)
-
     def scheduler(name):
-        barrier.wait()
         for _ in range(3):
             ticks.run_tick(ctx, name)
 
-    threads = [threading.Thread(target=scheduler, args=(n,)) for n in ("scheduler-a", "scheduler-b")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(lambda: scheduler("scheduler-a"), lambda: scheduler("scheduler-b"))
     runs = _runs(ctx)
     assert len(runs) == 1 and runs[0].night.isoformat() == "2026-12-04" and runs[0].cases == 1 and runs[0].failed == 0
 

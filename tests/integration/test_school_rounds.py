@@ -4,7 +4,6 @@ refused; the closing date closes the round by itself, once, however many schedul
 late schools only; the office reviews what the schools sent in one table and sends one school back."""
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -18,6 +17,7 @@ from app.services.ops import ticks
 from app.store.deadline_models import DueJob, Notification
 from app.store.models import Event, Task
 
+from ..at_once import at_once
 from ..samples import fill
 from ..stories import start
 
@@ -139,18 +139,7 @@ def test_two_schedulers_at_the_closing_time_close_the_round_once(ctx, people, cl
     case = _round(ctx, people, closes_on="2026-12-10")
     _send(case, 1)
     clock.set(datetime(2026, 12, 10, 9, 31, tzinfo=UTC))
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def scheduler(name: str) -> None:
-        barrier.wait()
-        outcomes.append(jobs.run_due(ctx, name))
-
-    threads = [threading.Thread(target=scheduler, args=(f"scheduler-{n}",)) for n in (1, 2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(lambda: jobs.run_due(ctx, "scheduler-1"), lambda: jobs.run_due(ctx, "scheduler-2"))
     assert len(_events(ctx, case.id, "round_closed")) == 1
     with ctx.read() as session:
         closing = session.scalars(select(DueJob).where(DueJob.kind == "round_close")).all()
