@@ -77,7 +77,7 @@ def parse_be_input(text: str) -> str | None:
     """A day typed with a Buddhist-Era year (1/12/2569, 01-12-2569, 1.12.2569) as ISO 2026-12-01; None if it
     is not a real day. An ISO day with a BE year (2569-12-01) is also understood."""
     parts = [p for p in text.strip().replace("-", "/").replace(".", "/").replace(" ", "").split("/") if p]
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    if len(parts) != 3 or not all(p.isdecimal() for p in parts):
         return None
     if len(parts[0]) == 4:
         year, month, day_ = (int(p) for p in parts)

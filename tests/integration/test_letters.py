@@ -211,6 +211,10 @@ def test_the_outgoing_register_is_searched_by_number_year_subject_recipient_and_
     assert [r["seq"] for r in registers.outgoing(ctx, director, registers.search_of(
         date_from="2026-12-05", date_to="2026-12-31"))] == [2]
     assert _outgoing(ctx, director, year=2570) == []
+    assert [r["seq"] for r in _outgoing(ctx, director, number="๒")] == [2], "Thai digits are a running number"
+    for beyond in ("1180591620717411303424", "²"):  # no running number: a part of a number as written
+        assert _outgoing(ctx, director, number=beyond) == []
+        assert registers.incoming(ctx, director, registers.search_of(number=beyond)) == []
     for bad in ({"year": "2569a"}, {"date_from": "3/12/2569"}, {"limit": "0"}, {"text": "ก" * 201},
                 {"date_from": "2026-12-10", "date_to": "2026-12-01"}):
         with pytest.raises(Invalid) as caught:

@@ -77,7 +77,7 @@ def recent(ctx: ServiceContext, actor: Actor, username: str | None = None, faile
     come as the query string's text (1 to 1000)."""
     access.require_admin(actor, users.OTHERS_TOKENS)
     text = str(limit)
-    if not text.isdigit() or not 1 <= int(text) <= 1000:
+    if not text.isdecimal() or not 1 <= int(text) <= 1000:
         raise Invalid("limit must be a whole number from 1 to 1000", {"limit": ["1-1000"]})
     limit = int(text)
     query = select(LoginAttempt).order_by(LoginAttempt.at.desc(), LoginAttempt.id.desc()).limit(limit)

@@ -98,7 +98,7 @@ URGENCY_PROPERTIES = {"most_urgent": "dueWorkingDaysMostUrgent", "very_urgent": 
 def period_for_urgency(days: int, urgency: Any, properties: dict[str, str] | None = None) -> int:
     """The working-day period a step gets when its correspondence carries `urgency` (see the module doc)."""
     explicit = (properties or {}).get(URGENCY_PROPERTIES.get(urgency, ""), "")
-    if str(explicit).strip().isdigit():
+    if str(explicit).strip().isdecimal():
         return min(days, int(str(explicit).strip()))
     if urgency == "most_urgent":
         return 0

@@ -61,7 +61,7 @@ class InboxFilters:
             value = (args.get(name) or "").strip()
             if not value:
                 return default
-            if not value.isdigit() or len(value) > 6:
+            if not value.isdecimal() or len(value) > 6:
                 problems[name] = ["ต้องเป็นจำนวนเต็ม (whole number)"]
                 return default
             return int(value)

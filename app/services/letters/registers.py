@@ -55,6 +55,9 @@ def _require_reader(actor: Actor) -> None:
         raise Forbidden("only plan staff, directors, supervisors and auditors read the registers")
 
 
+MAX_RUNNING_DIGITS = 9  # a year's letters never number a billion; an integer column holds any nine digits
+
+
 def search_of(year: Any = None, number: Any = None, text: Any = None, party: Any = None, date_from: Any = None,
               date_to: Any = None, limit: Any = None) -> Search:
     """A Search from a query's text values; a bad value is a 400 naming its field."""
@@ -62,7 +65,7 @@ def search_of(year: Any = None, number: Any = None, text: Any = None, party: Any
         if value in (None, ""):
             return None
         text_value = str(value).strip()
-        if not text_value.isdigit() or not low <= int(text_value) <= high:
+        if not text_value.isdecimal() or not low <= int(text_value) <= high:
             raise Invalid(f"{name} must be a whole number from {low} to {high}",
                           {name: [f"ต้องเป็นจำนวนเต็ม {low}–{high} (whole number from {low} to {high})"]})
         return int(text_value)
@@ -122,8 +125,10 @@ def _search(ctx: ServiceContext, actor: Actor, search: Search, table, party, the
     if search.year:
         query = query.where(table.year == search.year)
     if search.number:
-        query = query.where(table.seq == int(search.number) if search.number.isdigit()
-                            else _like(their_number, search.number))
+        # A running number is a plain number of at most nine digits (Thai digits too); anything else, a
+        # longer run of digits included, can only be part of a number as written.
+        running = search.number.isdecimal() and len(search.number) <= MAX_RUNNING_DIGITS
+        query = query.where(table.seq == int(search.number) if running else _like(their_number, search.number))
     if search.text or search.party:
         query = query.where(full)  # never let a search find what the reader may not see
         if search.text:

@@ -111,7 +111,7 @@ def _absolute(settings: dict) -> dict:
 def list_holidays():
     current_actor()
     year = request.args.get("year") or str(datetime.now().year)
-    if not year.isdigit() or len(year) != 4:
+    if not year.isdecimal() or len(year) != 4:
         raise Invalid("year must be a four-digit Christian-Era year", {"year": ["เช่น 2027 (e.g. 2027)"]})
     return jsonify(office_calendar.holidays_of_year(services(), int(year)))
 

@@ -124,7 +124,7 @@ def add_comment(case_id: int):
     task_id = request.form.get("task_id", "")
     try:
         comments.add_comment(services(), current_actor(), case_id, request.form.get("body", ""),
-                             int(task_id) if task_id.isdigit() else None)
+                             int(task_id) if task_id.isdecimal() and len(task_id) <= 18 else None)
     except Invalid as exc:
         flash_invalid(exc)
     else:
@@ -160,6 +160,6 @@ def download_attachment(case_id: int, attachment_id: int):
 def _back(case_id: int) -> str:
     """Back to the step page the form was on, or to the case page."""
     task_id = request.form.get("task_id", "")
-    if task_id.isdigit():
+    if task_id.isdecimal() and len(task_id) <= 18:
         return url_for("pages.step", task_id=int(task_id))
     return url_for("pages.case", case_id=case_id)

@@ -61,7 +61,7 @@ def field_label(schema: dict[str, Any], path: str) -> str:
 
     parts, prop, labels = path.split("."), schema, []
     for part in parts:
-        if part.isdigit():
+        if part.isdecimal():
             labels[-1] = gettext("%(field)s, row %(row)d", field=labels[-1], row=int(part) + 1)
             prop = prop.get("items") or {}
             continue

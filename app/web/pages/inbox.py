@@ -23,7 +23,7 @@ def flash_invalid(exc: Invalid) -> None:
 
 def task_ids(values: list[str]) -> list[int]:
     """The steps a form chose, as ids; a value that is not one is a 400 naming the field."""
-    ids = [int(v) for v in values if v.isdigit() and len(v) <= 12]
+    ids = [int(v) for v in values if v.isdecimal() and len(v) <= 12]
     if len(ids) != len(values):
         raise Invalid("step ids must be numbers", {"task_id": ["not a number"]})
     return ids
@@ -33,7 +33,7 @@ def task_ids(values: list[str]) -> list[int]:
 @signed_in
 def inbox():
     actor = current_actor()
-    if request.args.get("saved", "").isdigit():
+    if request.args.get("saved", "").isdecimal():
         filters = saved_filters.get_filter(services(), actor, int(request.args["saved"]))
     else:
         filters = inbox_service.InboxFilters.parse(request.args)

@@ -19,7 +19,7 @@ def _version_arg(source, name: str, required: bool = True) -> int | None:
     value = (source.get(name) or "").strip()
     if not value and not required:
         return None
-    if not value.isdigit() or len(value) > 9 or int(value) < 1:
+    if not value.isdecimal() or len(value) > 9 or int(value) < 1:
         raise Invalid(_("Choose a version."), {name: [_("Choose a version.")]})
     return int(value)
 
@@ -71,7 +71,7 @@ def migrate_cases(key: str):
     actor = current_actor()
     migration_candidates.require_mover(actor)
     ids = request.form.getlist("case_id")
-    case_ids = [int(v) if v.isdigit() and len(v) <= 18 else v for v in ids]
+    case_ids = [int(v) if v.isdecimal() and len(v) <= 18 else v for v in ids]
     target = _version_arg(request.form, "to_version", required=False) or 0
     dry_run = request.form.get("action") != "move"
     results = migration.migrate_cases(services(), actor, key, case_ids, target, dry_run=dry_run)
